@@ -1,0 +1,107 @@
+import { z } from 'zod';
+
+const MiB = 1024 * 1024;
+
+const int = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
+const csv = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value) => value.split(',').map((part) => part.trim()).filter(Boolean));
+
+/** Every variable Fopflow reads, with its default. Parsed once, at start-up. */
+const envSchema = z.object({
+  PORT: int(8080, 0),
+  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  FOPFLOW_DATA_DIR: z.string().min(1).default('.data'),
+  FOPFLOW_TIERS: csv('paid,free'),
+  FOPFLOW_DEFAULT_TIER: z.string().min(1).default('paid'),
+  FOPFLOW_MAX_UPLOAD_BYTES: int(512 * MiB, 1),
+  FOPFLOW_MAX_SOURCE_BYTES: int(64 * MiB, 1),
+  FOPFLOW_MAX_INPUT_PIXELS: int(100_000_000, 1),
+  FOPFLOW_MAX_PIPELINE_STEPS: int(10, 1),
+  FOPFLOW_SYNC_WAIT_MS: int(30_000, 1),
+  FOPFLOW_CACHE_MAX_BYTES: int(1024 * MiB, 1),
+  FOPFLOW_CONCURRENCY_FILE: z.string().default('config/concurrency.json'),
+  FOPFLOW_CONCURRENCY: z.string().default(''),
+  FOPFLOW_JOB_RETENTION_S: int(3600, 1),
+  FOPFLOW_SHUTDOWN_GRACE_MS: int(30_000, 0),
+});
+
+export interface FopflowConfig {
+  /** HTTP port of the gateway (default 8080; 0 picks a free one). */
+  port: number;
+  /** Redis holding queues, cache index and job metrics. */
+  redisUrl: string;
+  /** Root of buckets and the result cache (default `.data`). */
+  dataDir: string;
+  /** Tier names; each gets its own queue per command (default `paid,free`). */
+  tiers: string[];
+  /** Tier of requests that name none (default `paid`). */
+  defaultTier: string;
+  limits: {
+    /** Largest object an upload may store, in bytes (default 512 MiB). */
+    maxUploadBytes: number;
+    /** Largest source a fop may read, in bytes (default 64 MiB). */
+    maxSourceBytes: number;
+    /** Largest source image a fop may decode, in pixels, read from the header (default 100 MP). */
+    maxInputPixels: number;
+    /** Most steps in one `|` pipeline (default 10). */
+    maxPipelineSteps: number;
+  };
+  /** How long a fop URL waits for its job before answering 504, in ms (default 30 s). */
+  syncWaitMs: number;
+  /** Bound of the on-disk result cache, in bytes (default 1 GiB). */
+  cacheMaxBytes: number;
+  /** Worker concurrency file written by the tuning benchmark. */
+  concurrencyFile: string;
+  /** Per-command concurrency override: `4` for all, or `imageView2=4,imageInfo=8`. */
+  concurrencyOverride: string;
+  /** How long finished jobs stay visible in queues, in seconds (default 1 h). */
+  jobRetentionS: number;
+  /** How long a stopping worker may finish its active jobs, in ms (default 30 s). */
+  shutdownGraceMs: number;
+}
+
+/** Thrown when the environment holds a bad value; names every offending variable. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Parses and validates `env` into a typed config; throws ConfigError naming each bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): FopflowConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  }
+  const e = parsed.data;
+  if (!e.FOPFLOW_TIERS.includes(e.FOPFLOW_DEFAULT_TIER)) {
+    throw new ConfigError(
+      `invalid configuration: FOPFLOW_DEFAULT_TIER '${e.FOPFLOW_DEFAULT_TIER}' is not one of FOPFLOW_TIERS (${e.FOPFLOW_TIERS.join(', ')})`,
+    );
+  }
+  const badTier = e.FOPFLOW_TIERS.find((tier) => !/^[a-z0-9_-]+$/.test(tier));
+  if (badTier !== undefined) {
+    throw new ConfigError(`invalid configuration: FOPFLOW_TIERS: '${badTier}' may hold only a-z, 0-9, '_' and '-'`);
+  }
+  return {
+    port: e.PORT,
+    redisUrl: e.REDIS_URL,
+    dataDir: e.FOPFLOW_DATA_DIR,
+    tiers: e.FOPFLOW_TIERS,
+    defaultTier: e.FOPFLOW_DEFAULT_TIER,
+    limits: {
+      maxUploadBytes: e.FOPFLOW_MAX_UPLOAD_BYTES,
+      maxSourceBytes: e.FOPFLOW_MAX_SOURCE_BYTES,
+      maxInputPixels: e.FOPFLOW_MAX_INPUT_PIXELS,
+      maxPipelineSteps: e.FOPFLOW_MAX_PIPELINE_STEPS,
+    },
+    syncWaitMs: e.FOPFLOW_SYNC_WAIT_MS,
+    cacheMaxBytes: e.FOPFLOW_CACHE_MAX_BYTES,
+    concurrencyFile: e.FOPFLOW_CONCURRENCY_FILE,
+    concurrencyOverride: e.FOPFLOW_CONCURRENCY,
+    jobRetentionS: e.FOPFLOW_JOB_RETENTION_S,
+    shutdownGraceMs: e.FOPFLOW_SHUTDOWN_GRACE_MS,
+  };
+}
