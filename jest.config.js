@@ -1,6 +1,6 @@
 /** Unit specs sit beside their code; e2e suites live in test/ and run against real Redis, sharp and ffmpeg. */
 const moduleNameMapper = { '^@fopflow/(.*)$': '<rootDir>/libs/$1/src' };
-const transform = { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] };
+const transform = { '^.+\\.ts$': 'ts-jest' };
 
 module.exports = {
   testTimeout: 30000,

@@ -24,6 +24,7 @@ const envSchema = z.object({
   FOPFLOW_CACHE_MAX_BYTES: int(1024 * MiB, 1),
   FOPFLOW_CONCURRENCY_FILE: z.string().default('config/concurrency.json'),
   FOPFLOW_CONCURRENCY: z.string().default(''),
+  FOPFLOW_WORKER_COMMANDS: csv(''),
   FOPFLOW_JOB_RETENTION_S: int(3600, 1),
   FOPFLOW_SHUTDOWN_GRACE_MS: int(30_000, 0),
 });
@@ -57,6 +58,8 @@ export interface FopflowConfig {
   concurrencyFile: string;
   /** Per-command concurrency override: `4` for all, or `imageView2=4,imageInfo=8`. */
   concurrencyOverride: string;
+  /** Commands this worker consumes; empty means every command of the catalogue. */
+  workerCommands: string[];
   /** How long finished jobs stay visible in queues, in seconds (default 1 h). */
   jobRetentionS: number;
   /** How long a stopping worker may finish its active jobs, in ms (default 30 s). */
@@ -101,6 +104,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FopflowConfig 
     cacheMaxBytes: e.FOPFLOW_CACHE_MAX_BYTES,
     concurrencyFile: e.FOPFLOW_CONCURRENCY_FILE,
     concurrencyOverride: e.FOPFLOW_CONCURRENCY,
+    workerCommands: e.FOPFLOW_WORKER_COMMANDS,
     jobRetentionS: e.FOPFLOW_JOB_RETENTION_S,
     shutdownGraceMs: e.FOPFLOW_SHUTDOWN_GRACE_MS,
   };

@@ -1,0 +1,92 @@
+import { Controller, Get, Head, Inject, Req, Res } from '@nestjs/common';
+import { OBJECT_STORAGE, ObjectStorage } from '@fopflow/storage';
+import type { Request, Response } from 'express';
+import { pipeline } from 'node:stream/promises';
+import parseRange from 'range-parser';
+import { GatewayError, sendError } from '../http/error.filter';
+import { bucketAndKey, fopOf } from '../http/request-path';
+import { FopService } from './fop.service';
+
+/** How long clients and CDNs may keep a processed result: it is immutable for its source version. */
+const RESULT_MAX_AGE_S = 365 * 24 * 3600;
+
+/**
+ * `GET|HEAD /<bucket>/<key>`: the raw object (with ETag and Range), or, with a fop query
+ * (`?imageView2/2/w/320|...`), its processed result. Registered last: it matches any path.
+ */
+@Controller()
+export class MediaController {
+  constructor(
+    @Inject(OBJECT_STORAGE) private readonly storage: ObjectStorage,
+    private readonly fops: FopService,
+  ) {}
+
+  @Get(':bucket/*key')
+  get(@Req() req: Request, @Res() res: Response): Promise<void> {
+    return this.serve(req, res);
+  }
+
+  @Head(':bucket/*key')
+  head(@Req() req: Request, @Res() res: Response): Promise<void> {
+    return this.serve(req, res);
+  }
+
+  private async serve(req: Request, res: Response): Promise<void> {
+    const { bucket, key } = bucketAndKey(req);
+    const fop = fopOf(req);
+    if (fop === undefined) return this.serveObject(req, res, bucket, key);
+
+    const answer = await this.fops.process(bucket, key, this.fops.parse(fop));
+    const etag = `"${answer.resultKey.slice(0, 32)}"`;
+    res.set({
+      'Content-Type': answer.result.mime,
+      'Content-Length': String(answer.result.size),
+      ETag: etag,
+      'Cache-Control': `public, max-age=${RESULT_MAX_AGE_S}, immutable`,
+      'X-Fop-Cache': answer.cache.toUpperCase(),
+    });
+    if (req.method === 'HEAD' || req.headers['if-none-match'] === etag) {
+      answer.result.stream.destroy();
+      res.status(req.method === 'HEAD' ? 200 : 304).end();
+      return;
+    }
+    await pipeline(answer.result.stream, res).catch(() => res.destroy());
+  }
+
+  private async serveObject(req: Request, res: Response, bucket: string, key: string): Promise<void> {
+    const info = await this.storage.stat(bucket, key);
+    const etag = `"${info.etag}"`;
+    res.set({
+      'Content-Type': info.mime,
+      ETag: etag,
+      'Last-Modified': new Date(info.putTime).toUTCString(),
+      'Accept-Ranges': 'bytes',
+    });
+    if (req.headers['if-none-match'] === etag) {
+      res.status(304).end();
+      return;
+    }
+    let range: { start: number; end: number } | undefined;
+    if (req.headers.range) {
+      const ranges = parseRange(info.size, req.headers.range, { combine: true });
+      if (ranges === -1) {
+        sendError(res, 416, `range '${req.headers.range}' is outside the object's ${info.size} bytes`, {
+          'Content-Range': `bytes */${info.size}`,
+        });
+        return;
+      }
+      if (ranges === -2 || ranges.type !== 'bytes') throw new GatewayError(400, `malformed Range header '${req.headers.range}'`);
+      // Several ranges would need a multipart answer; the first one is what clients ask for in practice.
+      range = ranges[0];
+    }
+    const length = range ? range.end - range.start + 1 : info.size;
+    res.set('Content-Length', String(length));
+    if (range) res.status(206).set('Content-Range', `bytes ${range.start}-${range.end}/${info.size}`);
+    if (req.method === 'HEAD') {
+      res.end();
+      return;
+    }
+    const { stream } = await this.storage.read(bucket, key, range);
+    await pipeline(stream, res).catch(() => res.destroy());
+  }
+}

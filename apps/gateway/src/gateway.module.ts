@@ -1,0 +1,63 @@
+import { join } from 'node:path';
+import { DynamicModule, Module } from '@nestjs/common';
+import { BullModule } from '@nestjs/bullmq';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { ExpressAdapter } from '@bull-board/express';
+import { BullBoardModule } from '@bull-board/nestjs';
+import { ResultCache } from '@fopflow/cache';
+import { ConfigModule, FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
+import { commandNames } from '@fopflow/fop';
+import { fopQueueNames } from '@fopflow/queue';
+import { LocalDiskStorage, OBJECT_STORAGE } from '@fopflow/storage';
+import { Redis } from 'ioredis';
+import { FopService } from './fops/fop.service';
+import { MediaController } from './fops/media.controller';
+import { QueueRegistry } from './fops/queue-registry';
+import { HealthController } from './health/health.controller';
+import { MetricsController } from './metrics/metrics.controller';
+import { metricsProviders } from './metrics/metrics.providers';
+import { ObjectsController } from './objects/objects.controller';
+import { REDIS_PRODUCER, RedisModule } from './redis.module';
+
+/** Path of Bull Board. */
+export const BULL_BOARD_ROUTE = '/admin/queues';
+
+/** The gateway ("FopGate"). Its queues follow from the command catalogue and the configured tiers. */
+@Module({})
+export class GatewayModule {
+  static forRoot(config: FopflowConfig): DynamicModule {
+    const queueNames = fopQueueNames(commandNames(), config.tiers);
+    return {
+      module: GatewayModule,
+      imports: [
+        ConfigModule,
+        RedisModule,
+        BullModule.forRootAsync({
+          inject: [REDIS_PRODUCER],
+          useFactory: (redis: Redis) => ({ connection: redis }),
+        }),
+        BullModule.registerQueue(...queueNames.map((name) => ({ name }))),
+        BullBoardModule.forRoot({ route: BULL_BOARD_ROUTE, adapter: ExpressAdapter }),
+        BullBoardModule.forFeature(...queueNames.map((name) => ({ name, adapter: BullMQAdapter }))),
+      ],
+      // MediaController matches any /<bucket>/<key>, so it comes after every fixed route.
+      controllers: [HealthController, MetricsController, ObjectsController, MediaController],
+      providers: [
+        QueueRegistry.provider(queueNames),
+        QueueRegistry,
+        {
+          provide: OBJECT_STORAGE,
+          inject: [FOPFLOW_CONFIG],
+          useFactory: (c: FopflowConfig) => new LocalDiskStorage(c.dataDir),
+        },
+        {
+          provide: ResultCache,
+          inject: [REDIS_PRODUCER, FOPFLOW_CONFIG],
+          useFactory: (redis: Redis, c: FopflowConfig) => new ResultCache(redis, { dir: join(c.dataDir, 'cache'), maxBytes: c.cacheMaxBytes }),
+        },
+        FopService,
+        ...metricsProviders,
+      ],
+    };
+  }
+}

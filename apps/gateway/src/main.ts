@@ -1,0 +1,36 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { loadConfig } from '@fopflow/config';
+import type { HttpMetrics } from '@fopflow/metrics';
+import { GatewayModule } from './gateway.module';
+import { ErrorFilter } from './http/error.filter';
+import { httpMetricsMiddleware } from './http/http-metrics.middleware';
+import { HTTP_METRICS } from './metrics/metrics.providers';
+
+/** Builds the gateway application without listening; tests and main() share it. */
+export async function createGateway(): Promise<NestExpressApplication> {
+  const config = loadConfig();
+  // Uploads are streamed raw; no body parser may consume them first.
+  const app = await NestFactory.create<NestExpressApplication>(GatewayModule.forRoot(config), { bodyParser: false });
+  app.use(httpMetricsMiddleware(app.get<HttpMetrics>(HTTP_METRICS)));
+  app.useGlobalFilters(new ErrorFilter());
+  app.disable('x-powered-by');
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  return app;
+}
+
+async function main(): Promise<void> {
+  const app = await createGateway();
+  const port = loadConfig().port;
+  await app.listen(port, process.env.HOST ?? '0.0.0.0');
+  Logger.log(`listening on ${await app.getUrl()}`, 'Gateway');
+}
+
+if (require.main === module) {
+  main().catch((error: Error) => {
+    Logger.error(error.message, 'Gateway');
+    process.exit(1);
+  });
+}

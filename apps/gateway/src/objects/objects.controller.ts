@@ -1,0 +1,71 @@
+import { Controller, Delete, Get, HttpCode, Inject, Param, Put, Query, Req, Res } from '@nestjs/common';
+import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
+import { BucketInfo, ListResult, OBJECT_STORAGE, ObjectInfo, ObjectStorage } from '@fopflow/storage';
+import type { Request, Response } from 'express';
+import { GatewayError, sendError } from '../http/error.filter';
+import { bucketAndKey } from '../http/request-path';
+
+const OBJECTS_PREFIX = '/v1/objects';
+
+/** Buckets and objects: create, upload (streamed), stat, list, delete. */
+@Controller('v1')
+export class ObjectsController {
+  constructor(
+    @Inject(FOPFLOW_CONFIG) private readonly config: FopflowConfig,
+    @Inject(OBJECT_STORAGE) private readonly storage: ObjectStorage,
+  ) {}
+
+  /** Creates a bucket (idempotent); a first upload creates one too. */
+  @Put('buckets/:bucket')
+  createBucket(@Param('bucket') bucket: string): Promise<BucketInfo> {
+    return this.storage.createBucket(bucket);
+  }
+
+  @Get('buckets')
+  async listBuckets(): Promise<{ items: BucketInfo[] }> {
+    return { items: await this.storage.listBuckets() };
+  }
+
+  /** Streams the raw body into the object; nothing is visible until the whole body is stored. */
+  @Put('objects/:bucket/*key')
+  async upload(@Req() req: Request, @Res() res: Response): Promise<void> {
+    const { bucket, key } = bucketAndKey(req, OBJECTS_PREFIX);
+    const maxBytes = this.config.limits.maxUploadBytes;
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > maxBytes) {
+      // Refused before a byte is read; closing the connection stops the client's send.
+      sendError(res, 413, `body of ${declared} bytes is over maxUploadBytes ${maxBytes}`, { Connection: 'close' });
+      return;
+    }
+    const info = await this.storage.put(bucket, key, req, { maxBytes, mime: req.headers['content-type'] });
+    res.status(200).json(info);
+  }
+
+  @Get('objects/:bucket')
+  list(
+    @Param('bucket') bucket: string,
+    @Query('prefix') prefix?: string,
+    @Query('marker') marker?: string,
+    @Query('limit') limit?: string,
+    @Query('delimiter') delimiter?: string,
+  ): Promise<ListResult> {
+    const pageSize = limit === undefined ? undefined : Number(limit);
+    if (pageSize !== undefined && (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000)) {
+      throw new GatewayError(400, `limit must be a whole number from 1 to 1000, got '${limit}'`);
+    }
+    return this.storage.list(bucket, { prefix, marker, limit: pageSize, delimiter });
+  }
+
+  @Get('objects/:bucket/*key')
+  stat(@Req() req: Request): Promise<ObjectInfo> {
+    const { bucket, key } = bucketAndKey(req, OBJECTS_PREFIX);
+    return this.storage.stat(bucket, key);
+  }
+
+  @Delete('objects/:bucket/*key')
+  @HttpCode(204)
+  async remove(@Req() req: Request): Promise<void> {
+    const { bucket, key } = bucketAndKey(req, OBJECTS_PREFIX);
+    await this.storage.delete(bucket, key);
+  }
+}

@@ -1,0 +1,44 @@
+import { join } from 'node:path';
+import { Module } from '@nestjs/common';
+import { ResultCache } from '@fopflow/cache';
+import { ConfigModule, FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
+import { DEFAULT_IMAGE_LIMITS, ImageProcessor } from '@fopflow/media';
+import { JobStatsRecorder } from '@fopflow/metrics';
+import { createRedis } from '@fopflow/queue';
+import { LocalDiskStorage, OBJECT_STORAGE } from '@fopflow/storage';
+import { Redis } from 'ioredis';
+import { FopJobProcessor } from './fop-job.processor';
+import { FopWorkerService } from './fop-worker.service';
+
+const REDIS = Symbol('REDIS');
+
+@Module({
+  imports: [ConfigModule],
+  providers: [
+    {
+      provide: REDIS,
+      inject: [FOPFLOW_CONFIG],
+      useFactory: (config: FopflowConfig) => createRedis(config.redisUrl, 'worker', 'fopflow-worker'),
+    },
+    {
+      provide: OBJECT_STORAGE,
+      inject: [FOPFLOW_CONFIG],
+      useFactory: (config: FopflowConfig) => new LocalDiskStorage(config.dataDir),
+    },
+    {
+      provide: ResultCache,
+      inject: [REDIS, FOPFLOW_CONFIG],
+      useFactory: (redis: Redis, config: FopflowConfig) =>
+        new ResultCache(redis, { dir: join(config.dataDir, 'cache'), maxBytes: config.cacheMaxBytes }),
+    },
+    {
+      provide: ImageProcessor,
+      inject: [FOPFLOW_CONFIG],
+      useFactory: (config: FopflowConfig) => new ImageProcessor({ ...DEFAULT_IMAGE_LIMITS, maxInputPixels: config.limits.maxInputPixels }),
+    },
+    { provide: JobStatsRecorder, inject: [REDIS], useFactory: (redis: Redis) => new JobStatsRecorder(redis) },
+    FopJobProcessor,
+    FopWorkerService,
+  ],
+})
+export class WorkerModule {}

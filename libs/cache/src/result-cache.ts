@@ -1,0 +1,138 @@
+import { randomUUID } from 'node:crypto';
+import { promises as fs, ReadStream } from 'node:fs';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+
+/** A cached result, opened for reading: the file stays readable even if it is evicted meanwhile. */
+export interface CachedResult {
+  mime: string;
+  size: number;
+  stream: ReadStream;
+}
+
+export interface ResultCacheOptions {
+  /** Directory holding the result files. */
+  dir: string;
+  /** Bound of all results together, in bytes; the least recently used go first. */
+  maxBytes: number;
+  /** Prefix of the index keys in Redis. */
+  keyPrefix?: string;
+}
+
+interface EntryMeta {
+  mime: string;
+  size: number;
+}
+
+// The index lives in Redis so that every gateway and worker shares one LRU order and one byte
+// count. Both scripts keep the byte count exact when two processes write or evict at once.
+const PUT_SCRIPT = `
+local old = redis.call('HGET', KEYS[1], ARGV[1])
+if old then redis.call('DECRBY', KEYS[3], cjson.decode(old).size) end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
+return redis.call('INCRBY', KEYS[3], ARGV[4])`;
+
+const POP_OLDEST_SCRIPT = `
+local total = tonumber(redis.call('GET', KEYS[3]) or '0')
+if total <= tonumber(ARGV[1]) then return false end
+local oldest = redis.call('ZRANGE', KEYS[2], 0, 0)[1]
+if not oldest then return false end
+local meta = redis.call('HGET', KEYS[1], oldest)
+redis.call('ZREM', KEYS[2], oldest)
+redis.call('HDEL', KEYS[1], oldest)
+if meta then redis.call('DECRBY', KEYS[3], cjson.decode(meta).size) end
+return oldest`;
+
+const FORGET_SCRIPT = `
+local meta = redis.call('HGET', KEYS[1], ARGV[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('HDEL', KEYS[1], ARGV[1])
+if meta then redis.call('DECRBY', KEYS[3], cjson.decode(meta).size) end
+return meta and 1 or 0`;
+
+/**
+ * Bounded on-disk cache of fop results, keyed by result key (hash of source version and pipeline).
+ * Writers put whole files atomically; readers get an open stream or nothing.
+ */
+export class ResultCache {
+  private readonly keys: [meta: string, lru: string, bytes: string];
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly options: ResultCacheOptions,
+  ) {
+    const prefix = options.keyPrefix ?? 'fopflow:cache';
+    this.keys = [`${prefix}:meta`, `${prefix}:lru`, `${prefix}:bytes`];
+  }
+
+  /** Opens the result of `key`, marking it recently used; null when it is not cached. */
+  async get(key: string): Promise<CachedResult | null> {
+    const raw = await this.redis.hget(this.keys[0], key);
+    if (raw === null) return null;
+    const meta = JSON.parse(raw) as EntryMeta;
+    const stream = await this.open(this.pathOf(key));
+    if (!stream) {
+      await this.forget(key);
+      return null;
+    }
+    await this.redis.zadd(this.keys[1], Date.now(), key);
+    return { mime: meta.mime, size: meta.size, stream };
+  }
+
+  /** Stores `data` as the result of `key`, then evicts least recently used results over the bound. */
+  async put(key: string, data: Buffer, mime: string): Promise<void> {
+    const path = this.pathOf(key);
+    const tmp = join(this.options.dir, 'tmp', `${key}.${randomUUID()}`);
+    await fs.mkdir(join(this.options.dir, 'tmp'), { recursive: true });
+    await fs.mkdir(join(path, '..'), { recursive: true });
+    try {
+      await fs.writeFile(tmp, data);
+      await fs.rename(tmp, path);
+    } catch (error) {
+      await fs.rm(tmp, { force: true });
+      throw error;
+    }
+    const meta: EntryMeta = { mime, size: data.length };
+    await this.redis.eval(PUT_SCRIPT, 3, ...this.keys, key, JSON.stringify(meta), Date.now(), data.length);
+    await this.evict();
+  }
+
+  /** Removes the result of `key`, if any. */
+  async delete(key: string): Promise<void> {
+    await this.forget(key);
+    await fs.rm(this.pathOf(key), { force: true });
+  }
+
+  /** Bytes held by all results together, as the shared index counts them. */
+  async totalBytes(): Promise<number> {
+    return Number((await this.redis.get(this.keys[2])) ?? 0);
+  }
+
+  private async evict(): Promise<void> {
+    for (;;) {
+      const oldest = (await this.redis.eval(POP_OLDEST_SCRIPT, 3, ...this.keys, this.options.maxBytes)) as string | null;
+      if (!oldest) return;
+      await fs.rm(this.pathOf(oldest), { force: true });
+    }
+  }
+
+  private async forget(key: string): Promise<void> {
+    await this.redis.eval(FORGET_SCRIPT, 3, ...this.keys, key);
+  }
+
+  private pathOf(key: string): string {
+    if (!/^[0-9a-f]{16,128}$/.test(key)) throw new Error(`invalid result key '${key}'`);
+    return join(this.options.dir, key.slice(0, 2), key);
+  }
+
+  private async open(path: string): Promise<ReadStream | null> {
+    try {
+      const handle = await fs.open(path, 'r');
+      return handle.createReadStream();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+  }
+}

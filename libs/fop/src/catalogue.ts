@@ -1,0 +1,34 @@
+import type { CommandSpec } from './command-spec';
+import { imageInfoCommand, type ImageInfoArgs } from './image-info.command';
+import { imageView2Command, type ImageView2Args } from './image-view2.command';
+
+// Adding a command: write `<name>.command.ts`, then add one member to FopStep and one entry
+// to `catalogue` below; the `satisfies` check fails until both agree.
+
+/** One parsed step of a pipeline: the command name and its validated arguments. */
+export type FopStep =
+  | { command: 'imageView2'; args: ImageView2Args }
+  | { command: 'imageInfo'; args: ImageInfoArgs };
+
+/** Every command name the catalogue knows. */
+export type CommandName = FopStep['command'];
+
+type ArgsOf<N extends CommandName> = Extract<FopStep, { command: N }>['args'];
+
+const catalogue = {
+  imageView2: imageView2Command,
+  imageInfo: imageInfoCommand,
+} satisfies { [N in CommandName]: CommandSpec<ArgsOf<N>> };
+
+/** Command catalogue: one small data object per command, keyed by its case-sensitive name. */
+export const commands: Record<CommandName, CommandSpec<any>> = Object.freeze(catalogue);
+
+/** True when `name` is a known command; own keys only, so `constructor` or `__proto__` never match. */
+export function isCommandName(name: string): name is CommandName {
+  return Object.hasOwn(commands, name);
+}
+
+/** Every known command name, in catalogue order. */
+export function commandNames(): CommandName[] {
+  return Object.keys(commands) as CommandName[];
+}

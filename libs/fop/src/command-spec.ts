@@ -1,0 +1,21 @@
+import type { CommandName } from './catalogue';
+
+/** Which engine runs a command: images go to sharp, audio/video to ffmpeg. */
+export type CommandFamily = 'image' | 'av';
+
+/** What a step produces: media bytes of a format, or JSON. */
+export type StepOutput = 'media' | 'json';
+
+/** One command of the catalogue: a plain data object, so adding a command is adding one file. */
+export interface CommandSpec<Args = unknown> {
+  /** Name as written in the fop, case-sensitive as in Qiniu. */
+  name: CommandName;
+  family: CommandFamily;
+  output: StepOutput;
+  /** One line for humans (help pages, error hints). */
+  summary: string;
+  /** Validates the step's tokens (split on '/', without the command name); throws FopSyntaxError. */
+  parse(tokens: string[], stepIndex: number): Args;
+  /** Canonical text of the step including the command name: same meaning ⇒ same string. */
+  format(args: Args): string;
+}

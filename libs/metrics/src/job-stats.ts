@@ -1,0 +1,86 @@
+import type { Redis } from 'ioredis';
+import type { Registry } from 'prom-client';
+
+/** How a job ended, as a metric label. */
+export type JobOutcomeLabel = 'completed' | 'failed';
+
+/** Upper bounds of the job duration histogram, in seconds. */
+export const JOB_DURATION_BUCKETS_S = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
+
+const COUNTS_KEY = 'fopflow:stats:jobs';
+const DURATIONS_KEY = 'fopflow:stats:job-seconds';
+
+/**
+ * Job figures are kept in Redis rather than in one process's memory: every worker adds to the
+ * same counters, and any gateway's /metrics shows the figures of the whole platform once.
+ */
+export class JobStatsRecorder {
+  constructor(private readonly redis: Redis) {}
+
+  /** Counts one finished job and its processing time. */
+  async record(command: string, tier: string, outcome: JobOutcomeLabel, durationS: number): Promise<void> {
+    const series = `${command}|${tier}|${outcome}`;
+    const pipeline = this.redis.pipeline().hincrby(COUNTS_KEY, series, 1).hincrbyfloat(DURATIONS_KEY, `${series}|sum`, durationS);
+    for (const bound of JOB_DURATION_BUCKETS_S) {
+      if (durationS <= bound) pipeline.hincrby(DURATIONS_KEY, `${series}|${bound}`, 1);
+    }
+    await pipeline.exec();
+  }
+}
+
+interface MetricValue {
+  value: number;
+  labels: Record<string, string | number>;
+  metricName?: string;
+}
+
+/** Registers `fopflow_jobs_total` and `fopflow_job_duration_seconds`, read from Redis at scrape. */
+export function registerJobStats(registry: Registry, redis: Redis): void {
+  const read = async () => {
+    const [counts, durations] = await Promise.all([redis.hgetall(COUNTS_KEY), redis.hgetall(DURATIONS_KEY)]);
+    return { counts, durations };
+  };
+  const labelsOf = (series: string) => {
+    const [command, tier, outcome] = series.split('|');
+    return { command, tier, outcome };
+  };
+  registerComputed(registry, 'fopflow_jobs_total', 'counter', 'Fop jobs finished, by command, tier and outcome (all workers).', async () => {
+    const { counts } = await read();
+    return Object.entries(counts).map(([series, count]) => ({ value: Number(count), labels: labelsOf(series) }));
+  });
+  registerComputed(
+    registry,
+    'fopflow_job_duration_seconds',
+    'histogram',
+    'Processing time of fop jobs inside workers, by command, tier and outcome (all workers).',
+    async () => {
+      const { counts, durations } = await read();
+      const values: MetricValue[] = [];
+      const name = 'fopflow_job_duration_seconds';
+      for (const [series, count] of Object.entries(counts)) {
+        const labels = labelsOf(series);
+        for (const bound of JOB_DURATION_BUCKETS_S) {
+          values.push({ metricName: `${name}_bucket`, labels: { ...labels, le: bound }, value: Number(durations[`${series}|${bound}`] ?? 0) });
+        }
+        values.push({ metricName: `${name}_bucket`, labels: { ...labels, le: '+Inf' }, value: Number(count) });
+        values.push({ metricName: `${name}_sum`, labels, value: Number(durations[`${series}|sum`] ?? 0) });
+        values.push({ metricName: `${name}_count`, labels, value: Number(count) });
+      }
+      return values;
+    },
+  );
+}
+
+/** A metric whose values are computed at scrape time, in the shape prom-client's registry reads. */
+function registerComputed(
+  registry: Registry,
+  name: string,
+  type: 'counter' | 'histogram',
+  help: string,
+  values: () => Promise<MetricValue[]>,
+): void {
+  // A scrape while Redis is down still answers, with these series absent rather than a 500.
+  const read = () => values().catch((): MetricValue[] => []);
+  const metric = { name, help, type, aggregator: 'sum', get: async () => ({ name, help, type, aggregator: 'sum', values: await read() }) };
+  registry.registerMetric(metric as unknown as Parameters<Registry['registerMetric']>[0]);
+}

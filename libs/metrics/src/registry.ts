@@ -1,0 +1,61 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** A registry with the process defaults, labelled with the app that owns it. */
+export function createRegistry(app: string): Registry {
+  const registry = new Registry();
+  registry.setDefaultLabels({ app });
+  collectDefaultMetrics({ register: registry });
+  return registry;
+}
+
+/** HTTP figures of the gateway. */
+export interface HttpMetrics {
+  requests: Counter<'method' | 'route' | 'status'>;
+  duration: Histogram<'method' | 'route' | 'status'>;
+  cache: Counter<'result'>;
+}
+
+/** Registers the gateway's request counters and latency histogram. */
+export function registerHttpMetrics(registry: Registry): HttpMetrics {
+  return {
+    requests: new Counter({
+      name: 'fopflow_http_requests_total',
+      help: 'HTTP requests answered, by method, route and status.',
+      labelNames: ['method', 'route', 'status'],
+      registers: [registry],
+    }),
+    duration: new Histogram({
+      name: 'fopflow_http_request_duration_seconds',
+      help: 'HTTP request latency, by method, route and status.',
+      labelNames: ['method', 'route', 'status'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    }),
+    cache: new Counter({
+      name: 'fopflow_result_cache_requests_total',
+      help: 'Fop URL lookups in the result cache, by result (hit or miss).',
+      labelNames: ['result'],
+      registers: [registry],
+    }),
+  };
+}
+
+/** Job counts of one queue, by BullMQ state. */
+export type QueueDepthReader = () => Promise<Array<{ queue: string; counts: Record<string, number> }>>;
+
+/** Registers `fopflow_queue_jobs{queue,state}`, read from the queues at scrape time. */
+export function registerQueueDepth(registry: Registry, read: QueueDepthReader): Gauge<'queue' | 'state'> {
+  return new Gauge({
+    name: 'fopflow_queue_jobs',
+    help: 'Jobs in each queue, by state (waiting, prioritized, delayed, active, completed, failed).',
+    labelNames: ['queue', 'state'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      // While Redis is down the series are absent; the scrape itself still succeeds.
+      for (const { queue, counts } of await read().catch(() => [])) {
+        for (const [state, count] of Object.entries(counts)) this.set({ queue, state }, count);
+      }
+    },
+  });
+}

@@ -1,0 +1,5 @@
+export * from './names';
+export * from './payloads';
+export * from './failure';
+export * from './connection';
+export * from './fop-producer';

@@ -1,0 +1,34 @@
+/** Stable codes callers can switch on; the HTTP status travels with each one. */
+export type StorageErrorCode =
+  | 'NoSuchBucket'
+  | 'NoSuchKey'
+  | 'InvalidBucketName'
+  | 'InvalidKey'
+  | 'EntityTooLarge'
+  | 'BucketExists'
+  | 'IncompleteBody'
+  | 'InvalidRange';
+
+/** Error with an HTTP status and a stable code, e.g. 404 'NoSuchBucket'. */
+export class StorageError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: StorageErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'StorageError';
+  }
+}
+
+/** Node's errno code of an fs error, if it is one. */
+export function errnoCode(error: unknown): string | undefined {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** True when an fs error only means "that path is not there". */
+export function isMissingPathError(error: unknown): boolean {
+  const code = errnoCode(error);
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}

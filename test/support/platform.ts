@@ -1,0 +1,87 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, waitFor } from './ports';
+import { startRedis, TestRedis } from './redis-server';
+
+const ROOT = join(__dirname, '..', '..');
+
+/** A running process of the platform, with what it printed kept for assertions and failures. */
+export interface AppProcess {
+  child: ChildProcess;
+  output: () => string;
+  /** Sends `signal` and resolves with the exit code once the process has ended. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Gateway, worker(s) and a private Redis, as the built apps run in production. */
+export interface Platform {
+  url: string;
+  redis: TestRedis;
+  dataDir: string;
+  gateway: AppProcess;
+  workers: AppProcess[];
+  startWorker(env?: Record<string, string>): Promise<AppProcess>;
+  stop(): Promise<void>;
+}
+
+/** Starts the built app `app` (gateway or worker) with `env` on top of the test's environment. */
+export function startApp(app: 'gateway' | 'worker', env: Record<string, string>): AppProcess {
+  const child = spawn(process.execPath, [join(ROOT, `dist/apps/${app}/src/main.js`)], {
+    cwd: ROOT,
+    env: { ...process.env, NO_COLOR: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    child,
+    output: () => output,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** Boots a whole platform on free ports and a fresh data dir; `stop` removes every trace. */
+export async function startPlatform(env: Record<string, string> = {}): Promise<Platform> {
+  const redis = await startRedis();
+  const dataDir = mkdtempSync(join(tmpdir(), 'fopflow-data-'));
+  const port = await freePort();
+  const shared = { REDIS_URL: redis.url, FOPFLOW_DATA_DIR: dataDir, ...env };
+  const gateway = startApp('gateway', { ...shared, PORT: String(port), HOST: '127.0.0.1' });
+  const url = `http://127.0.0.1:${port}`;
+  const workers: AppProcess[] = [];
+
+  const startWorker = async (extra: Record<string, string> = {}) => {
+    const worker = startApp('worker', { ...shared, ...extra });
+    workers.push(worker);
+    await waitFor('worker ready', async () => worker.output().includes('ready'));
+    return worker;
+  };
+
+  try {
+    await waitFor('gateway /ready', async () => (await fetch(`${url}/ready`)).ok);
+    await startWorker();
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n--- gateway ---\n${gateway.output()}\n--- worker ---\n${workers[0]?.output() ?? ''}`);
+  }
+
+  return {
+    url,
+    redis,
+    dataDir,
+    gateway,
+    workers,
+    startWorker,
+    async stop() {
+      await Promise.all([gateway.stop(), ...workers.map((worker) => worker.stop())]);
+      await redis.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
