@@ -1,7 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { freePort, waitFor } from './ports';
 import { startRedis, TestRedis } from './redis-server';
 
@@ -47,6 +47,14 @@ export function startApp(app: 'gateway' | 'worker', env: Record<string, string>)
   };
 }
 
+/** Keeps what the apps printed under test-logs/, for reading after a failed run. */
+function keepLogs(apps: AppProcess[]): void {
+  const dir = join(ROOT, 'test-logs');
+  mkdirSync(dir, { recursive: true });
+  const suite = basename(expect.getState().testPath ?? 'suite').replace(/\.e2e-spec\.ts$/, '');
+  apps.forEach((app, index) => writeFileSync(join(dir, `${suite}.${index === 0 ? 'gateway' : `worker-${index}`}.log`), app.output()));
+}
+
 /** Boots a whole platform on free ports and a fresh data dir; `stop` removes every trace. */
 export async function startPlatform(env: Record<string, string> = {}): Promise<Platform> {
   const redis = await startRedis();
@@ -80,6 +88,7 @@ export async function startPlatform(env: Record<string, string> = {}): Promise<P
     startWorker,
     async stop() {
       await Promise.all([gateway.stop(), ...workers.map((worker) => worker.stop())]);
+      keepLogs([gateway, ...workers]);
       await redis.stop();
       rmSync(dataDir, { recursive: true, force: true });
     },

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { loadConfig } from '@fopflow/config';
+import { closeOnSignals, loadConfig } from '@fopflow/config';
 import type { HttpMetrics } from '@fopflow/metrics';
 import { GatewayModule } from './gateway.module';
 import { ErrorFilter } from './http/error.filter';
@@ -17,7 +17,6 @@ export async function createGateway(): Promise<NestExpressApplication> {
   app.use(httpMetricsMiddleware(app.get<HttpMetrics>(HTTP_METRICS)));
   app.useGlobalFilters(new ErrorFilter());
   app.disable('x-powered-by');
-  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   return app;
 }
 
@@ -25,6 +24,7 @@ async function main(): Promise<void> {
   const app = await createGateway();
   const port = loadConfig().port;
   await app.listen(port, process.env.HOST ?? '0.0.0.0');
+  closeOnSignals(app, 'Gateway');
   Logger.log(`listening on ${await app.getUrl()}`, 'Gateway');
 }
 

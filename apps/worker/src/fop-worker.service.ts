@@ -7,6 +7,9 @@ import { Job, UnrecoverableError, Worker } from 'bullmq';
 import { resolveConcurrency } from './concurrency';
 import { FopJobProcessor } from './fop-job.processor';
 
+/** Pause of a worker's fetch loop after a Redis error, in ms. */
+const WORKER_RETRY_DELAY_MS = 1000;
+
 /**
  * One BullMQ Worker per queue this instance consumes (its commands × every tier). Shutting down
  * stops taking jobs at once and waits for active ones up to the grace period.
@@ -39,8 +42,8 @@ export class FopWorkerService implements OnApplicationBootstrap, OnApplicationSh
     this.logger.log(`consuming ${this.workers.length} queues: ${Object.entries(concurrency).map(([c, n]) => `${c}×${n}`).join(', ')}`);
   }
 
-  async onApplicationShutdown(signal?: string): Promise<void> {
-    this.logger.log(`${signal ?? 'shutdown'}: finishing active jobs (grace ${this.config.shutdownGraceMs} ms)`);
+  async onApplicationShutdown(): Promise<void> {
+    this.logger.log(`finishing active jobs (grace ${this.config.shutdownGraceMs} ms)`);
     const graceful = Promise.all(this.workers.map((worker) => worker.close()));
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<'expired'>((resolve) => {
@@ -61,6 +64,9 @@ export class FopWorkerService implements OnApplicationBootstrap, OnApplicationSh
     const worker = new Worker<FopJobData, FopJobResult>(queueName, (job) => this.processor.process(job), {
       connection,
       concurrency,
+      // BullMQ waits 15 s after a connection error before polling again; a Redis blip should
+      // cost about a second of throughput, not fifteen.
+      runRetryDelay: WORKER_RETRY_DELAY_MS,
     });
     worker.on('completed', (_job, result) => void this.record(command, tier, 'completed', result.durationMs / 1000));
     worker.on('failed', (job, error) => {

@@ -4,8 +4,17 @@ import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { fileNameToKey, isHashedFileName, keyToFileName } from './key-file-name.codec';
+import { mapLimited } from './map-limited';
 import { chooseMime } from './mime-sniff';
-import { encodeObjectHeader, ObjectHeader, objectHeaderBytes, readFully, readObjectHeader, writeFully } from './object-file.format';
+import {
+  encodeObjectHeader,
+  ObjectHeader,
+  objectHeaderBytes,
+  readFully,
+  readObjectHeader,
+  readObjectHeaderAt,
+  writeFully,
+} from './object-file.format';
 import { normaliseListLimit, pageKeys, sortKeys } from './object-list.pager';
 import { errnoCode, isMissingPathError, StorageError } from './storage.errors';
 import { assertBucketName, assertObjectKey, bucketNameProblem } from './storage-names.validator';
@@ -80,7 +89,9 @@ export class LocalDiskStorage implements ObjectStorage {
     assertBucketName(bucket);
     assertObjectKey(key);
     const { maxBytes } = options;
-    if (!Number.isFinite(maxBytes) || maxBytes < 0) throw new RangeError(`maxBytes must be a non-negative number, got ${maxBytes}`);
+    if (!Number.isFinite(maxBytes) || maxBytes < 0) {
+      throw new RangeError(`maxBytes must be a non-negative number, got ${maxBytes}`);
+    }
     if (Buffer.isBuffer(body) && body.length > maxBytes) throw entityTooLarge(maxBytes);
     if (!(await this.findBucket(bucket))) await this.createBucket(bucket);
 
@@ -126,7 +137,8 @@ export class LocalDiskStorage implements ObjectStorage {
       if (range) {
         const valid = Number.isInteger(range.start) && Number.isInteger(range.end) && range.start >= 0;
         if (!valid || range.start > range.end || range.start >= info.size) {
-          throw new StorageError(416, 'InvalidRange', `range ${range.start}-${range.end} is outside the object of ${info.size} bytes`);
+          const shown = `${range.start}-${range.end}`;
+          throw new StorageError(416, 'InvalidRange', `range ${shown} is outside the object of ${info.size} bytes`);
         }
         start = range.start;
         end = Math.min(range.end, info.size - 1);
@@ -188,7 +200,7 @@ export class LocalDiskStorage implements ObjectStorage {
     }
     // Long keys are only recoverable from their headers; those headers are kept for the page below.
     await mapLimited(hashed, listReadConcurrency, async (name) => {
-      const header = await readHeaderAt(path.join(objectsDir, name));
+      const header = await readObjectHeaderAt(path.join(objectsDir, name));
       if (header && keyToFileName(header.key) === name) {
         fileNames.set(header.key, name);
         headers.set(header.key, header);
@@ -202,7 +214,7 @@ export class LocalDiskStorage implements ObjectStorage {
       delimiter,
     });
     const items = await mapLimited(page.keys, listReadConcurrency, async (key) => {
-      const header = headers.get(key) ?? (await readHeaderAt(path.join(objectsDir, fileNames.get(key)!)));
+      const header = headers.get(key) ?? (await readObjectHeaderAt(path.join(objectsDir, fileNames.get(key)!)));
       return header && toInfo(bucket, header);
     });
 
@@ -280,33 +292,4 @@ async function readdirOrEmpty(dir: string): Promise<string[]> {
     if (isMissingPathError(error)) return [];
     throw error;
   }
-}
-
-/** Header of the object file at `filePath`, or undefined if it was deleted meanwhile. */
-async function readHeaderAt(filePath: string): Promise<ObjectHeader | undefined> {
-  let file: FileHandle;
-  try {
-    file = await fs.open(filePath, 'r');
-  } catch (error) {
-    if (isMissingPathError(error)) return undefined;
-    throw error;
-  }
-  try {
-    return await readObjectHeader(file);
-  } finally {
-    await file.close();
-  }
-}
-
-async function mapLimited<T, R>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
-  return results;
 }

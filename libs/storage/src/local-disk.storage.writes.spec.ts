@@ -13,7 +13,10 @@ const MiB = 1024 * 1024;
 /** Every file under `dir`, relative, so "nothing left behind" can be checked across tmp/ and objects/. */
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await fs.readdir(dir, { recursive: true, withFileTypes: true });
-  return entries.filter((entry) => entry.isFile()).map((entry) => path.relative(dir, path.join(entry.parentPath ?? entry.path, entry.name))).sort();
+  return entries
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.relative(dir, path.join(entry.parentPath ?? entry.path, entry.name)))
+    .sort();
 }
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
@@ -78,11 +81,13 @@ describe('LocalDiskStorage writes', () => {
       },
     });
     const put = storage.put('media', 'legacy', legacy as unknown as NodeJS.ReadableStream, { maxBytes: 100 });
-    setImmediate(() => {
+    // Old-style streams drop data nobody listens to, so speak only once the storage listens.
+    while (legacy.listenerCount('data') === 0) await sleep(1);
+    {
       legacy.emit('data', Buffer.from('old '));
       legacy.emit('data', Buffer.from('school'));
       legacy.emit('end');
-    });
+    }
     await put;
     expect((await storage.readBuffer('media', 'legacy', 100)).data.toString()).toBe('old school');
   });
@@ -172,7 +177,10 @@ describe('LocalDiskStorage writes', () => {
     it('leaves exactly one consistent object after concurrent puts of one key', async () => {
       const versions = Array.from({ length: 12 }, (_, i) => randomBytes(64 * 1024 + i));
       const infos = await Promise.all(
-        versions.map((data, i) => storage.put('media', 'hot/key', i % 2 ? data : trickle([data.subarray(0, 1000), data.subarray(1000)]), { maxBytes: MiB })),
+        versions.map((data, i) => {
+          const body = i % 2 ? data : trickle([data.subarray(0, 1000), data.subarray(1000)]);
+          return storage.put('media', 'hot/key', body, { maxBytes: MiB });
+        }),
       );
       const { info, data } = await storage.readBuffer('media', 'hot/key', MiB);
       expect(infos.map((each) => each.etag)).toContain(info.etag);

@@ -1,4 +1,6 @@
+import { promises as fs } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
+import { isMissingPathError } from './storage.errors';
 
 /**
  * Every object is one file: a fixed-size header (key, size, etag, mime, putTime) followed by the
@@ -60,6 +62,22 @@ export async function readObjectHeader(file: FileHandle): Promise<ObjectHeader> 
   const block = Buffer.alloc(objectHeaderBytes);
   await readFully(file, block, 0);
   return decodeObjectHeader(block, fileBytes);
+}
+
+/** Header of the object file at `filePath`, or undefined if it was deleted meanwhile. */
+export async function readObjectHeaderAt(filePath: string): Promise<ObjectHeader | undefined> {
+  let file: FileHandle;
+  try {
+    file = await fs.open(filePath, 'r');
+  } catch (error) {
+    if (isMissingPathError(error)) return undefined;
+    throw error;
+  }
+  try {
+    return await readObjectHeader(file);
+  } finally {
+    await file.close();
+  }
 }
 
 /** Fills `target` from `position`, failing if the file ends first. */

@@ -14,12 +14,7 @@ export interface KeyPage {
   nextMarker?: string;
 }
 
-/** Orders keys by their UTF-8 bytes, which (unlike `<` on UTF-16) is the order S3 and Qiniu list in. */
-export function compareKeys(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
-}
-
-/** Sorts keys in byte order, encoding each key once. */
+/** Sorts keys by their UTF-8 bytes, which (unlike `<` on UTF-16) is the order S3 and Qiniu list in. */
 export function sortKeys(keys: Iterable<string>): string[] {
   return [...keys]
     .map((key) => ({ key, bytes: Buffer.from(key, 'utf8') }))

@@ -6,7 +6,10 @@ function referenceQetag(data: Buffer): string {
   const sha1 = (bytes: Buffer) => createHash('sha1').update(bytes).digest();
   const blocks: Buffer[] = [];
   for (let offset = 0; offset < data.length; offset += 4194304) blocks.push(data.subarray(offset, offset + 4194304));
-  const body = blocks.length <= 1 ? Buffer.concat([Buffer.from([0x16]), sha1(data)]) : Buffer.concat([Buffer.from([0x96]), sha1(Buffer.concat(blocks.map(sha1)))]);
+  const body =
+    blocks.length <= 1
+      ? Buffer.concat([Buffer.from([0x16]), sha1(data)])
+      : Buffer.concat([Buffer.from([0x96]), sha1(Buffer.concat(blocks.map(sha1)))]);
   return body.toString('base64').replace(/\+/g, '-').replace(/\//g, '_');
 }
 

@@ -1,3 +1,4 @@
+import { PassThrough } from 'node:stream';
 import { Controller, Delete, Get, HttpCode, Inject, Param, Put, Query, Req, Res } from '@nestjs/common';
 import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
 import { BucketInfo, ListResult, OBJECT_STORAGE, ObjectInfo, ObjectStorage } from '@fopflow/storage';
@@ -6,6 +7,20 @@ import { GatewayError, sendError } from '../http/error.filter';
 import { bucketAndKey } from '../http/request-path';
 
 const OBJECTS_PREFIX = '/v1/objects';
+
+/**
+ * The request body behind a stream of its own: storage may destroy it on a limit without
+ * destroying the socket, and a client that goes away mid-upload still fails the write.
+ */
+function detachedBody(req: Request): PassThrough {
+  const body = new PassThrough();
+  req.pipe(body);
+  req.once('error', (error) => body.destroy(error));
+  req.once('close', () => {
+    if (!req.complete) body.destroy(new Error('client closed the connection mid-upload'));
+  });
+  return body;
+}
 
 /** Buckets and objects: create, upload (streamed), stat, list, delete. */
 @Controller('v1')
@@ -37,8 +52,17 @@ export class ObjectsController {
       sendError(res, 413, `body of ${declared} bytes is over maxUploadBytes ${maxBytes}`, { Connection: 'close' });
       return;
     }
-    const info = await this.storage.put(bucket, key, req, { maxBytes, mime: req.headers['content-type'] });
-    res.status(200).json(info);
+    const body = detachedBody(req);
+    try {
+      const info = await this.storage.put(bucket, key, body, { maxBytes, mime: req.headers['content-type'] });
+      res.status(200).json(info);
+    } catch (error) {
+      // Discard the rest of the body so the client reads our answer instead of a reset socket.
+      req.unpipe(body);
+      req.resume();
+      res.set('Connection', 'close');
+      throw error;
+    }
   }
 
   @Get('objects/:bucket')

@@ -1,0 +1,63 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Benchmark } from './benchmark';
+import { machineFacts, machineSection } from './support/machine';
+import { findSection, wrapSection } from './support/markdown';
+import { thumbnailBenchmark } from './thumbnail.bench';
+
+/** Every benchmark, in the order their sections appear in BENCHMARKS.md. */
+const BENCHMARKS: readonly Benchmark[] = [thumbnailBenchmark];
+
+/** Repository root, seen from dist/bench. */
+const REPO_ROOT = resolve(__dirname, '..', '..');
+const REPORT_FILE = join(REPO_ROOT, 'BENCHMARKS.md');
+
+const INTRO = `# Benchmarks
+
+Figures measured by \`npm run bench\` on the machine described below; \`npm run bench -- <name>\` runs one
+benchmark and leaves the other sections as they were (each says when it was measured). These are
+measurements, not pass/fail thresholds: compare figures only between runs on the same machine.`;
+
+/** `npm run bench [-- name...]`: runs the named benchmarks (all by default) and rewrites BENCHMARKS.md. */
+async function main(): Promise<void> {
+  const selected = selectBenchmarks(process.argv.slice(2));
+  const command = selected.length === BENCHMARKS.length ? 'npm run bench' : `npm run bench -- ${selected.map((b) => b.name).join(' ')}`;
+  const sections = new Map<string, string>();
+  for (const benchmark of selected) {
+    const log = (line: string) => console.log(`[${benchmark.name}] ${line}`);
+    log('running');
+    sections.set(benchmark.name, await benchmark.run(log));
+  }
+  const previous = existsSync(REPORT_FILE) ? readFileSync(REPORT_FILE, 'utf8') : '';
+  writeFileSync(REPORT_FILE, assembleReport(previous, sections, machineSection(machineFacts(), new Date(), command)));
+  console.log(`wrote ${REPORT_FILE}`);
+}
+
+function selectBenchmarks(names: readonly string[]): Benchmark[] {
+  if (names.length === 0) return [...BENCHMARKS];
+  const unknown = names.filter((name) => !BENCHMARKS.some((benchmark) => benchmark.name === name));
+  if (unknown.length) {
+    throw new Error(`unknown benchmark(s) ${unknown.join(', ')}; known: ${BENCHMARKS.map((b) => b.name).join(', ')}`);
+  }
+  return BENCHMARKS.filter((benchmark) => names.includes(benchmark.name));
+}
+
+/**
+ * The intro and machine section are written afresh; each benchmark's section is the new one when
+ * it ran, else the one the previous file held, so a single-benchmark run keeps the others.
+ */
+function assembleReport(previous: string, fresh: ReadonlyMap<string, string>, machine: string): string {
+  const parts = [INTRO, wrapSection('machine', machine)];
+  for (const { name } of BENCHMARKS) {
+    const body = fresh.get(name);
+    const section = body === undefined ? findSection(previous, name) : wrapSection(name, body);
+    if (section !== undefined) parts.push(section);
+  }
+  return `${parts.join('\n\n')}\n`;
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+  // The exit hook of support/children stops whatever is still running.
+  process.exit(1);
+});

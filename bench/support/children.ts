@@ -1,0 +1,58 @@
+import { ChildProcess, spawn, SpawnOptions } from 'node:child_process';
+
+/** A process the bench started, with what it printed kept for error messages and log probes. */
+export interface BenchChild {
+  readonly name: string;
+  output(): string;
+  /** Sends `signal` and resolves once the process has ended. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+const running = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+/**
+ * Starts `command` and tracks it, so that a bench interrupted by an error, Ctrl-C or SIGTERM
+ * never leaves a gateway, worker or redis-server behind.
+ */
+export function spawnTracked(name: string, command: string, args: string[], options: SpawnOptions = {}): BenchChild {
+  installExitHook();
+  const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
+  let output = '';
+  const keep = (chunk: Buffer) => (output += chunk.toString());
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  // A missing binary is reported by spawn as an 'error' event; without a listener it would crash.
+  child.on('error', (error) => (output += `\n[spawn error] ${error.message}`));
+  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  void exited.then(() => running.delete(child));
+  return {
+    name,
+    output: () => output,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+    },
+  };
+}
+
+/** Process ids of the tracked processes still running. */
+export function trackedPids(): number[] {
+  return [...running].flatMap((child) => (child.pid === undefined ? [] : [child.pid]));
+}
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  // 'exit' handlers run synchronously, so the last resort is an unconditional SIGKILL.
+  process.on('exit', () => {
+    for (const child of running) child.kill('SIGKILL');
+  });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      console.error(`\nbench: ${signal}, stopping the processes it started`);
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    });
+  }
+}

@@ -1,0 +1,44 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import IORedis from 'ioredis';
+import { spawnTracked } from './children';
+import { freePort, waitFor } from './ports';
+
+/** A private redis-server for one benchmark run. */
+export interface BenchRedis {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Starts redis-server on a free port as production wants it for BullMQ: noeviction, no persistence. */
+export async function startRedis(): Promise<BenchRedis> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'fopflow-bench-redis-'));
+  const server = spawnTracked('redis-server', 'redis-server', [
+    ...['--port', String(port), '--bind', '127.0.0.1', '--dir', dir],
+    ...['--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction'],
+  ]);
+  const stop = async () => {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitFor(`redis-server on port ${port}`, () => ping(port));
+  } catch (error) {
+    await stop();
+    throw new Error(`${(error as Error).message}\n${server.output()}`);
+  }
+  return { url: `redis://127.0.0.1:${port}`, stop };
+}
+
+async function ping(port: number): Promise<boolean> {
+  const client = new IORedis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return (await client.ping()) === 'PONG';
+  } finally {
+    client.disconnect();
+  }
+}

@@ -1,0 +1,134 @@
+import type { Agent } from 'node:http';
+// (a) is sharp with nothing of Fopflow around it, so the bench uses it directly, not through libs/media.
+import sharp from 'sharp';
+import type { Benchmark, ProgressLog } from './benchmark';
+import { httpGet, keepAliveAgent } from './support/http-get';
+import { measure, Operation } from './support/load';
+import { startPlatform } from './support/platform';
+import { realisticJpeg } from './support/source-image';
+import {
+  CELL_PLAN,
+  CONCURRENCY_LEVELS,
+  SOURCE,
+  THUMBNAIL,
+  ThumbnailCell,
+  ThumbnailPath,
+  ThumbnailRun,
+  UNCACHED_VARIATION,
+} from './thumbnail.plan';
+import { thumbnailSection } from './thumbnail.report';
+
+const THUMBNAIL_FOP = `imageView2/1/w/${THUMBNAIL.width}/h/${THUMBNAIL.height}`;
+const BUCKET = 'bench';
+const KEY = 'photo-12mp.jpg';
+
+export const thumbnailBenchmark: Benchmark = {
+  name: 'thumbnail',
+  async run(log: ProgressLog): Promise<string> {
+    const source = await realisticJpeg(SOURCE);
+    log(`source: ${SOURCE.width}x${SOURCE.height} JPEG q${SOURCE.quality}, ${source.length} bytes`);
+    const cells = await measureRawSharp(source, log);
+    const platformRun = await measureGateway(source, log);
+    return thumbnailSection({ cells: [...cells, ...platformRun.cells], sourceBytes: source.length, workerConcurrency: platformRun.workerConcurrency });
+  },
+};
+
+/** (a): the thumbnail made in this process, with nothing around it. */
+async function measureRawSharp(source: Buffer, log: ProgressLog): Promise<ThumbnailCell[]> {
+  const thumbnail: Operation = async () => {
+    await sharp(source).resize(THUMBNAIL.width, THUMBNAIL.height, { fit: 'cover' }).jpeg({ quality: THUMBNAIL.quality }).toBuffer();
+  };
+  return measureLevels('raw sharp', () => thumbnail, log);
+}
+
+/** (b) and (c): the same thumbnail as a fop URL through the built gateway, queue and one worker. */
+async function measureGateway(source: Buffer, log: ProgressLog): Promise<Omit<ThumbnailRun, 'sourceBytes'>> {
+  const platform = await startPlatform();
+  try {
+    await upload(platform.url, source);
+    const workerConcurrency = /imageView2×(\d+)/.exec(platform.worker.output())?.[1] ?? 'unknown (not in the worker log)';
+    log(`platform up at ${platform.url}; worker runs imageView2 ×${workerConcurrency}`);
+
+    const objectUrl = `${platform.url}/${BUCKET}/${KEY}`;
+    const nextUncachedUrl = uncachedUrls(objectUrl);
+    const uncached = await measureLevels('gateway, uncached', (agent) => fopRequest(nextUncachedUrl, agent, 'MISS'), log);
+
+    const cachedUrl = `${objectUrl}?${THUMBNAIL_FOP}`;
+    await warmCache(cachedUrl);
+    const cached = await measureLevels('gateway, cached', (agent) => fopRequest(() => cachedUrl, agent, 'HIT'), log);
+    return { cells: [...uncached, ...cached], workerConcurrency };
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n--- gateway ---\n${platform.gateway.output()}\n--- worker ---\n${platform.worker.output()}`);
+  } finally {
+    await platform.stop();
+  }
+}
+
+/**
+ * Measures one path at every concurrency level. `operationFor` gets an agent with one keep-alive
+ * socket per slot; raw sharp ignores it.
+ */
+async function measureLevels(
+  path: ThumbnailPath,
+  operationFor: (agent: Agent) => Operation,
+  log: ProgressLog,
+): Promise<ThumbnailCell[]> {
+  const cells: ThumbnailCell[] = [];
+  for (const concurrency of CONCURRENCY_LEVELS) {
+    const agent = keepAliveAgent(concurrency);
+    try {
+      const result = await measure(operationFor(agent), { ...CELL_PLAN, concurrency });
+      cells.push({ path, concurrency, result });
+      log(`${path} ×${concurrency}: ${result.completed} ok, ${result.failed} failed, ${result.opsPerSecond.toFixed(1)} req/s`);
+    } finally {
+      agent.destroy();
+    }
+  }
+  return cells;
+}
+
+/** A GET of the URL `nextUrl` answers that fails unless it is a 200 with the expected X-Fop-Cache. */
+function fopRequest(nextUrl: () => string, agent: Agent, expectedCache: 'HIT' | 'MISS'): Operation {
+  return async () => {
+    const url = nextUrl();
+    const answer = await httpGet(url, agent);
+    if (answer.status !== 200) throw new Error(`GET ${url}: ${answer.status} ${answer.errorBody}`);
+    // A cache hit in the uncached column, or a miss in the cached one, would measure the wrong path.
+    const cache = answer.headers['x-fop-cache'];
+    if (cache !== expectedCache) throw new Error(`GET ${url}: X-Fop-Cache ${String(cache)}, expected ${expectedCache}`);
+  };
+}
+
+/** Endless-looking supply of distinct thumbnail URLs of `objectUrl`; throws once the variation is spent. */
+function uncachedUrls(objectUrl: string): () => string {
+  const { qualities, widths, heights } = UNCACHED_VARIATION;
+  const capacity = qualities.length * widths.length * heights.length;
+  let index = 0;
+  return () => {
+    if (index >= capacity) throw new Error(`all ${capacity} distinct uncached URLs are used; widen UNCACHED_VARIATION`);
+    const q = qualities[index % qualities.length];
+    const w = widths[Math.floor(index / qualities.length) % widths.length];
+    const h = heights[Math.floor(index / (qualities.length * widths.length)) % heights.length];
+    index++;
+    return `${objectUrl}?imageView2/1/w/${w}/h/${h}/q/${q}`;
+  };
+}
+
+/** (c) starts from a cached result: one request makes it. */
+async function warmCache(url: string): Promise<void> {
+  const agent = keepAliveAgent(1);
+  try {
+    await fopRequest(() => url, agent, 'MISS')();
+  } finally {
+    agent.destroy();
+  }
+}
+
+async function upload(baseUrl: string, source: Buffer): Promise<void> {
+  const response = await fetch(`${baseUrl}/v1/objects/${BUCKET}/${KEY}`, {
+    method: 'PUT',
+    headers: { 'Content-Type': 'image/jpeg' },
+    body: source,
+  });
+  if (!response.ok) throw new Error(`upload of the source failed: ${response.status} ${await response.text()}`);
+}

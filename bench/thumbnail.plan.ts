@@ -1,0 +1,42 @@
+import type { LoadPlan, LoadResult } from './support/load';
+import type { SourceImageSpec } from './support/source-image';
+
+/** The source every path thumbnails: a 12 MP photo-like JPEG. */
+export const SOURCE: SourceImageSpec = { width: 4000, height: 3000, quality: 85 };
+
+/** The thumbnail: Qiniu `imageView2/1` (cover, centre crop), JPEG at the fop's default quality. */
+export const THUMBNAIL = { width: 320, height: 320, quality: 75 } as const;
+
+/** Requests (or sharp calls) in flight at once, one table row each per path. */
+export const CONCURRENCY_LEVELS = [1, 4, 16] as const;
+
+/** Time box of every cell: 9 cells × 11 s keeps the whole run near two minutes on 2 cores. */
+export const CELL_PLAN: Omit<LoadPlan, 'concurrency'> = { warmupMs: 1_000, durationMs: 10_000, maxOps: 50_000 };
+
+/**
+ * Uncached requests vary q and the box a little so that each one has a new result key and runs a
+ * real job, while the work stays that of (a): q within 10 of 75, each side within 10 px of 320.
+ */
+export const UNCACHED_VARIATION = { qualities: range(65, 85), widths: range(310, 330), heights: range(310, 330) };
+
+/** The three ways a thumbnail is made, in table order. */
+export type ThumbnailPath = 'raw sharp' | 'gateway, uncached' | 'gateway, cached';
+
+/** One measured cell of the table. */
+export interface ThumbnailCell {
+  path: ThumbnailPath;
+  concurrency: number;
+  result: LoadResult;
+}
+
+/** What the report needs besides the cells. */
+export interface ThumbnailRun {
+  cells: ThumbnailCell[];
+  sourceBytes: number;
+  /** imageView2 jobs one worker runs at once, as the worker itself logged it. */
+  workerConcurrency: string;
+}
+
+function range(first: number, last: number): number[] {
+  return Array.from({ length: last - first + 1 }, (_, offset) => first + offset);
+}
