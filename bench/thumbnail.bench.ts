@@ -3,7 +3,8 @@ import type { Agent } from 'node:http';
 import sharp from 'sharp';
 import type { Benchmark, ProgressLog } from './benchmark';
 import { httpGet, keepAliveAgent } from './support/http-get';
-import { measure, Operation } from './support/load';
+import { completedJobTotals, JobTotals, meanJobMs } from './support/job-metrics';
+import { timedRun, Operation, warmUp } from './support/load';
 import { startPlatform } from './support/platform';
 import { realisticJpeg } from './support/source-image';
 import {
@@ -29,7 +30,7 @@ export const thumbnailBenchmark: Benchmark = {
     log(`source: ${SOURCE.width}x${SOURCE.height} JPEG q${SOURCE.quality}, ${source.length} bytes`);
     const cells = await measureRawSharp(source, log);
     const platformRun = await measureGateway(source, log);
-    return thumbnailSection({ cells: [...cells, ...platformRun.cells], sourceBytes: source.length, workerConcurrency: platformRun.workerConcurrency });
+    return thumbnailSection({ ...platformRun, cells: [...cells, ...platformRun.cells], sourceBytes: source.length });
   },
 };
 
@@ -51,12 +52,13 @@ async function measureGateway(source: Buffer, log: ProgressLog): Promise<Omit<Th
 
     const objectUrl = `${platform.url}/${BUCKET}/${KEY}`;
     const nextUncachedUrl = uncachedUrls(objectUrl);
-    const uncached = await measureLevels('gateway, uncached', (agent) => fopRequest(nextUncachedUrl, agent, 'MISS'), log);
+    const jobTotals = () => completedJobTotals(platform.url, 'imageView2');
+    const uncached = await measureLevels('gateway, uncached', (agent) => fopRequest(nextUncachedUrl, agent, 'MISS'), log, jobTotals);
 
     const cachedUrl = `${objectUrl}?${THUMBNAIL_FOP}`;
-    await warmCache(cachedUrl);
+    const thumbnailBytes = await warmCache(cachedUrl);
     const cached = await measureLevels('gateway, cached', (agent) => fopRequest(() => cachedUrl, agent, 'HIT'), log);
-    return { cells: [...uncached, ...cached], workerConcurrency };
+    return { cells: [...uncached, ...cached], workerConcurrency, thumbnailBytes };
   } catch (error) {
     throw new Error(`${(error as Error).message}\n--- gateway ---\n${platform.gateway.output()}\n--- worker ---\n${platform.worker.output()}`);
   } finally {
@@ -66,19 +68,26 @@ async function measureGateway(source: Buffer, log: ProgressLog): Promise<Omit<Th
 
 /**
  * Measures one path at every concurrency level. `operationFor` gets an agent with one keep-alive
- * socket per slot; raw sharp ignores it.
+ * socket per slot (raw sharp ignores it); `jobTotals`, where jobs run, reads the worker's job time.
  */
 async function measureLevels(
   path: ThumbnailPath,
   operationFor: (agent: Agent) => Operation,
   log: ProgressLog,
+  jobTotals?: () => Promise<JobTotals>,
 ): Promise<ThumbnailCell[]> {
   const cells: ThumbnailCell[] = [];
   for (const concurrency of CONCURRENCY_LEVELS) {
     const agent = keepAliveAgent(concurrency);
     try {
-      const result = await measure(operationFor(agent), { ...CELL_PLAN, concurrency });
-      cells.push({ path, concurrency, result });
+      const operation = operationFor(agent);
+      const plan = { ...CELL_PLAN, concurrency };
+      await warmUp(operation, plan);
+      const before = await jobTotals?.();
+      const result = await timedRun(operation, plan);
+      const after = await jobTotals?.();
+      const meanJob = before && after ? meanJobMs(before, after) : undefined;
+      cells.push({ path, concurrency, result, meanJobMs: meanJob });
       log(`${path} ×${concurrency}: ${result.completed} ok, ${result.failed} failed, ${result.opsPerSecond.toFixed(1)} req/s`);
     } finally {
       agent.destroy();
@@ -114,11 +123,13 @@ function uncachedUrls(objectUrl: string): () => string {
   };
 }
 
-/** (c) starts from a cached result: one request makes it. */
-async function warmCache(url: string): Promise<void> {
+/** (c) starts from a cached result: one request makes it. Answers the thumbnail's size in bytes. */
+async function warmCache(url: string): Promise<number> {
   const agent = keepAliveAgent(1);
   try {
-    await fopRequest(() => url, agent, 'MISS')();
+    const answer = await httpGet(url, agent);
+    if (answer.status !== 200) throw new Error(`GET ${url}: ${answer.status} ${answer.errorBody}`);
+    return answer.bodyBytes;
   } finally {
     agent.destroy();
   }

@@ -27,12 +27,16 @@ export interface ThumbnailCell {
   path: ThumbnailPath;
   concurrency: number;
   result: LoadResult;
+  /** Mean time the worker spent on each job of the measured run, in ms; only where jobs run. */
+  meanJobMs?: number;
 }
 
 /** What the report needs besides the cells. */
 export interface ThumbnailRun {
   cells: ThumbnailCell[];
   sourceBytes: number;
+  /** Size of the cached 320×320 result (c) serves. */
+  thumbnailBytes: number;
   /** imageView2 jobs one worker runs at once, as the worker itself logged it. */
   workerConcurrency: string;
 }

@@ -33,19 +33,13 @@ export interface LoadResult {
   firstError?: string;
 }
 
-/** Warms up, then measures `operation` under `plan`. */
-export async function measure(operation: Operation, plan: LoadPlan): Promise<LoadResult> {
-  await warmUp(operation, plan);
-  return measureOnly(operation, plan);
-}
-
 /** The untimed part of `plan`: runs `operation` for warmupMs and drops the figures. */
 export async function warmUp(operation: Operation, plan: LoadPlan): Promise<void> {
   if (plan.warmupMs > 0) await closedLoop(operation, plan.concurrency, plan.warmupMs, Number.POSITIVE_INFINITY);
 }
 
-/** The timed part of `plan`, for callers that read other counters right around it. */
-export function measureOnly(operation: Operation, plan: LoadPlan): Promise<LoadResult> {
+/** The timed part of `plan`; apart from warmUp so that callers can read other counters right around it. */
+export function timedRun(operation: Operation, plan: LoadPlan): Promise<LoadResult> {
   return closedLoop(operation, plan.concurrency, plan.durationMs, plan.maxOps);
 }
 

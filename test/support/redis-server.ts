@@ -2,7 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import IORedis from 'ioredis';
+import { connect } from 'node:net';
 import { freePort, waitFor } from './ports';
 
 /** A private redis-server for one test file, configured as production wants it. */
@@ -28,16 +28,7 @@ export async function startRedis(): Promise<TestRedis> {
       { stdio: 'ignore' },
     );
     child.on('error', () => undefined);
-    await waitFor(`redis-server on ${port}`, async () => {
-      const client = new IORedis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      client.on('error', () => undefined);
-      try {
-        await client.connect();
-        return (await client.ping()) === 'PONG';
-      } finally {
-        client.disconnect();
-      }
-    });
+    await waitFor(`redis-server on ${port}`, () => ping(port));
   };
   const kill = async () => {
     if (!child || child.exitCode !== null) return;
@@ -57,4 +48,19 @@ export async function startRedis(): Promise<TestRedis> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** True when a Redis on `port` answers PING; a raw socket leaves no client timers behind. */
+function ping(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    const done = (answer: boolean) => {
+      socket.destroy();
+      resolve(answer);
+    };
+    socket.setTimeout(1000, () => done(false));
+    socket.once('error', () => done(false));
+    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.once('data', (data) => done(data.toString().startsWith('+PONG')));
+  });
 }

@@ -4,9 +4,14 @@ import { createRedis } from './connection';
 import { decodeFailure } from './failure';
 import { FopJobData, FopJobResult, JobOutcome } from './payloads';
 
+/** How often a waiting request checks its job's state besides listening for events, in ms. */
+const STATE_POLL_MS = 1000;
+
 export interface FopProducerOptions {
-  /** Redis URL for the QueueEvents connections (one per queue, opened on first wait). */
+  /** Redis URL for the QueueEvents connections (one per queue, opened on first use). */
   redisUrl: string;
+  /** The producer connection the queues share, for reading where each event stream stands. */
+  connection: Redis;
   /** Finds the Queue of a name; queues share the producer connection. */
   queue: (name: string) => Queue;
   /** How long finished jobs stay in their queue, in seconds. */
@@ -25,6 +30,8 @@ export class FopProducer {
 
   /** Adds the job unless one with its id exists already; answers the job either way. */
   async enqueue(queueName: string, data: FopJobData): Promise<Job<FopJobData, FopJobResult>> {
+    // Listening starts before the job exists, so its completion cannot slip past unseen.
+    await this.queueEvents(queueName);
     const jobOptions: JobsOptions = {
       jobId: data.resultKey,
       // One retry for failures no input explains (a worker crash, a stall); 4xx failures are
@@ -37,26 +44,43 @@ export class FopProducer {
     return this.options.queue(queueName).add(data.pipeline, data, jobOptions);
   }
 
-  /** Waits up to timeoutMs for the job to finish; never throws for the job's own failure. */
+  /**
+   * Waits up to timeoutMs for the job to finish; never throws for the job's own failure. Events
+   * answer at once; a slow poll of the job's state covers an event lost to a Redis failover.
+   */
   async wait(queueName: string, job: Job<FopJobData, FopJobResult>, timeoutMs: number): Promise<JobOutcome> {
     const events = await this.queueEvents(queueName);
-    let timer: NodeJS.Timeout | undefined;
+    const timers: NodeJS.Timeout[] = [];
     const timeout = new Promise<JobOutcome>((resolve) => {
-      timer = setTimeout(() => resolve({ state: 'timeout' }), timeoutMs);
+      timers.push(setTimeout(() => resolve({ state: 'timeout' }), timeoutMs));
+    });
+    const polled = new Promise<JobOutcome>((resolve) => {
+      timers.push(
+        setInterval(() => {
+          this.finishedOutcome(queueName, job.id!).then((outcome) => outcome && resolve(outcome), () => undefined);
+        }, STATE_POLL_MS),
+      );
     });
     // BullMQ's own ttl only cleans up its listeners after our timeout has answered.
-    const finished = job.waitUntilFinished(events, timeoutMs + 1000).then(
+    const notified = job.waitUntilFinished(events, timeoutMs + 1000).then(
       (result: FopJobResult): JobOutcome => ({ state: 'completed', result }),
-      async (error: Error): Promise<JobOutcome> => {
-        const failed = await this.options.queue(queueName).getJob(job.id!).catch(() => undefined);
-        return { state: 'failed', ...decodeFailure(error.message), finishedOn: failed?.finishedOn };
-      },
+      async (): Promise<JobOutcome> => (await this.finishedOutcome(queueName, job.id!)) ?? { state: 'timeout' },
     );
     try {
-      return await Promise.race([finished, timeout]);
+      return await Promise.race([notified, polled, timeout]);
     } finally {
-      clearTimeout(timer);
+      timers.forEach(clearTimeout);
     }
+  }
+
+  /** The outcome of a finished job, or undefined while it has not finished. */
+  private async finishedOutcome(queueName: string, jobId: string): Promise<JobOutcome | undefined> {
+    const job = await this.options.queue(queueName).getJob(jobId);
+    if (!job || job.finishedOn === undefined) return undefined;
+    if (job.failedReason && !job.returnvalue) {
+      return { state: 'failed', ...decodeFailure(job.failedReason), finishedOn: job.finishedOn };
+    }
+    return { state: 'completed', result: job.returnvalue };
   }
 
   /** Removes a finished job so that the same id can be enqueued afresh. */
@@ -76,16 +100,25 @@ export class FopProducer {
   private queueEvents(queueName: string): Promise<QueueEvents> {
     let events = this.events.get(queueName);
     if (!events) {
-      const connection = createRedis(this.options.redisUrl, 'events', `fopflow-events-${queueName}`);
-      this.eventConnections.push(connection);
-      const queueEvents = new QueueEvents(queueName, { connection });
-      // Every waiting request adds a listener; their number is bounded by the HTTP layer, not here.
-      queueEvents.setMaxListeners(0);
-      queueEvents.on('error', () => undefined);
-      events = queueEvents.waitUntilReady().then(() => queueEvents);
+      events = this.openQueueEvents(queueName);
       events.catch(() => this.events.delete(queueName));
       this.events.set(queueName, events);
     }
     return events;
+  }
+
+  private async openQueueEvents(queueName: string): Promise<QueueEvents> {
+    const queue = this.options.queue(queueName);
+    // QueueEvents reads from '$' by default: whatever happens before its first read is lost.
+    // Starting from the stream's current last id instead loses nothing after this moment.
+    const [last] = await this.options.connection.xrevrange(queue.keys.events, '+', '-', 'COUNT', 1);
+    const connection = createRedis(this.options.redisUrl, 'events', `fopflow-events-${queueName}`);
+    this.eventConnections.push(connection);
+    const queueEvents = new QueueEvents(queueName, { connection, prefix: queue.opts.prefix, lastEventId: last?.[0] ?? '0-0' });
+    // Every waiting request adds a listener; their number is bounded by the HTTP layer, not here.
+    queueEvents.setMaxListeners(0);
+    queueEvents.on('error', () => undefined);
+    await queueEvents.waitUntilReady();
+    return queueEvents;
   }
 }

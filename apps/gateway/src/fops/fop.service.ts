@@ -33,6 +33,7 @@ export class FopService implements OnApplicationShutdown {
   ) {
     this.producer = new FopProducer({
       redisUrl: config.redisUrl,
+      connection: redis,
       queue: (name) => queues.get(name),
       jobRetentionS: config.jobRetentionS,
     });
