@@ -1,0 +1,2 @@
+export * from './qiniu-sign';
+export * from './access-keys';
