@@ -7,3 +7,5 @@ export type { CommandName, FopStep } from './catalogue';
 export { commandNames, commands, isCommandName } from './catalogue';
 export type { FopPipeline, ParseOptions } from './pipeline';
 export { defaultMaxFopChars, defaultMaxPipelineSteps, parsePipeline } from './pipeline';
+export type { SaveasTarget, SplitFop } from './saveas';
+export { splitSaveas } from './saveas';
