@@ -18,6 +18,11 @@ Figures measured by \`npm run bench\` on the machine described below; \`npm run 
 benchmark and leaves the other sections as they were (each says when it was measured). These are
 measurements, not pass/fail thresholds: compare figures only between runs on the same machine.`;
 
+/** A mistake in the command line: its message is all the user needs, not a stack. */
+class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
 /** `npm run bench [-- name...]`: runs the named benchmarks (all by default) and rewrites BENCHMARKS.md. */
 async function main(): Promise<void> {
   const selected = selectBenchmarks(process.argv.slice(2));
@@ -37,7 +42,7 @@ function selectBenchmarks(names: readonly string[]): Benchmark[] {
   if (names.length === 0) return [...BENCHMARKS];
   const unknown = names.filter((name) => !BENCHMARKS.some((benchmark) => benchmark.name === name));
   if (unknown.length) {
-    throw new Error(`unknown benchmark(s) ${unknown.join(', ')}; known: ${BENCHMARKS.map((b) => b.name).join(', ')}`);
+    throw new UsageError(`unknown benchmark(s) ${unknown.join(', ')}; known: ${BENCHMARKS.map((b) => b.name).join(', ')}`);
   }
   return BENCHMARKS.filter((benchmark) => names.includes(benchmark.name));
 }
@@ -57,7 +62,7 @@ function assembleReport(previous: string, fresh: ReadonlyMap<string, string>, ma
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
-  // The exit hook of support/children stops whatever is still running.
+  console.error(error instanceof UsageError ? error.message : error instanceof Error ? (error.stack ?? error.message) : error);
+  // The exit hook of support/cleanup stops whatever is still running.
   process.exit(1);
 });

@@ -80,15 +80,9 @@ async function measureLevels(
   for (const concurrency of CONCURRENCY_LEVELS) {
     const agent = keepAliveAgent(concurrency);
     try {
-      const operation = operationFor(agent);
-      const plan = { ...CELL_PLAN, concurrency };
-      await warmUp(operation, plan);
-      const before = await jobTotals?.();
-      const result = await timedRun(operation, plan);
-      const after = await jobTotals?.();
-      const meanJob = before && after ? meanJobMs(before, after) : undefined;
-      cells.push({ path, concurrency, result, meanJobMs: meanJob });
-      log(`${path} ×${concurrency}: ${result.completed} ok, ${result.failed} failed, ${result.opsPerSecond.toFixed(1)} req/s`);
+      const cell = await measureCell(path, concurrency, operationFor(agent), jobTotals);
+      log(`${path} ×${concurrency}: ${cell.result.completed} ok, ${cell.result.failed} failed, ${cell.result.opsPerSecond.toFixed(1)} req/s`);
+      cells.push(cell);
     } finally {
       agent.destroy();
     }
@@ -96,7 +90,22 @@ async function measureLevels(
   return cells;
 }
 
-/** A GET of the URL `nextUrl` answers that fails unless it is a 200 with the expected X-Fop-Cache. */
+async function measureCell(
+  path: ThumbnailPath,
+  concurrency: number,
+  operation: Operation,
+  jobTotals?: () => Promise<JobTotals>,
+): Promise<ThumbnailCell> {
+  const plan = { ...CELL_PLAN, concurrency };
+  await warmUp(operation, plan);
+  // Read right around the timed run, so warm-up jobs stay out of the mean job time.
+  const before = await jobTotals?.();
+  const result = await timedRun(operation, plan);
+  const after = await jobTotals?.();
+  return { path, concurrency, result, meanJobMs: before && after ? meanJobMs(before, after) : undefined };
+}
+
+/** GETs the URL `nextUrl` gives; fails unless the answer is a 200 with the expected X-Fop-Cache. */
 function fopRequest(nextUrl: () => string, agent: Agent, expectedCache: 'HIT' | 'MISS'): Operation {
   return async () => {
     const url = nextUrl();
@@ -108,7 +117,7 @@ function fopRequest(nextUrl: () => string, agent: Agent, expectedCache: 'HIT' | 
   };
 }
 
-/** Endless-looking supply of distinct thumbnail URLs of `objectUrl`; throws once the variation is spent. */
+/** Distinct thumbnail URLs of `objectUrl`, one per call; throws once UNCACHED_VARIATION is spent. */
 function uncachedUrls(objectUrl: string): () => string {
   const { qualities, widths, heights } = UNCACHED_VARIATION;
   const capacity = qualities.length * widths.length * heights.length;

@@ -1,7 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { BenchChild, spawnTracked } from './children';
+import { BenchChild, makeTempDir, removeTempDir, spawnTracked } from './cleanup';
 import { freePort, waitFor } from './ports';
 import { BenchRedis, startRedis } from './redis-server';
 
@@ -23,7 +21,7 @@ export interface BenchPlatform {
 /** Boots the platform from dist/ on free ports and a fresh data dir. */
 export async function startPlatform(): Promise<BenchPlatform> {
   const redis = await startRedis();
-  const dataDir = mkdtempSync(join(tmpdir(), 'fopflow-bench-data-'));
+  const dataDir = makeTempDir('fopflow-bench-data-');
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const env = { REDIS_URL: redis.url, FOPFLOW_DATA_DIR: dataDir };
@@ -53,5 +51,5 @@ function startApp(app: 'gateway' | 'worker', env: Record<string, string>): Bench
 async function stopAll(apps: BenchChild[], redis: BenchRedis, dataDir: string): Promise<void> {
   await Promise.all(apps.map((app) => app.stop()));
   await redis.stop();
-  rmSync(dataDir, { recursive: true, force: true });
+  removeTempDir(dataDir);
 }

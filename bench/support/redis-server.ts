@@ -1,8 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import IORedis from 'ioredis';
-import { spawnTracked } from './children';
+import { makeTempDir, removeTempDir, spawnTracked } from './cleanup';
 import { freePort, waitFor } from './ports';
 
 /** A private redis-server for one benchmark run. */
@@ -14,14 +11,14 @@ export interface BenchRedis {
 /** Starts redis-server on a free port as production wants it for BullMQ: noeviction, no persistence. */
 export async function startRedis(): Promise<BenchRedis> {
   const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'fopflow-bench-redis-'));
+  const dir = makeTempDir('fopflow-bench-redis-');
   const server = spawnTracked('redis-server', 'redis-server', [
     ...['--port', String(port), '--bind', '127.0.0.1', '--dir', dir],
     ...['--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction'],
   ]);
   const stop = async () => {
     await server.stop();
-    rmSync(dir, { recursive: true, force: true });
+    removeTempDir(dir);
   };
   try {
     await waitFor(`redis-server on port ${port}`, () => ping(port));

@@ -1,4 +1,7 @@
 import { ChildProcess, spawn, SpawnOptions } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** A process the bench started, with what it printed kept for error messages and log probes. */
 export interface BenchChild {
@@ -9,11 +12,12 @@ export interface BenchChild {
 }
 
 const running = new Set<ChildProcess>();
+const tempDirs = new Set<string>();
 let exitHookInstalled = false;
 
 /**
  * Starts `command` and tracks it, so that a bench interrupted by an error, Ctrl-C or SIGTERM
- * never leaves a gateway, worker or redis-server behind.
+ * never leaves a gateway, worker or redis-server (or their temp dirs) behind.
  */
 export function spawnTracked(name: string, command: string, args: string[], options: SpawnOptions = {}): BenchChild {
   installExitHook();
@@ -37,6 +41,20 @@ export function spawnTracked(name: string, command: string, args: string[], opti
   };
 }
 
+/** A fresh directory under the system temp dir, removed by `removeTempDir` or, at the latest, on exit. */
+export function makeTempDir(prefix: string): string {
+  installExitHook();
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  tempDirs.add(dir);
+  return dir;
+}
+
+/** Removes a directory made by makeTempDir. */
+export function removeTempDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+  tempDirs.delete(dir);
+}
+
 /** Process ids of the tracked processes still running. */
 export function trackedPids(): number[] {
   return [...running].flatMap((child) => (child.pid === undefined ? [] : [child.pid]));
@@ -48,6 +66,7 @@ function installExitHook(): void {
   // 'exit' handlers run synchronously, so the last resort is an unconditional SIGKILL.
   process.on('exit', () => {
     for (const child of running) child.kill('SIGKILL');
+    for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
   });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
