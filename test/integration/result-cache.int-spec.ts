@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
@@ -50,6 +50,17 @@ describe('ResultCache on real Redis and disk', () => {
     for (const n of [2, 4]) (await cache.get(key(n)))!.stream.destroy();
     expect(await cache.totalBytes()).toBe(200);
     expect(readdirSync(dir, { recursive: true }).filter((name) => String(name).endsWith(key(1)))).toEqual([]);
+  });
+
+  it('moves a finished file in with putFile', async () => {
+    const cache = new ResultCache(redis, { dir, maxBytes: 1000 });
+    const file = join(dir, 'result.bin');
+    writeFileSync(file, 'moved bytes');
+    await cache.putFile(key(5), file, 'video/mp4');
+    expect(existsSync(file)).toBe(false);
+    const hit = await cache.get(key(5));
+    expect(hit).toMatchObject({ mime: 'video/mp4', size: 11 });
+    expect(await text(hit!.stream)).toBe('moved bytes');
   });
 
   it('counts a rewritten key once', async () => {

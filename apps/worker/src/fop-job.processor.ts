@@ -1,15 +1,30 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ResultCache } from '@fopflow/cache';
 import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
-import { parsePipeline } from '@fopflow/fop';
-import { ImageProcessor } from '@fopflow/media';
-import { declaredStatus, encodeFailure, FopJobData, FopJobResult } from '@fopflow/queue';
+import { FopStep, parsePipeline } from '@fopflow/fop';
+import { declaredStatus, encodeFailure, FopJobData, FopJobResult, fopQueueName, resultKey } from '@fopflow/queue';
 import { OBJECT_STORAGE, ObjectStorage } from '@fopflow/storage';
-import { Job, UnrecoverableError } from 'bullmq';
+import { Job, Queue, UnrecoverableError } from 'bullmq';
+import { createWriteStream } from 'node:fs';
+import { pipeline as pipe } from 'node:stream/promises';
+import { PipelineRunner, WorkFile } from './pipeline.runner';
+import { fetchObject } from './source.fetcher';
+import { createWorkDir, WorkDir } from './work-dir';
+
+/** Least time between two progress reports of one job, in ms: each is a Redis write and an event. */
+const PROGRESS_INTERVAL_MS = 1000;
+
+/** Decides which commands this instance runs and where the others' queues are. */
+export interface PipelineRouting {
+  consumes(command: string): boolean;
+  queue(name: string): Queue;
+}
 
 /**
- * Runs one fop job: fetches the source itself, runs every step in-process, stores the result in
- * the cache and answers a reference. Failures that retrying cannot change are unrecoverable.
+ * Runs one fop job: fetches the source itself into a private work directory, runs every step
+ * this instance can, stores the result in the cache (and at its saveas target) and answers a
+ * reference. Steps of another pool are handed on through that pool's queue. Failures that a
+ * retry cannot change are unrecoverable; the message carries the HTTP status.
  */
 @Injectable()
 export class FopJobProcessor {
@@ -17,30 +32,112 @@ export class FopJobProcessor {
     @Inject(FOPFLOW_CONFIG) private readonly config: FopflowConfig,
     @Inject(OBJECT_STORAGE) private readonly storage: ObjectStorage,
     private readonly cache: ResultCache,
-    private readonly images: ImageProcessor,
+    private readonly runner: PipelineRunner,
   ) {}
 
-  /** Processes `job`; throws an error whose message carries the HTTP status it maps to. */
-  async process(job: Job<FopJobData, FopJobResult>): Promise<FopJobResult> {
+  async process(job: Job<FopJobData, FopJobResult>, routing: PipelineRouting, signal: AbortSignal): Promise<FopJobResult> {
     const started = performance.now();
+    let workDir: WorkDir | undefined;
     try {
-      const { source, pipeline, resultKey } = job.data;
-      // The worker trusts nothing it reads from Redis: the pipeline is parsed again.
-      const { steps } = parsePipeline(pipeline, { maxSteps: this.config.limits.maxPipelineSteps });
-      const { info, data } = await this.storage.readBuffer(source.bucket, source.key, this.config.limits.maxSourceBytes);
-      if (info.etag !== source.etag) {
-        throw Object.assign(new Error(`source ${source.bucket}/${source.key} changed while the job waited; request it again`), {
-          status: 409,
-        });
+      const { steps } = parsePipeline(job.data.pipeline, { maxSteps: this.config.limits.maxPipelineSteps });
+      const ownCount = countLeading(steps, (step) => routing.consumes(step.command));
+      if (ownCount === 0) throw Object.assign(new Error(`this worker does not run '${steps[0].command}'`), { status: 503 });
+
+      const own = steps.slice(0, ownCount);
+      const rest = steps.slice(ownCount);
+      const ownKey = rest.length ? this.prefixKey(job.data, own) : job.data.resultKey;
+      let output = await this.cached(ownKey);
+      if (!output) {
+        workDir = await createWorkDir(this.config.workDir, job.id ?? 'job');
+        const input = await this.input(job.data, workDir);
+        const onProgress = throttledProgress(job);
+        const produced = await this.runner.run({ steps: own, input, workDir, signal, onProgress });
+        output = { mime: produced.mime, size: await this.cache.putFile(ownKey, produced.path, produced.mime) };
       }
-      const output = await this.images.run(steps, data);
-      await this.cache.put(resultKey, output.data, output.mime);
-      return { resultKey, mime: output.mime, size: output.data.length, durationMs: Math.round(performance.now() - started) };
+      const durationMs = Math.round(performance.now() - started);
+      if (rest.length) return this.handOn(job, rest, ownKey, output.mime, routing, durationMs);
+      const saved = job.data.saveas ? await this.saveAs(job.data.saveas, ownKey) : undefined;
+      return { resultKey: ownKey, mime: output.mime, size: output.size, durationMs, ...(saved && { saved }) };
     } catch (error) {
-      const status = declaredStatus(error);
-      const message = error instanceof Error ? error.message : String(error);
-      if (status !== undefined && status < 500) throw new UnrecoverableError(encodeFailure(status, message));
-      throw new Error(encodeFailure(status ?? 500, message));
+      throw asJobFailure(error, signal);
+    } finally {
+      await workDir?.remove();
     }
   }
+
+  private async input(data: FopJobData, workDir: WorkDir): Promise<WorkFile> {
+    const path = workDir.file('source');
+    if (data.intermediate) {
+      const hit = await this.cache.get(data.intermediate.resultKey);
+      if (!hit) throw new Error('the result of the earlier steps left the cache before this step ran');
+      await pipe(hit.stream, createWriteStream(path));
+      return { path, mime: data.intermediate.mime };
+    }
+    const info = await fetchObject(this.storage, data.source, path, this.config.limits.maxSourceBytes);
+    return { path, mime: info.mime };
+  }
+
+  private async cached(key: string): Promise<{ mime: string; size: number } | undefined> {
+    const hit = await this.cache.get(key);
+    hit?.stream.destroy();
+    return hit ? { mime: hit.mime, size: hit.size } : undefined;
+  }
+
+  /** The cache key of the steps this instance ran: reusable by any request for the same prefix. */
+  private prefixKey(data: FopJobData, own: readonly FopStep[]): string {
+    const prefix = parsePipeline(data.pipeline).normalized.split('|').slice(0, own.length).join('|');
+    const base = data.intermediate ? `${data.intermediate.resultKey}|` : '';
+    return resultKey(data.source.bucket, data.source.key, data.source.etag, `${base}${prefix}`);
+  }
+
+  private async handOn(
+    job: Job<FopJobData, FopJobResult>,
+    rest: readonly FopStep[],
+    intermediateKey: string,
+    mime: string,
+    routing: PipelineRouting,
+    durationMs: number,
+  ): Promise<FopJobResult> {
+    const queueName = fopQueueName(rest[0].command, job.data.tier);
+    const remaining = parsePipeline(job.data.pipeline).normalized.split('|').slice(-rest.length).join('|');
+    await routing.queue(queueName).add(remaining, { ...job.data, pipeline: remaining, intermediate: { resultKey: intermediateKey, mime } }, {
+      ...job.opts,
+      jobId: job.id,
+      repeat: undefined,
+    });
+    return { resultKey: job.data.resultKey, mime, size: 0, durationMs, continuedIn: queueName };
+  }
+
+  private async saveAs(target: { bucket: string; key: string }, key: string): Promise<{ bucket: string; key: string; etag: string }> {
+    const hit = await this.cache.get(key);
+    if (!hit) throw new Error('the result left the cache before it could be saved');
+    const info = await this.storage.put(target.bucket, target.key, hit.stream, { maxBytes: this.config.limits.maxUploadBytes, mime: hit.mime });
+    return { bucket: info.bucket, key: info.key, etag: info.etag };
+  }
+}
+
+/** Turns any error into what BullMQ records: `[status] message`, unrecoverable below 500. */
+function asJobFailure(error: unknown, signal: AbortSignal): Error {
+  if (signal.aborted) return new UnrecoverableError(encodeFailure(499, `cancelled: ${String(signal.reason ?? 'by request')}`));
+  const status = declaredStatus(error);
+  const message = error instanceof Error ? error.message : String(error);
+  if (status !== undefined && status < 500) return new UnrecoverableError(encodeFailure(status, message));
+  return new Error(encodeFailure(status ?? 500, message));
+}
+
+function countLeading<T>(items: readonly T[], test: (item: T) => boolean): number {
+  const index = items.findIndex((item) => !test(item));
+  return index < 0 ? items.length : index;
+}
+
+function throttledProgress(job: Job): (percent: number) => void {
+  let lastAt = 0;
+  let last = -1;
+  return (percent) => {
+    const now = Date.now();
+    if (percent === last || (percent < 100 && now - lastAt < PROGRESS_INTERVAL_MS)) return;
+    lastAt = now;
+    last = percent;
+    void job.updateProgress(percent).catch(() => undefined);
+  };
 }

@@ -3,9 +3,10 @@ import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
 import { commandNames } from '@fopflow/fop';
 import { JobStatsRecorder } from '@fopflow/metrics';
 import { createRedis, FopJobData, FopJobResult, fopQueueName } from '@fopflow/queue';
-import { Job, UnrecoverableError, Worker } from 'bullmq';
+import { Queue, UnrecoverableError, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
 import { resolveConcurrency } from './concurrency';
-import { FopJobProcessor } from './fop-job.processor';
+import { FopJobProcessor, PipelineRouting } from './fop-job.processor';
 
 /** Pause of a worker's fetch loop after a Redis error, in ms. */
 const WORKER_RETRY_DELAY_MS = 1000;
@@ -18,6 +19,24 @@ const WORKER_RETRY_DELAY_MS = 1000;
 export class FopWorkerService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('FopWorker');
   private readonly workers: Worker<FopJobData, FopJobResult>[] = [];
+  private readonly handOnQueues = new Map<string, Queue>();
+  private handOnConnection?: Redis;
+  private ownCommands?: Set<string>;
+
+  /** Which steps this instance runs, and the queues that take the others. */
+  private readonly routing: PipelineRouting = {
+    consumes: (command) => (this.ownCommands ??= new Set(this.commands())).has(command),
+    queue: (name) => {
+      let queue = this.handOnQueues.get(name);
+      if (!queue) {
+        this.handOnConnection ??= createRedis(this.config.redisUrl, 'worker', 'fopflow-worker-handon');
+        queue = new Queue(name, { connection: this.handOnConnection });
+        queue.on('error', (error) => this.logger.warn(`${name}: ${error.message}`));
+        this.handOnQueues.set(name, queue);
+      }
+      return queue;
+    },
+  };
 
   constructor(
     @Inject(FOPFLOW_CONFIG) private readonly config: FopflowConfig,
@@ -56,12 +75,14 @@ export class FopWorkerService implements OnApplicationBootstrap, OnApplicationSh
       this.logger.warn('grace period over; closing with jobs still active');
       await Promise.all(this.workers.map((worker) => worker.close(true)));
     }
+    await Promise.all([...this.handOnQueues.values()].map((queue) => queue.close()));
+    this.handOnConnection?.disconnect();
     this.logger.log('stopped');
   }
 
   private startWorker(queueName: string, command: string, tier: string, concurrency: number): Worker<FopJobData, FopJobResult> {
     const connection = createRedis(this.config.redisUrl, 'worker', `fopflow-worker-${queueName}`);
-    const worker = new Worker<FopJobData, FopJobResult>(queueName, (job) => this.processor.process(job), {
+    const worker = new Worker<FopJobData, FopJobResult>(queueName, (job, _token, signal) => this.processor.process(job, this.routing, signal ?? new AbortController().signal), {
       connection,
       concurrency,
       // BullMQ waits 15 s after a connection error before polling again; a Redis blip should

@@ -2,13 +2,14 @@ import { join } from 'node:path';
 import { Module } from '@nestjs/common';
 import { ResultCache } from '@fopflow/cache';
 import { ConfigModule, FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
-import { DEFAULT_IMAGE_LIMITS, ImageProcessor } from '@fopflow/media';
+import { AvProcessor, DEFAULT_IMAGE_LIMITS, ImageProcessor } from '@fopflow/media';
 import { JobStatsRecorder } from '@fopflow/metrics';
 import { createRedis } from '@fopflow/queue';
-import { LocalDiskStorage, OBJECT_STORAGE } from '@fopflow/storage';
+import { LocalDiskStorage, OBJECT_STORAGE, ObjectStorage } from '@fopflow/storage';
 import { Redis } from 'ioredis';
 import { FopJobProcessor } from './fop-job.processor';
 import { FopWorkerService } from './fop-worker.service';
+import { PipelineRunner } from './pipeline.runner';
 
 const REDIS = Symbol('REDIS');
 
@@ -32,9 +33,14 @@ const REDIS = Symbol('REDIS');
         new ResultCache(redis, { dir: join(config.dataDir, 'cache'), maxBytes: config.cacheMaxBytes }),
     },
     {
-      provide: ImageProcessor,
-      inject: [FOPFLOW_CONFIG],
-      useFactory: (config: FopflowConfig) => new ImageProcessor({ ...DEFAULT_IMAGE_LIMITS, maxInputPixels: config.limits.maxInputPixels }),
+      provide: PipelineRunner,
+      inject: [FOPFLOW_CONFIG, OBJECT_STORAGE],
+      useFactory: (config: FopflowConfig, storage: ObjectStorage) => {
+        const { maxInputPixels, maxOutputPixels, maxFrames, maxDurationS, ffmpegTimeLimitMs, maxSourceBytes } = config.limits;
+        const images = new ImageProcessor({ ...DEFAULT_IMAGE_LIMITS, maxInputPixels, maxOutputPixels, maxFrames });
+        const av = new AvProcessor({ maxDurationS, ffmpegTimeLimitMs });
+        return new PipelineRunner(images, av, storage, maxSourceBytes);
+      },
     },
     { provide: JobStatsRecorder, inject: [REDIS], useFactory: (redis: Redis) => new JobStatsRecorder(redis) },
     FopJobProcessor,

@@ -82,19 +82,37 @@ export class ResultCache {
 
   /** Stores `data` as the result of `key`, then evicts least recently used results over the bound. */
   async put(key: string, data: Buffer, mime: string): Promise<void> {
+    await this.store(key, mime, data.length, (tmp) => fs.writeFile(tmp, data));
+  }
+
+  /** Moves the finished file at `path` into the cache as the result of `key` (no copy on one disk); answers its size. */
+  async putFile(key: string, path: string, mime: string): Promise<number> {
+    const { size } = await fs.stat(path);
+    await this.store(key, mime, size, async (tmp) => {
+      try {
+        await fs.rename(path, tmp);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
+        await fs.copyFile(path, tmp);
+      }
+    });
+    return size;
+  }
+
+  private async store(key: string, mime: string, size: number, write: (tmp: string) => Promise<void>): Promise<void> {
     const path = this.pathOf(key);
     const tmp = join(this.options.dir, 'tmp', `${key}.${randomUUID()}`);
     await fs.mkdir(join(this.options.dir, 'tmp'), { recursive: true });
     await fs.mkdir(join(path, '..'), { recursive: true });
     try {
-      await fs.writeFile(tmp, data);
+      await write(tmp);
       await fs.rename(tmp, path);
     } catch (error) {
       await fs.rm(tmp, { force: true });
       throw error;
     }
-    const meta: EntryMeta = { mime, size: data.length };
-    await this.redis.eval(PUT_SCRIPT, 3, ...this.keys, key, JSON.stringify(meta), Date.now(), data.length);
+    const meta: EntryMeta = { mime, size };
+    await this.redis.eval(PUT_SCRIPT, 3, ...this.keys, key, JSON.stringify(meta), Date.now(), size);
     await this.evict();
   }
 

@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import { AccessKey, parseAccessKeys } from '@fopflow/auth';
 import { z } from 'zod';
 
 const MiB = 1024 * 1024;
@@ -20,6 +22,12 @@ const envSchema = z.object({
   FOPFLOW_MAX_SOURCE_BYTES: int(64 * MiB, 1),
   FOPFLOW_MAX_INPUT_PIXELS: int(100_000_000, 1),
   FOPFLOW_MAX_PIPELINE_STEPS: int(10, 1),
+  FOPFLOW_MAX_OUTPUT_PIXELS: int(25_000_000, 1),
+  FOPFLOW_MAX_FRAMES: int(1000, 1),
+  FOPFLOW_MAX_DURATION_S: int(3600, 1),
+  FOPFLOW_FFMPEG_TIME_LIMIT_MS: int(10 * 60_000, 1000),
+  FOPFLOW_WORK_DIR: z.string().default(''),
+  FOPFLOW_KEYS: z.string().default(''),
   FOPFLOW_SYNC_WAIT_MS: int(30_000, 1),
   FOPFLOW_CACHE_MAX_BYTES: int(1024 * MiB, 1),
   FOPFLOW_CONCURRENCY_FILE: z.string().default('config/concurrency.json'),
@@ -49,7 +57,19 @@ export interface FopflowConfig {
     maxInputPixels: number;
     /** Most steps in one `|` pipeline (default 10). */
     maxPipelineSteps: number;
+    /** Largest result image, in pixels (default 25 MP, as Qiniu). */
+    maxOutputPixels: number;
+    /** Most frames of an animated source image (default 1000). */
+    maxFrames: number;
+    /** Longest audio/video source, in seconds (default 1 h). */
+    maxDurationS: number;
+    /** How long one ffmpeg run may take before it is killed, in ms (default 10 min). */
+    ffmpegTimeLimitMs: number;
   };
+  /** Access key pairs (FOPFLOW_KEYS `ak:sk:tier,...`): who may sign saveas URLs and API calls. */
+  accessKeys: AccessKey[];
+  /** Where workers keep a job's source and intermediate files; a RAM disk (/dev/shm) spares the disk. */
+  workDir: string;
   /** How long a fop URL waits for its job before answering 504, in ms (default 30 s). */
   syncWaitMs: number;
   /** Bound of the on-disk result cache, in bytes (default 1 GiB). */
@@ -88,7 +108,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FopflowConfig 
   if (badTier !== undefined) {
     throw new ConfigError(`invalid configuration: FOPFLOW_TIERS: '${badTier}' may hold only a-z, 0-9, '_' and '-'`);
   }
+  let accessKeys: AccessKey[];
+  try {
+    accessKeys = parseAccessKeys(e.FOPFLOW_KEYS, e.FOPFLOW_TIERS);
+  } catch (error) {
+    throw new ConfigError(`invalid configuration: ${(error as Error).message}`);
+  }
   return {
+    accessKeys,
     port: e.PORT,
     redisUrl: e.REDIS_URL,
     dataDir: e.FOPFLOW_DATA_DIR,
@@ -99,7 +126,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FopflowConfig 
       maxSourceBytes: e.FOPFLOW_MAX_SOURCE_BYTES,
       maxInputPixels: e.FOPFLOW_MAX_INPUT_PIXELS,
       maxPipelineSteps: e.FOPFLOW_MAX_PIPELINE_STEPS,
+      maxOutputPixels: e.FOPFLOW_MAX_OUTPUT_PIXELS,
+      maxFrames: e.FOPFLOW_MAX_FRAMES,
+      maxDurationS: e.FOPFLOW_MAX_DURATION_S,
+      ffmpegTimeLimitMs: e.FOPFLOW_FFMPEG_TIME_LIMIT_MS,
     },
+    workDir: e.FOPFLOW_WORK_DIR || join(e.FOPFLOW_DATA_DIR, 'work'),
     syncWaitMs: e.FOPFLOW_SYNC_WAIT_MS,
     cacheMaxBytes: e.FOPFLOW_CACHE_MAX_BYTES,
     concurrencyFile: e.FOPFLOW_CONCURRENCY_FILE,

@@ -2,7 +2,10 @@ import { commandNames, commands, isCommandName } from './catalogue';
 
 describe('command catalogue', () => {
   it('lists every command once, keyed by its own name', () => {
-    expect(commandNames()).toEqual(['imageView2', 'imageInfo']);
+    expect(commandNames()).toEqual([
+      'imageView2', 'imageInfo', 'imageMogr2', 'watermark', 'exif', 'imageAve',
+      'avthumb', 'vframe', 'avinfo', 'avconcat',
+    ]);
     for (const name of commandNames()) expect(commands[name].name).toBe(name);
   });
 
@@ -20,6 +23,11 @@ describe('command catalogue', () => {
     for (const name of ['imageview2', 'ImageInfo', '', 'constructor', '__proto__', 'toString', 'hasOwnProperty']) {
       expect(isCommandName(name)).toBe(false);
     }
+  });
+
+  it('marks the audio/video commands, and only avconcat as async-only', () => {
+    expect(commandNames().filter((name) => commands[name].family === 'av')).toEqual(['avthumb', 'vframe', 'avinfo', 'avconcat']);
+    expect(commandNames().filter((name) => commands[name].syncAllowed === false)).toEqual(['avconcat']);
   });
 
   it('cannot be changed at run time', () => {

@@ -1,6 +1,14 @@
 import type { CommandSpec } from './command-spec';
 import { imageInfoCommand, type ImageInfoArgs } from './image-info.command';
 import { imageView2Command, type ImageView2Args } from './image-view2.command';
+import { imageMogr2Command, type ImageMogr2Args } from './image-mogr2.command';
+import { watermarkCommand, type WatermarkArgs } from './watermark.command';
+import { exifCommand, type ExifArgs } from './exif.command';
+import { imageAveCommand, type ImageAveArgs } from './image-ave.command';
+import { avthumbCommand, type AvthumbArgs } from './avthumb.command';
+import { vframeCommand, type VframeArgs } from './vframe.command';
+import { avinfoCommand, type AvinfoArgs } from './avinfo.command';
+import { avconcatCommand, type AvconcatArgs } from './avconcat.command';
 
 // Adding a command: write `<name>.command.ts`, then add one member to FopStep and one entry
 // to `catalogue` below; the `satisfies` check fails until both agree.
@@ -8,7 +16,15 @@ import { imageView2Command, type ImageView2Args } from './image-view2.command';
 /** One parsed step of a pipeline: the command name and its validated arguments. */
 export type FopStep =
   | { command: 'imageView2'; args: ImageView2Args }
-  | { command: 'imageInfo'; args: ImageInfoArgs };
+  | { command: 'imageInfo'; args: ImageInfoArgs }
+  | { command: 'imageMogr2'; args: ImageMogr2Args }
+  | { command: 'watermark'; args: WatermarkArgs }
+  | { command: 'exif'; args: ExifArgs }
+  | { command: 'imageAve'; args: ImageAveArgs }
+  | { command: 'avthumb'; args: AvthumbArgs }
+  | { command: 'vframe'; args: VframeArgs }
+  | { command: 'avinfo'; args: AvinfoArgs }
+  | { command: 'avconcat'; args: AvconcatArgs };
 
 /** Every command name the catalogue knows. */
 export type CommandName = FopStep['command'];
@@ -18,6 +34,14 @@ type ArgsOf<N extends CommandName> = Extract<FopStep, { command: N }>['args'];
 const catalogue = {
   imageView2: imageView2Command,
   imageInfo: imageInfoCommand,
+  imageMogr2: imageMogr2Command,
+  watermark: watermarkCommand,
+  exif: exifCommand,
+  imageAve: imageAveCommand,
+  avthumb: avthumbCommand,
+  vframe: vframeCommand,
+  avinfo: avinfoCommand,
+  avconcat: avconcatCommand,
 } satisfies { [N in CommandName]: CommandSpec<ArgsOf<N>> };
 
 /** Command catalogue: one small data object per command, keyed by its case-sensitive name. */

@@ -14,6 +14,8 @@ export interface CommandSpec<Args = unknown> {
   output: StepOutput;
   /** One line for humans (help pages, error hints). */
   summary: string;
+  /** False for commands only async jobs (pfop) may run, like avconcat; absent means true. */
+  syncAllowed?: boolean;
   /** Validates the step's tokens (split on '/', without the command name); throws FopSyntaxError. */
   parse(tokens: string[], stepIndex: number): Args;
   /** Canonical text of the step including the command name: same meaning ⇒ same string. */

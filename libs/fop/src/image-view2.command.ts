@@ -10,12 +10,14 @@ import {
   stepError,
 } from './params';
 
-const imageFormats = ['jpg', 'png', 'webp', 'avif', 'gif', 'tiff', 'bmp'] as const;
+/** Output formats imageView2 and imageMogr2 may convert to, in the order messages list them. */
+export const imageFormats = ['jpg', 'png', 'webp', 'avif', 'gif', 'tiff', 'bmp'] as const;
 
 /** Output formats imageView2 may convert to; `jpeg` is accepted as input and read as `jpg`. */
 export type ImageFormat = (typeof imageFormats)[number];
 
-const formatAliases: Readonly<Record<string, ImageFormat>> = { jpeg: 'jpg' };
+/** Accepted spellings of a format that are not its canonical name. */
+export const imageFormatAliases: Readonly<Record<string, ImageFormat>> = { jpeg: 'jpg' };
 
 /** Quality used when `q` is absent, as Qiniu documents; `q/75` means the same and is folded away. */
 export const imageView2DefaultQuality = 75;
@@ -67,7 +69,7 @@ function parseImageView2(tokens: string[], stepIndex: number): ImageView2Args {
 
   const format = raw.get('format');
   if (format !== undefined) {
-    args.format = parseChoice(at, paramLabel('format'), format, imageFormats, formatAliases);
+    args.format = parseChoice(at, paramLabel('format'), format, imageFormats, imageFormatAliases);
   }
   const interlace = raw.get('interlace');
   if (interlace !== undefined && parseFlag(at, paramLabel('interlace'), interlace)) args.interlace = true;

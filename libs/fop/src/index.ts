@@ -3,6 +3,35 @@ export type { CommandFamily, CommandSpec, StepOutput } from './command-spec';
 export type { ImageFormat, ImageView2Args } from './image-view2.command';
 export { imageView2DefaultQuality } from './image-view2.command';
 export type { ImageInfoArgs } from './image-info.command';
+export type { ImageMogr2Args } from './image-mogr2.command';
+export { imageMogr2DefaultBackground, imageMogr2DefaultQuality } from './image-mogr2.command';
+export type { CropGeometry, ThumbnailGeometry } from './image-mogr2.geometry';
+export type { ImageMark, MarkPlacement, TextMark, WatermarkArgs, WatermarkMark } from './watermark.command';
+export { watermarkDefaults } from './watermark.command';
+export type { ExifArgs } from './exif.command';
+export type { ImageAveArgs } from './image-ave.command';
+export type { Colour } from './colour.params';
+export type { Gravity } from './gravity.params';
+export type { ObjectRef } from './encoded.params';
+export type { AudioCodec, AvContainer, AvContainerRules, VideoCodec } from './av.formats';
+export {
+  audioCodecs,
+  avContainerRules,
+  avContainers,
+  avWatermarkDefaultFontColor,
+  avWatermarkDefaultFontSizePx,
+  avWatermarkDefaultGravity,
+  encoderSampleRatesHz,
+  isAudioOnly,
+  sampleRatesHz,
+  videoCodecs,
+} from './av.formats';
+export type { PixelSize } from './av.params';
+export type { AvthumbArgs, AvthumbParam } from './avthumb.command';
+export type { FrameFormat, VframeArgs } from './vframe.command';
+export type { AvinfoArgs } from './avinfo.command';
+export type { AvconcatArgs } from './avconcat.command';
+export { avconcatMaxExtraSources } from './avconcat.command';
 export type { CommandName, FopStep } from './catalogue';
 export { commandNames, commands, isCommandName } from './catalogue';
 export type { FopPipeline, ParseOptions } from './pipeline';

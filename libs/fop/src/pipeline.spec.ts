@@ -1,3 +1,4 @@
+import { commandNames } from './catalogue';
 import { FopSyntaxError } from './errors';
 import { defaultMaxFopChars, defaultMaxPipelineSteps, parsePipeline, type ParseOptions } from './pipeline';
 
@@ -82,7 +83,9 @@ describe('parsePipeline errors', () => {
 
   it('rejects an unknown command naming it, the step and the known ones', () => {
     const error = thrown('imageInfo|foo/1');
-    expect(error.message).toBe("unknown command 'foo' in step 2; known commands: imageView2, imageInfo");
+    // The list is the whole catalogue, which grows with every command.
+    expect(error.message).toBe(`unknown command 'foo' in step 2; known commands: ${commandNames().join(', ')}`);
+    expect(error.message).toContain('known commands: imageView2, imageInfo, imageMogr2, watermark, exif, imageAve');
     expect(error.token).toBe('foo');
     expect(error.stepIndex).toBe(2);
   });

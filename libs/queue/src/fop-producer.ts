@@ -4,6 +4,9 @@ import { createRedis } from './connection';
 import { decodeFailure } from './failure';
 import { FopJobData, FopJobResult, JobOutcome } from './payloads';
 
+/** Most times one pipeline may move to another pool's queue. */
+const MAX_HAND_OFFS = 10;
+
 /** How often a waiting request checks its job's state besides listening for events, in ms. */
 const STATE_POLL_MS = 1000;
 
@@ -28,12 +31,12 @@ export class FopProducer {
 
   constructor(private readonly options: FopProducerOptions) {}
 
-  /** Adds the job unless one with its id exists already; answers the job either way. */
-  async enqueue(queueName: string, data: FopJobData): Promise<Job<FopJobData, FopJobResult>> {
+  /** Adds the job unless one with its id (default: its result key) exists already; answers the job either way. */
+  async enqueue(queueName: string, data: FopJobData, jobId = data.resultKey): Promise<Job<FopJobData, FopJobResult>> {
     // Listening starts before the job exists, so its completion cannot slip past unseen.
     await this.queueEvents(queueName);
     const jobOptions: JobsOptions = {
-      jobId: data.resultKey,
+      jobId,
       // One retry for failures no input explains (a worker crash, a stall); 4xx failures are
       // thrown as unrecoverable by the worker and never retried.
       attempts: 2,
@@ -81,6 +84,24 @@ export class FopProducer {
       return { state: 'failed', ...decodeFailure(job.failedReason), finishedOn: job.finishedOn };
     }
     return { state: 'completed', result: job.returnvalue };
+  }
+
+  /**
+   * Waits until `deadline` (ms since epoch) for the job's pipeline to finish, following it from
+   * queue to queue when a worker hands the remaining steps to another pool.
+   */
+  async follow(queueName: string, job: Job<FopJobData, FopJobResult>, deadline: number): Promise<JobOutcome> {
+    let current = { queueName, job };
+    for (let hop = 0; hop <= MAX_HAND_OFFS; hop++) {
+      const outcome = await this.wait(current.queueName, current.job, Math.max(1, deadline - Date.now()));
+      if (outcome.state !== 'completed' || !outcome.result.continuedIn) return outcome;
+      const next = outcome.result.continuedIn;
+      const nextJob = await this.options.queue(next).getJob(current.job.id!);
+      if (!nextJob) return { state: 'failed', status: 500, error: `the job handed on to ${next} is gone` };
+      await this.queueEvents(next);
+      current = { queueName: next, job: nextJob };
+    }
+    return { state: 'failed', status: 500, error: `pipeline handed on more than ${MAX_HAND_OFFS} times` };
   }
 
   /** Removes a finished job so that the same id can be enqueued afresh. */

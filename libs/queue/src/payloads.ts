@@ -1,8 +1,15 @@
 /** What a fop job asks for. References only: Redis carries control, never media bytes. */
 export interface FopJobData {
   source: { bucket: string; key: string; etag: string; size: number };
-  /** Normalised pipeline text, e.g. `imageView2/2/w/320`. */
+  /**
+   * Set when an earlier worker ran the first steps and handed on: their result, in the result
+   * cache, is this job's input instead of the source.
+   */
+  intermediate?: { resultKey: string; mime: string };
+  /** Normalised text of the steps this job runs, e.g. `imageView2/2/w/320`. */
   pipeline: string;
+  /** Store the result at this object too (`|saveas/...`). */
+  saveas?: { bucket: string; key: string };
   tier: string;
   /** Where the worker stores the result in the result cache. */
   resultKey: string;
@@ -17,6 +24,13 @@ export interface FopJobResult {
   size: number;
   /** Processing time inside the worker, ms. */
   durationMs: number;
+  /** The object written for `saveas`, when the job had one. */
+  saved?: { bucket: string; key: string; etag: string };
+  /**
+   * Set when the remaining steps belong to another pool: the job of the same id in this queue
+   * carries on, and its outcome is the pipeline's.
+   */
+  continuedIn?: string;
 }
 
 /** How a job ended, as the sync waiter sees it. */

@@ -1,9 +1,11 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { AccessKeyStore, qiniuSign, signaturesEqual } from '@fopflow/auth';
 import { CachedResult, ResultCache } from '@fopflow/cache';
 import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
-import { commands, FopPipeline, FopSyntaxError, parsePipeline } from '@fopflow/fop';
+import { commands, FopPipeline, FopSyntaxError, parsePipeline, SaveasTarget, splitSaveas } from '@fopflow/fop';
 import { declaredStatus, FopJobData, FopProducer, fopQueueName, resultKey } from '@fopflow/queue';
 import { OBJECT_STORAGE, ObjectStorage } from '@fopflow/storage';
+import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { GatewayError } from '../http/error.filter';
 import { REDIS_PRODUCER } from '../redis.module';
@@ -16,6 +18,12 @@ export interface FopAnswer {
   cache: 'hit' | 'miss';
 }
 
+/** A parsed fop URL: the pipeline to run and where to save its result, if anywhere. */
+export interface FopRequest {
+  pipeline: FopPipeline;
+  saveas?: SaveasTarget;
+}
+
 /**
  * The sync fop flow: parse, look up the cache, else enqueue and wait. The gateway reads only the
  * source's metadata (for its etag), never its bytes.
@@ -23,14 +31,16 @@ export interface FopAnswer {
 @Injectable()
 export class FopService implements OnApplicationShutdown {
   private readonly producer: FopProducer;
+  private readonly keys: AccessKeyStore;
 
   constructor(
     @Inject(FOPFLOW_CONFIG) private readonly config: FopflowConfig,
     @Inject(OBJECT_STORAGE) private readonly storage: ObjectStorage,
     @Inject(REDIS_PRODUCER) private readonly redis: Redis,
     private readonly cache: ResultCache,
-    queues: QueueRegistry,
+    private readonly queues: QueueRegistry,
   ) {
+    this.keys = new AccessKeyStore(config.accessKeys);
     this.producer = new FopProducer({
       redisUrl: config.redisUrl,
       connection: redis,
@@ -39,68 +49,89 @@ export class FopService implements OnApplicationShutdown {
     });
   }
 
-  /** Parses a fop text into a pipeline whose steps can run in order; 400 naming the bad token. */
-  parse(text: string): FopPipeline {
-    const pipeline = parsePipeline(text, { maxSteps: this.config.limits.maxPipelineSteps });
+  /**
+   * Parses the fop of a sync URL; 400 naming the bad token. `signedUrl` is the URL without its
+   * scheme (`host/path?query`), which a saveas signature covers up to `/sign/`.
+   */
+  parse(text: string, signedUrl: string): FopRequest {
+    const split = splitSaveas(text);
+    const pipeline = parsePipeline(split.pipeline, { maxSteps: this.config.limits.maxPipelineSteps });
     pipeline.steps.forEach((step, index) => {
-      if (index < pipeline.steps.length - 1 && commands[step.command].output === 'json') {
-        throw new FopSyntaxError(
-          `step ${index + 1} '${step.command}' answers JSON, so no step may follow it`,
-          step.command,
-          index + 1,
-        );
+      const spec = commands[step.command] as { output: string; syncAllowed?: boolean };
+      if (spec.syncAllowed === false) {
+        throw new FopSyntaxError(`${step.command}: runs only as an async job (POST /v1/jobs or /pfop/), not in a fop URL`, step.command, index + 1);
+      }
+      if (index < pipeline.steps.length - 1 && spec.output === 'json') {
+        throw new FopSyntaxError(`step ${index + 1} '${step.command}' answers JSON, so no step may follow it`, step.command, index + 1);
       }
     });
-    return pipeline;
+    if (split.saveas) this.verifySaveasSign(split.saveas, signedUrl);
+    return { pipeline, saveas: split.saveas && { bucket: split.saveas.bucket, key: split.saveas.key } };
   }
 
-  /** Answers the result of `pipeline` over bucket/key: from the cache, or by running a job. */
-  async process(bucket: string, key: string, pipeline: FopPipeline, tier = this.config.defaultTier): Promise<FopAnswer> {
+  /** Answers the result of the request over bucket/key: from the cache, or by running a job. */
+  async process(bucket: string, key: string, request: FopRequest, tier = this.config.defaultTier): Promise<FopAnswer> {
     this.requireRedis();
     try {
-      return await this.run(bucket, key, pipeline, tier);
+      return await this.run(bucket, key, request, tier);
     } catch (error) {
       if (declaredStatus(error) === undefined && isConnectionError(error)) this.requireRedis(true);
       throw error;
     }
   }
 
-  private async run(bucket: string, key: string, pipeline: FopPipeline, tier: string): Promise<FopAnswer> {
+  async onApplicationShutdown(): Promise<void> {
+    await this.producer.close();
+  }
+
+  private async run(bucket: string, key: string, { pipeline, saveas }: FopRequest, tier: string): Promise<FopAnswer> {
     const source = await this.storage.stat(bucket, key);
     const id = resultKey(bucket, key, source.etag, pipeline.normalized);
-    const cached = await this.cache.get(id);
-    if (cached) return { result: cached, resultKey: id, cache: 'hit' };
-
-    const queueName = fopQueueName(pipeline.steps[0].command, tier);
+    // A saveas request always runs a job (the job writes the object); the worker still reuses a
+    // cached result instead of processing again.
+    if (!saveas) {
+      const cached = await this.cache.get(id);
+      if (cached) return { result: cached, resultKey: id, cache: 'hit' };
+    }
     const data: FopJobData = {
       source: { bucket, key, etag: source.etag, size: source.size },
       pipeline: pipeline.normalized,
+      ...(saveas && { saveas }),
       tier,
       resultKey: id,
       requestedAt: Date.now(),
     };
+    const jobId = saveas ? createHash('sha256').update(`${id}\n${saveas.bucket}\n${saveas.key}`).digest('hex') : id;
+    const deadline = Date.now() + this.config.syncWaitMs;
     // A second round only when the first met a job finished before this request: its result
     // may have been evicted since, or its failure may have been a passing one.
     for (let round = 0; round < 2; round++) {
-      const job = await this.producer.enqueue(queueName, data);
-      const outcome = await this.producer.wait(queueName, job, this.config.syncWaitMs);
+      const queueName = fopQueueName(pipeline.steps[0].command, tier);
+      const job = await this.producer.enqueue(queueName, data, jobId);
+      const outcome = await this.producer.follow(queueName, job, deadline);
       if (outcome.state === 'timeout') {
         throw new GatewayError(504, `processing took longer than syncWaitMs ${this.config.syncWaitMs}; the result will be cached when it ends`);
       }
       if (outcome.state === 'completed') {
-        const result = await this.cache.get(id);
+        const result = await this.cache.get(outcome.result.resultKey);
         if (result) return { result, resultKey: id, cache: 'miss' };
       } else {
         const stale = (outcome.finishedOn ?? Infinity) < data.requestedAt;
         if (outcome.status < 500 || !stale || round === 1) throw new GatewayError(outcome.status, outcome.error);
       }
-      await this.producer.discard(queueName, id);
+      await this.producer.discard(queueName, jobId);
     }
     throw new GatewayError(503, 'result could not be kept in the result cache; try again');
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    await this.producer.close();
+  private verifySaveasSign(saveas: SaveasTarget, signedUrl: string): void {
+    if (!saveas.sign) throw new GatewayError(401, 'saveas in a fop URL needs /sign/<AccessKey>:<EncodedSign> after it');
+    const key = this.keys.find(saveas.sign.accessKey);
+    if (!key) throw new GatewayError(401, `saveas: unknown access key '${saveas.sign.accessKey}'`);
+    const signIndex = signedUrl.lastIndexOf('/sign/');
+    if (!signaturesEqual(saveas.sign.signature, qiniuSign(key.secretKey, signedUrl.slice(0, signIndex)))) {
+      throw new GatewayError(401, 'saveas: signature does not match; sign the URL without its scheme, up to /sign/, with HMAC-SHA1');
+    }
   }
 
   private requireRedis(lost = false): void {

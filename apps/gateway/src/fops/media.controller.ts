@@ -36,7 +36,8 @@ export class MediaController {
     const fop = fopOf(req);
     if (fop === undefined) return this.serveObject(req, res, bucket, key);
 
-    const answer = await this.fops.process(bucket, key, this.fops.parse(fop));
+    // A saveas signature covers the URL as sent, without its scheme: host, path and raw query.
+    const answer = await this.fops.process(bucket, key, this.fops.parse(fop, `${req.headers.host ?? ''}${req.originalUrl}`));
     const etag = `"${answer.resultKey.slice(0, 32)}"`;
     res.set({
       'Content-Type': answer.result.mime,

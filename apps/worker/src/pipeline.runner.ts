@@ -1,0 +1,79 @@
+import { promises as fs } from 'node:fs';
+import { commands, FopStep } from '@fopflow/fop';
+import { AvProcessor, ImageProcessor } from '@fopflow/media';
+import { ObjectStorage } from '@fopflow/storage';
+import { fetchObject } from './source.fetcher';
+import { WorkDir } from './work-dir';
+
+/** A file in the work directory and what it holds. */
+export interface WorkFile {
+  path: string;
+  mime: string;
+}
+
+export interface PipelineRun {
+  steps: readonly FopStep[];
+  input: WorkFile;
+  workDir: WorkDir;
+  signal: AbortSignal;
+  /** Overall progress of these steps, 0–100. */
+  onProgress(percent: number): void;
+}
+
+/**
+ * Runs steps one after the other, each on the previous one's output, passing files in the job's
+ * work directory: images through sharp in-process, audio/video through ffmpeg child processes.
+ */
+export class PipelineRunner {
+  constructor(
+    private readonly images: ImageProcessor,
+    private readonly av: AvProcessor,
+    private readonly storage: ObjectStorage,
+    /** Largest file an image step reads into memory, and largest extra object a step loads. */
+    private readonly maxSourceBytes: number,
+  ) {}
+
+  async run({ steps, input, workDir, signal, onProgress }: PipelineRun): Promise<WorkFile> {
+    let current = input;
+    for (const [index, step] of steps.entries()) {
+      signal.throwIfAborted();
+      const stepProgress = (percent: number) => onProgress(Math.round(((index + percent / 100) / steps.length) * 100));
+      current = await this.runStep(step, current, workDir, signal, stepProgress).catch((error: Error) => {
+        throw withStep(error, index, steps.length, step.command);
+      });
+      stepProgress(100);
+    }
+    return current;
+  }
+
+  private async runStep(step: FopStep, input: WorkFile, workDir: WorkDir, signal: AbortSignal, onProgress: (percent: number) => void): Promise<WorkFile> {
+    if (commands[step.command].family === 'av') {
+      return this.av.runStep(step as never, input.path, {
+        workDir: workDir.path,
+        signal,
+        onProgress,
+        objectPath: async (bucket, key) => {
+          const path = workDir.file('extra');
+          await fetchObject(this.storage, { bucket, key }, path, this.maxSourceBytes);
+          return path;
+        },
+      });
+    }
+    const { size } = await fs.stat(input.path);
+    if (size > this.maxSourceBytes) {
+      throw Object.assign(new Error(`input of ${size} bytes is over maxSourceBytes ${this.maxSourceBytes}`), { status: 413 });
+    }
+    const output = await this.images.runStep(step, await fs.readFile(input.path), {
+      loadObject: async (bucket, key) => (await this.storage.readBuffer(bucket, key, this.maxSourceBytes)).data,
+    });
+    const path = workDir.file(step.command);
+    await fs.writeFile(path, output.data);
+    return { path, mime: output.mime };
+  }
+}
+
+/** Says which step failed, keeping the error's status: `step 2/3 (imageMogr2): ...`. */
+function withStep(error: Error, index: number, total: number, command: string): Error {
+  if (total > 1 && !/^step \d+\//.test(error.message)) error.message = `step ${index + 1}/${total} (${command}): ${error.message}`;
+  return error;
+}

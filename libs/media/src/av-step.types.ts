@@ -1,0 +1,35 @@
+import type { AvLimits } from './av-limits';
+import type { AvProbe } from './ffprobe.reader';
+
+/** What the caller of AvProcessor.runStep provides for one step. */
+export interface AvStepContext {
+  /** Private directory for this job's temporary files; the caller creates and removes it. */
+  workDir: string;
+  /** Aborting kills ffmpeg (SIGTERM, then SIGKILL), removes partial output and throws CancelledError. */
+  signal?: AbortSignal;
+  /** Progress of this step, 0 to 100, rising; 100 once its output is complete. */
+  onProgress?(percent: number): void;
+  /** Local path of one of our objects (avconcat sources, wmImage); throws the storage's error if missing. */
+  objectPath(bucket: string, key: string): Promise<string>;
+}
+
+/** The file a step wrote and its MIME type. */
+export interface AvOutput {
+  path: string;
+  mime: string;
+}
+
+/** Which limits a probe enforces; both by default. */
+export interface ProbeChecks {
+  /** Refuse sources longer than maxDurationS. vframe turns it off: it decodes one frame, not the length. */
+  duration?: boolean;
+}
+
+/** What every `*.op.ts` gets from AvProcessor. */
+export interface AvOpEnvironment {
+  limits: AvLimits;
+  /** ffprobe with the input limits checked; `label` names the file in messages (`source 2`). */
+  probe(path: string, label: string, checks?: ProbeChecks): Promise<AvProbe>;
+  /** Fails with 400 when this ffmpeg lacks an encoder a step asks for. */
+  requireEncoders(names: readonly string[]): Promise<void>;
+}

@@ -1,0 +1,27 @@
+import type { Metadata } from 'sharp';
+import type { MediaOutput } from './image.encoder';
+import type { ImageLimits } from './image-limits';
+import { probeImage } from './image.source';
+
+/** Qiniu names colour models after Go's image package. */
+function colorModelOf(metadata: Metadata): string {
+  if (metadata.space === 'cmyk') return 'cmyk';
+  if (metadata.channels === 1 || metadata.space === 'b-w') return 'gray';
+  if (metadata.format === 'jpeg') return 'ycbcr';
+  if (metadata.isPalette || metadata.format === 'gif') return 'palette';
+  return metadata.hasAlpha ? 'nrgba' : 'rgb';
+}
+
+/** Runs `imageInfo` from the header alone: size, format, one frame's width and height, colour model, frames. */
+export async function runImageInfo(input: Buffer, limits: ImageLimits): Promise<MediaOutput> {
+  const source = await probeImage(input, limits);
+  const info: Record<string, unknown> = {
+    size: input.length,
+    format: source.format,
+    width: source.width,
+    height: source.height,
+    colorModel: colorModelOf(source.metadata),
+  };
+  if (source.frames > 1) info.frameNumber = source.frames;
+  return { data: Buffer.from(JSON.stringify(info)), mime: 'application/json' };
+}

@@ -1,0 +1,45 @@
+import { type ImageView2Args, imageMogr2DefaultBackground } from '@fopflow/fop';
+import { type MediaOutput, defaultOutputFormat, effectiveQuality, encodeImage } from './image.encoder';
+import { keepsFrames, sniffImageMime } from './image.formats';
+import type { ImageLimits } from './image-limits';
+import { planImageView2 } from './image-view2.geometry';
+import { checkOutputSize, decodeImage, probeImage } from './image.source';
+import { MediaError } from './media.errors';
+
+/**
+ * Runs `imageView2`: one of Qiniu's six thumbnail modes, never enlarging. Without `!`, `q` (75
+ * when absent) is capped by a JPEG source's own estimated quality. Animated GIF/WebP keep every
+ * frame when written as gif or webp. With ignore-error/1, a source that cannot be processed is
+ * answered unchanged (except over a size limit, which stays an error).
+ */
+export async function runImageView2(input: Buffer, args: ImageView2Args, limits: ImageLimits): Promise<MediaOutput> {
+  try {
+    const source = await probeImage(input, limits);
+    const plan = planImageView2(source, args);
+    checkOutputSize(limits, plan.crop ?? plan);
+    const format = args.format ?? defaultOutputFormat(source);
+    const allFrames = source.animated && keepsFrames(format);
+    let image = decodeImage(source, limits, allFrames).resize(plan.width, plan.height, { fit: 'fill' });
+    if (plan.crop) {
+      image = image.extract({
+        left: Math.floor((plan.width - plan.crop.width) / 2),
+        top: Math.floor((plan.height - plan.crop.height) / 2),
+        width: plan.crop.width,
+        height: plan.crop.height,
+      });
+    }
+    const requested = args.q !== undefined || args.qForce ? { value: args.q ?? 75, forced: args.qForce } : undefined;
+    return await encodeImage(image, format, {
+      quality: effectiveQuality(source, format, requested),
+      interlace: args.interlace ?? false,
+      keepMetadata: false,
+      background: imageMogr2DefaultBackground,
+      animation: allFrames ? { delay: source.metadata.delay, loop: source.metadata.loop } : undefined,
+    });
+  } catch (error) {
+    if (args.ignoreError && error instanceof MediaError && error.status !== 413) {
+      return { data: input, mime: sniffImageMime(input) };
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,101 @@
+import { type ImageMark, type WatermarkArgs, imageMogr2DefaultBackground } from '@fopflow/fop';
+import sharp, { type Sharp } from 'sharp';
+import { type FrameOverlay, overlaysOnEveryFrame } from './animation.frames';
+import { type Size, clipToFrame, placeWithMargin } from './gravity.placement';
+import { type MediaOutput, defaultImageQuality, defaultOutputFormat, encodeImage } from './image.encoder';
+import { keepsFrames } from './image.formats';
+import type { ImageLimits } from './image-limits';
+import { decodeImage, decoding, probeImage } from './image.source';
+import { estimateJpegQuality } from './jpeg-quality';
+import { MediaError } from './media.errors';
+import { renderTextMark } from './text-mark.renderer';
+
+/** What a step may read besides its input; the runner provides it and bounds what it reads. */
+export interface ImageStepContext {
+  /** Bytes of one of our stored objects (a watermark image); rejects when it is missing or too large. */
+  loadObject(bucket: string, key: string): Promise<Buffer>;
+}
+
+/** A mark ready to draw: PNG bytes with alpha (dissolve applied) and their size. */
+type Overlay = { data: Buffer } & Size;
+
+/** Multiplies the alpha channel by dissolve/100 and encodes a lossless PNG of the mark. */
+async function finish(mark: Sharp, dissolve: number): Promise<Overlay> {
+  let image = mark.toColourspace('srgb').ensureAlpha();
+  if (dissolve < 100) image = image.linear([1, 1, 1, dissolve / 100], [0, 0, 0, 0]);
+  const { data, info } = await image.png({ compressionLevel: 1 }).toBuffer({ resolveWithObject: true });
+  return { data, width: info.width, height: info.height };
+}
+
+async function imageOverlay(mark: ImageMark, frame: Size, limits: ImageLimits, context?: ImageStepContext): Promise<Overlay> {
+  if (!context) throw new Error('watermark image marks need an ImageStepContext to load the mark');
+  const name = `${mark.image.bucket}/${mark.image.key}`;
+  const bytes = await context.loadObject(mark.image.bucket, mark.image.key);
+  let source;
+  try {
+    source = await probeImage(bytes, limits);
+  } catch (error) {
+    if (error instanceof MediaError) throw new MediaError(error.status, `watermark image ${name}: ${error.message}`);
+    throw error;
+  }
+  let image = decodeImage(source, limits, false);
+  if (mark.ws > 0) {
+    // Qiniu's ws: the mark's short edge becomes ws × the image's short edge.
+    const scale = (mark.ws * Math.min(frame.width, frame.height)) / Math.min(source.width, source.height);
+    const size = { width: Math.max(1, Math.round(source.width * scale)), height: Math.max(1, Math.round(source.height * scale)) };
+    if (size.width > limits.maxOutputSidePx || size.height > limits.maxOutputSidePx || size.width * size.height > limits.maxOutputPixels) {
+      throw new MediaError(
+        413,
+        `watermark image ${name} scaled by ws ${mark.ws} would be ${size.width}x${size.height}, over the output bounds ` +
+          `(maxOutputSidePx ${limits.maxOutputSidePx}, maxOutputPixels ${limits.maxOutputPixels})`,
+      );
+    }
+    image = image.resize(size.width, size.height, { fit: 'fill' });
+  }
+  return decoding(`watermark image ${name}`, () => finish(image, mark.dissolve));
+}
+
+/** The visible part of each mark and where it goes on a frame; marks wholly outside are dropped. */
+async function placeMarks(args: WatermarkArgs, frame: Size, limits: ImageLimits, context?: ImageStepContext): Promise<FrameOverlay[]> {
+  const overlays: FrameOverlay[] = [];
+  for (const mark of args.marks) {
+    const overlay =
+      mark.kind === 'image'
+        ? await imageOverlay(mark, frame, limits, context)
+        : await finish(sharp((await renderTextMark(mark, limits.maxOutputPixels)).data), mark.dissolve);
+    const at = placeWithMargin(mark.gravity, frame, overlay, mark.dx, mark.dy);
+    const visible = clipToFrame(at, frame);
+    if (!visible) continue;
+    const whole = visible.width === overlay.width && visible.height === overlay.height;
+    const input = whole
+      ? overlay.data
+      : await sharp(overlay.data)
+          .extract({ left: visible.left - at.left, top: visible.top - at.top, width: visible.width, height: visible.height })
+          .png({ compressionLevel: 1 })
+          .toBuffer();
+    overlays.push({ input, at: visible });
+  }
+  return overlays;
+}
+
+/**
+ * Runs `watermark`: draws its marks in order (later ones on top) on every frame, keeps the
+ * source's format and metadata, and re-encodes a JPEG at its own estimated quality.
+ */
+export async function runWatermark(input: Buffer, args: WatermarkArgs, limits: ImageLimits, context?: ImageStepContext): Promise<MediaOutput> {
+  const source = await probeImage(input, limits);
+  const format = defaultOutputFormat(source);
+  const allFrames = source.animated && keepsFrames(format);
+  const frame = { width: source.width, height: source.height };
+  const overlays = await placeMarks(args, frame, limits, context);
+  let image = decodeImage(source, limits, allFrames);
+  if (overlays.length > 0) image = image.composite(overlaysOnEveryFrame(overlays, allFrames ? source.frames : 1, source.height));
+  const quality = (source.format === 'jpeg' ? estimateJpegQuality(input) : undefined) ?? defaultImageQuality;
+  return encodeImage(image, format, {
+    quality,
+    interlace: false,
+    keepMetadata: true,
+    background: imageMogr2DefaultBackground,
+    animation: allFrames ? { delay: source.metadata.delay, loop: source.metadata.loop } : undefined,
+  });
+}

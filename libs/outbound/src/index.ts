@@ -1,0 +1,8 @@
+export * from './outbound.errors';
+export { AllowList, blockedAddressReason } from './address.policy';
+export * from './ssrf.guard';
+export * from './guarded-fetch.client';
+export * from './webhook.signing';
+export * from './qiniu-callback.signing';
+export * from './webhook.deliverer';
+export * from './retry.schedule';
