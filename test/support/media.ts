@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import sharp from 'sharp';
 
 /** A JPEG made on the spot: a gradient so that resizing and cropping change real content. */
@@ -20,4 +22,21 @@ export function makePng(width: number, height: number): Promise<Buffer> {
   return sharp({ create: { width, height, channels: 4, background: { r: 10, g: 200, b: 30, alpha: 0.5 } } })
     .png()
     .toBuffer();
+}
+
+/** A clip with a test picture and a 440 Hz tone, made by ffmpeg's lavfi sources. */
+export async function makeClip(path: string, options: { seconds?: number; size?: string; rate?: number } = {}): Promise<void> {
+  const { seconds = 2, size = '640x360', rate = 25 } = options;
+  await promisify(execFile)('ffmpeg', [
+    '-v', 'error', '-y',
+    '-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=${rate}`,
+    '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100',
+    '-t', String(seconds), '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', path,
+  ]);
+}
+
+/** ffprobe's view of a media file: its streams and format. */
+export async function probe(path: string): Promise<{ streams: Array<Record<string, unknown>>; format: Record<string, unknown> }> {
+  const { stdout } = await promisify(execFile)('ffprobe', ['-v', 'error', '-print_format', 'json', '-show_streams', '-show_format', path]);
+  return JSON.parse(stdout);
 }

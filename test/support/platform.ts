@@ -55,8 +55,11 @@ function keepLogs(apps: AppProcess[]): void {
   apps.forEach((app, index) => writeFileSync(join(dir, `${suite}.${index === 0 ? 'gateway' : `worker-${index}`}.log`), app.output()));
 }
 
-/** Boots a whole platform on free ports and a fresh data dir; `stop` removes every trace. */
-export async function startPlatform(env: Record<string, string> = {}): Promise<Platform> {
+/**
+ * Boots a whole platform on free ports and a fresh data dir; `stop` removes every trace.
+ * `workers` gives each worker's own env (default: one worker running every command).
+ */
+export async function startPlatform(env: Record<string, string> = {}, workerEnvs: Record<string, string>[] = [{}]): Promise<Platform> {
   const redis = await startRedis();
   const dataDir = mkdtempSync(join(tmpdir(), 'fopflow-data-'));
   const port = await freePort();
@@ -74,7 +77,7 @@ export async function startPlatform(env: Record<string, string> = {}): Promise<P
 
   try {
     await waitFor('gateway /ready', async () => (await fetch(`${url}/ready`)).ok);
-    await startWorker();
+    for (const workerEnv of workerEnvs) await startWorker(workerEnv);
   } catch (error) {
     throw new Error(`${(error as Error).message}\n--- gateway ---\n${gateway.output()}\n--- worker ---\n${workers[0]?.output() ?? ''}`);
   }

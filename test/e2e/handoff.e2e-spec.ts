@@ -1,0 +1,59 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Queue } from 'bullmq';
+import IORedis from 'ioredis';
+import sharp from 'sharp';
+import { makeClip } from '../support/media';
+import { Platform, startPlatform } from '../support/platform';
+
+describe('a pipeline across pools', () => {
+  let platform: Platform;
+  const imageCommands = 'imageView2,imageMogr2,imageInfo,watermark,exif,imageAve';
+  const avCommands = 'avthumb,vframe,avinfo,avconcat';
+
+  const completed = async (queueName: string) => {
+    const connection = new IORedis(platform.redis.url);
+    const queue = new Queue(queueName, { connection });
+    try {
+      return await queue.getCompleted();
+    } finally {
+      await queue.close();
+      connection.disconnect();
+    }
+  };
+
+  beforeAll(async () => {
+    // Two workers that share nothing: one runs only audio/video, the other only images.
+    platform = await startPlatform({}, [{ FOPFLOW_WORKER_COMMANDS: avCommands }, { FOPFLOW_WORKER_COMMANDS: imageCommands }]);
+    const dir = mkdtempSync(join(tmpdir(), 'fopflow-handoff-'));
+    await makeClip(join(dir, 'clip.mp4'), { seconds: 2 });
+    const upload = await fetch(`${platform.url}/v1/objects/media/clip.mp4`, { method: 'PUT', body: readFileSync(join(dir, 'clip.mp4')) });
+    expect(upload.status).toBe(200);
+    rmSync(dir, { recursive: true, force: true });
+  }, 60_000);
+
+  afterAll(() => platform?.stop());
+
+  it('hands the image steps of a video pipeline to the image pool and answers the end result', async () => {
+    const answer = await fetch(`${platform.url}/media/clip.mp4?vframe/png/offset/1|imageMogr2/thumbnail/64x|imageInfo`);
+    expect(answer.status).toBe(200);
+    expect(await answer.json()).toMatchObject({ format: 'png', width: 64, height: 36 });
+
+    const [framed] = await completed('fop.vframe.paid');
+    expect(framed.returnvalue).toMatchObject({ continuedIn: 'fop.imageMogr2.paid' });
+    const [finished] = await completed('fop.imageMogr2.paid');
+    expect(finished.id).toBe(framed.id);
+    expect(finished.data.pipeline).toBe('imageMogr2/thumbnail/64x|imageInfo');
+    expect(finished.returnvalue).toMatchObject({ mime: 'application/json' });
+    expect(platform.workers[0].output()).not.toMatch(/ERROR/);
+  });
+
+  it('serves the same pipeline again from the cache, and its prefix result is cached too', async () => {
+    const again = await fetch(`${platform.url}/media/clip.mp4?vframe/png/offset/1|imageMogr2/thumbnail/64x|imageInfo`);
+    expect(again.headers.get('x-fop-cache')).toBe('HIT');
+    const frame = await fetch(`${platform.url}/media/clip.mp4?vframe/png/offset/1`);
+    expect(frame.headers.get('x-fop-cache')).toBe('HIT');
+    expect(await sharp(Buffer.from(await frame.arrayBuffer())).metadata()).toMatchObject({ format: 'png', width: 640, height: 360 });
+  });
+});
