@@ -5,6 +5,7 @@ import { Queue } from 'bullmq';
 import IORedis from 'ioredis';
 import sharp from 'sharp';
 import { encodeEntryUri, qiniuSign } from '@fopflow/auth';
+import { ApiClient } from '../support/api-client';
 import { makeClip, makeJpeg, makePng, probe } from '../support/media';
 import { Platform, startPlatform } from '../support/platform';
 
@@ -14,8 +15,7 @@ describe('the official command set through fop URLs', () => {
   let platform: Platform;
   let scratch: string;
 
-  const put = (path: string, body: Buffer, type: string) =>
-    fetch(`${platform.url}/v1/objects/${path}`, { method: 'PUT', body, headers: { 'Content-Type': type } });
+  const put = (path: string, body: Buffer, type: string) => new ApiClient(platform.url, 'test-ak', 'test-secret-key').upload(path, body, type);
   const fop = async (path: string) => {
     const answer = await fetch(`${platform.url}/${path}`);
     return { status: answer.status, type: answer.headers.get('content-type') ?? '', body: Buffer.from(await answer.arrayBuffer()) };

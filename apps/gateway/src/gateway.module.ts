@@ -7,13 +7,19 @@ import { BullBoardModule } from '@bull-board/nestjs';
 import { ResultCache } from '@fopflow/cache';
 import { ConfigModule, FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
 import { commandNames } from '@fopflow/fop';
-import { fopQueueNames } from '@fopflow/queue';
+import { fopQueueNames, PersistentJobStore } from '@fopflow/queue';
 import { LocalDiskStorage, OBJECT_STORAGE } from '@fopflow/storage';
 import { Redis } from 'ioredis';
 import { FopService } from './fops/fop.service';
 import { MediaController } from './fops/media.controller';
 import { QueueRegistry } from './fops/queue-registry';
+import { AccessPolicy } from './auth/access.policy';
+import { RateLimits } from './auth/rate-limits';
 import { HealthController } from './health/health.controller';
+import { BacklogGate } from './jobs/backlog.gate';
+import { JobsController } from './jobs/jobs.controller';
+import { JobsService } from './jobs/jobs.service';
+import { QiniuController } from './jobs/qiniu.controller';
 import { MetricsController } from './metrics/metrics.controller';
 import { metricsProviders } from './metrics/metrics.providers';
 import { ObjectsController } from './objects/objects.controller';
@@ -41,7 +47,7 @@ export class GatewayModule {
         BullBoardModule.forFeature(...queueNames.map((name) => ({ name, adapter: BullMQAdapter }))),
       ],
       // MediaController matches any /<bucket>/<key>, so it comes after every fixed route.
-      controllers: [HealthController, MetricsController, ObjectsController, MediaController],
+      controllers: [HealthController, MetricsController, ObjectsController, JobsController, QiniuController, MediaController],
       providers: [
         QueueRegistry.provider(queueNames),
         QueueRegistry,
@@ -56,6 +62,20 @@ export class GatewayModule {
           useFactory: (redis: Redis, c: FopflowConfig) => new ResultCache(redis, { dir: join(c.dataDir, 'cache'), maxBytes: c.cacheMaxBytes }),
         },
         FopService,
+        {
+          provide: PersistentJobStore,
+          inject: [REDIS_PRODUCER, FOPFLOW_CONFIG],
+          useFactory: (redis: Redis, c: FopflowConfig) => new PersistentJobStore(redis, c.statusRetentionS),
+        },
+        BacklogGate,
+        AccessPolicy,
+        {
+          provide: RateLimits,
+          inject: [REDIS_PRODUCER, FOPFLOW_CONFIG],
+          useFactory: (redis: Redis, c: FopflowConfig) =>
+            new RateLimits(redis, { ...c.tierSettings, anonymous: c.anonymousLimits }),
+        },
+        JobsService,
         ...metricsProviders,
       ],
     };

@@ -4,7 +4,12 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { closeOnSignals, loadConfig } from '@fopflow/config';
 import type { HttpMetrics } from '@fopflow/metrics';
-import { GatewayModule } from './gateway.module';
+import { AccessPolicy } from './auth/access.policy';
+import { adminTokenMiddleware } from './auth/admin-token.middleware';
+import { claimedIdentity } from './auth/caller';
+import { connectionLimitMiddleware } from './auth/connection-limit.middleware';
+import { RateLimits } from './auth/rate-limits';
+import { BULL_BOARD_ROUTE, GatewayModule } from './gateway.module';
 import { ErrorFilter } from './http/error.filter';
 import { httpMetricsMiddleware } from './http/http-metrics.middleware';
 import { HTTP_METRICS } from './metrics/metrics.providers';
@@ -15,6 +20,9 @@ export async function createGateway(): Promise<NestExpressApplication> {
   // Uploads are streamed raw; no body parser may consume them first.
   const app = await NestFactory.create<NestExpressApplication>(GatewayModule.forRoot(config), { bodyParser: false });
   app.use(httpMetricsMiddleware(app.get<HttpMetrics>(HTTP_METRICS)));
+  app.use(BULL_BOARD_ROUTE, adminTokenMiddleware(config.adminToken));
+  const keys = app.get(AccessPolicy).keys;
+  app.use(connectionLimitMiddleware(app.get(RateLimits), (req) => claimedIdentity(req, keys)));
   app.useGlobalFilters(new ErrorFilter());
   app.disable('x-powered-by');
   return app;

@@ -39,6 +39,8 @@ export class FopJobProcessor {
     const started = performance.now();
     let workDir: WorkDir | undefined;
     try {
+      const kept = await this.keptResult(job.data);
+      if (kept) return { ...kept, durationMs: Math.round(performance.now() - started) };
       const { steps } = parsePipeline(job.data.pipeline, { maxSteps: this.config.limits.maxPipelineSteps });
       const ownCount = countLeading(steps, (step) => routing.consumes(step.command));
       if (ownCount === 0) throw Object.assign(new Error(`this worker does not run '${steps[0].command}'`), { status: 503 });
@@ -63,6 +65,20 @@ export class FopJobProcessor {
     } finally {
       await workDir?.remove();
     }
+  }
+
+  /** An async item whose saveas target exists keeps it unless `force` (Qiniu's returnOld). */
+  private async keptResult(data: FopJobData): Promise<Omit<FopJobResult, 'durationMs'> | undefined> {
+    if (!data.persistent || data.persistent.force || !data.saveas || data.intermediate) return undefined;
+    const existing = await this.storage.stat(data.saveas.bucket, data.saveas.key).catch(() => undefined);
+    if (!existing) return undefined;
+    return {
+      resultKey: data.resultKey,
+      mime: existing.mime,
+      size: existing.size,
+      saved: { bucket: existing.bucket, key: existing.key, etag: existing.etag },
+      returnOld: 1,
+    };
   }
 
   private async input(data: FopJobData, workDir: WorkDir): Promise<WorkFile> {

@@ -3,45 +3,34 @@ import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
 import { commandNames } from '@fopflow/fop';
 import { JobStatsRecorder } from '@fopflow/metrics';
 import { createRedis, FopJobData, FopJobResult, fopQueueName } from '@fopflow/queue';
-import { Queue, UnrecoverableError, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
+import { UnrecoverableError, Worker } from 'bullmq';
+import { listenForCancels } from './cancel.listener';
 import { resolveConcurrency } from './concurrency';
-import { FopJobProcessor, PipelineRouting } from './fop-job.processor';
+import { FopJobProcessor } from './fop-job.processor';
+import { PersistentJobTracker } from './persistent-job.tracker';
+import { InstanceRouting } from './pipeline.routing';
+import { tierShares } from './tier-shares';
 
 /** Pause of a worker's fetch loop after a Redis error, in ms. */
 const WORKER_RETRY_DELAY_MS = 1000;
 
 /**
- * One BullMQ Worker per queue this instance consumes (its commands × every tier). Shutting down
- * stops taking jobs at once and waits for active ones up to the grace period.
+ * One BullMQ Worker per queue this instance consumes (its commands × every tier), each command's
+ * concurrency split between the tiers by weight. Shutting down stops taking jobs at once and
+ * waits for active ones up to the grace period.
  */
 @Injectable()
 export class FopWorkerService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('FopWorker');
-  private readonly workers: Worker<FopJobData, FopJobResult>[] = [];
-  private readonly handOnQueues = new Map<string, Queue>();
-  private handOnConnection?: Redis;
-  private ownCommands?: Set<string>;
-
-  /** Which steps this instance runs, and the queues that take the others. */
-  private readonly routing: PipelineRouting = {
-    consumes: (command) => (this.ownCommands ??= new Set(this.commands())).has(command),
-    queue: (name) => {
-      let queue = this.handOnQueues.get(name);
-      if (!queue) {
-        this.handOnConnection ??= createRedis(this.config.redisUrl, 'worker', 'fopflow-worker-handon');
-        queue = new Queue(name, { connection: this.handOnConnection });
-        queue.on('error', (error) => this.logger.warn(`${name}: ${error.message}`));
-        this.handOnQueues.set(name, queue);
-      }
-      return queue;
-    },
-  };
+  private readonly workers = new Map<string, Worker<FopJobData, FopJobResult>>();
+  private routing?: InstanceRouting;
+  private stopCancels?: () => void;
 
   constructor(
     @Inject(FOPFLOW_CONFIG) private readonly config: FopflowConfig,
     private readonly processor: FopJobProcessor,
     private readonly stats: JobStatsRecorder,
+    private readonly tracker: PersistentJobTracker,
   ) {}
 
   /** The commands this instance consumes. */
@@ -54,16 +43,27 @@ export class FopWorkerService implements OnApplicationBootstrap, OnApplicationSh
   }
 
   onApplicationBootstrap(): void {
-    const concurrency = resolveConcurrency(this.commands(), this.config.concurrencyFile, this.config.concurrencyOverride);
+    const commands = this.commands();
+    this.routing = new InstanceRouting(this.config.redisUrl, new Set(commands), (queue, error) => this.logger.warn(`${queue}: ${error.message}`));
+    const concurrency = resolveConcurrency(commands, this.config.concurrencyFile, this.config.concurrencyOverride);
+    const weights = Object.fromEntries(Object.entries(this.config.tierSettings).map(([tier, settings]) => [tier, settings.weight]));
     for (const [command, jobsAtOnce] of Object.entries(concurrency)) {
-      for (const tier of this.config.tiers) this.workers.push(this.startWorker(fopQueueName(command, tier), command, tier, jobsAtOnce));
+      for (const [tier, share] of Object.entries(tierShares(jobsAtOnce, weights))) {
+        const name = fopQueueName(command, tier);
+        this.workers.set(name, this.startWorker(name, command, tier, share));
+      }
     }
-    this.logger.log(`consuming ${this.workers.length} queues: ${Object.entries(concurrency).map(([c, n]) => `${c}×${n}`).join(', ')}`);
+    this.stopCancels = listenForCancels(this.config.redisUrl, ({ queue, jobId }) => {
+      if (this.workers.get(queue)?.cancelJob(jobId, 'cancelled by request')) this.logger.log(`cancelled ${queue} ${jobId}`);
+    });
+    this.logger.log(`consuming ${this.workers.size} queues: ${Object.entries(concurrency).map(([c, n]) => `${c}×${n}`).join(', ')}`);
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.logger.log(`finishing active jobs (grace ${this.config.shutdownGraceMs} ms)`);
-    const graceful = Promise.all(this.workers.map((worker) => worker.close()));
+    this.stopCancels?.();
+    const workers = [...this.workers.values()];
+    const graceful = Promise.all(workers.map((worker) => worker.close()));
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<'expired'>((resolve) => {
       timer = setTimeout(() => resolve('expired'), this.config.shutdownGraceMs);
@@ -73,28 +73,40 @@ export class FopWorkerService implements OnApplicationBootstrap, OnApplicationSh
     if (result === 'expired') {
       // Jobs still active go back to waiting through BullMQ's stalled check and run elsewhere.
       this.logger.warn('grace period over; closing with jobs still active');
-      await Promise.all(this.workers.map((worker) => worker.close(true)));
+      await Promise.all(workers.map((worker) => worker.close(true)));
     }
-    await Promise.all([...this.handOnQueues.values()].map((queue) => queue.close()));
-    this.handOnConnection?.disconnect();
+    await this.routing?.close();
     this.logger.log('stopped');
   }
 
   private startWorker(queueName: string, command: string, tier: string, concurrency: number): Worker<FopJobData, FopJobResult> {
     const connection = createRedis(this.config.redisUrl, 'worker', `fopflow-worker-${queueName}`);
-    const worker = new Worker<FopJobData, FopJobResult>(queueName, (job, _token, signal) => this.processor.process(job, this.routing, signal ?? new AbortController().signal), {
-      connection,
-      concurrency,
-      // BullMQ waits 15 s after a connection error before polling again; a Redis blip should
-      // cost about a second of throughput, not fifteen.
-      runRetryDelay: WORKER_RETRY_DELAY_MS,
+    const routing = this.routing!;
+    const worker = new Worker<FopJobData, FopJobResult>(
+      queueName,
+      (job, _token, signal) => this.processor.process(job, routing, signal ?? new AbortController().signal),
+      {
+        connection,
+        concurrency,
+        // BullMQ waits 15 s after a connection error before polling again; a Redis blip should
+        // cost about a second of throughput, not fifteen.
+        runRetryDelay: WORKER_RETRY_DELAY_MS,
+      },
+    );
+    const quietly = (what: string, work: Promise<unknown>) => void work.catch((error: Error) => this.logger.warn(`${what}: ${error.message}`));
+    worker.on('active', (job) => quietly('status', this.tracker.active(job)));
+    worker.on('progress', (job, progress) => typeof progress === 'number' && quietly('status', this.tracker.progress(job, progress)));
+    worker.on('completed', (job, result) => {
+      quietly('stats', this.stats.record(command, tier, 'completed', result.durationMs / 1000));
+      quietly('status', this.tracker.completed(job, result));
     });
-    worker.on('completed', (_job, result) => void this.record(command, tier, 'completed', result.durationMs / 1000));
     worker.on('failed', (job, error) => {
       if (!job) return;
       const final = error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
+      if (!final) return;
       const durationS = job.processedOn ? (Date.now() - job.processedOn) / 1000 : 0;
-      if (final) void this.record(command, tier, 'failed', durationS);
+      quietly('stats', this.stats.record(command, tier, 'failed', durationS));
+      quietly('status', this.tracker.failed(job, error.message));
     });
     worker.on('closed', () => connection.disconnect());
     // While Redis is away every reconnect attempt errors; say each new problem once, not every time.
@@ -103,11 +115,6 @@ export class FopWorkerService implements OnApplicationBootstrap, OnApplicationSh
       if (error.message !== lastError) this.logger.error(`${queueName}: ${error.message}`);
       lastError = error.message;
     });
-    worker.on('ready', () => (lastError = ''));
     return worker;
-  }
-
-  private async record(command: string, tier: string, outcome: 'completed' | 'failed', durationS: number): Promise<void> {
-    await this.stats.record(command, tier, outcome, durationS).catch((error: Error) => this.logger.warn(`stats: ${error.message}`));
   }
 }

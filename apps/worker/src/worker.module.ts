@@ -4,11 +4,14 @@ import { ResultCache } from '@fopflow/cache';
 import { ConfigModule, FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
 import { AvProcessor, DEFAULT_IMAGE_LIMITS, ImageProcessor } from '@fopflow/media';
 import { JobStatsRecorder } from '@fopflow/metrics';
-import { createRedis } from '@fopflow/queue';
+import { createRedis, NOTIFY_QUEUE, PersistentJobStore } from '@fopflow/queue';
+import { Queue } from 'bullmq';
 import { LocalDiskStorage, OBJECT_STORAGE, ObjectStorage } from '@fopflow/storage';
 import { Redis } from 'ioredis';
 import { FopJobProcessor } from './fop-job.processor';
 import { FopWorkerService } from './fop-worker.service';
+import { NotifyWorker } from './notify.worker';
+import { NotifyJobData, PersistentJobTracker } from './persistent-job.tracker';
 import { PipelineRunner } from './pipeline.runner';
 
 const REDIS = Symbol('REDIS');
@@ -43,8 +46,20 @@ const REDIS = Symbol('REDIS');
       },
     },
     { provide: JobStatsRecorder, inject: [REDIS], useFactory: (redis: Redis) => new JobStatsRecorder(redis) },
+    {
+      provide: PersistentJobStore,
+      inject: [REDIS, FOPFLOW_CONFIG],
+      useFactory: (redis: Redis, config: FopflowConfig) => new PersistentJobStore(redis, config.statusRetentionS),
+    },
+    {
+      provide: PersistentJobTracker,
+      inject: [FOPFLOW_CONFIG, PersistentJobStore, REDIS],
+      useFactory: (config: FopflowConfig, store: PersistentJobStore, redis: Redis) =>
+        new PersistentJobTracker(config, store, new Queue<NotifyJobData>(NOTIFY_QUEUE, { connection: redis })),
+    },
     FopJobProcessor,
     FopWorkerService,
+    NotifyWorker,
   ],
 })
 export class WorkerModule {}

@@ -1,2 +1,4 @@
 export * from './qiniu-sign';
 export * from './access-keys';
+export * from './request-auth';
+export * from './download-token';

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { AccessKey, parseAccessKeys } from '@fopflow/auth';
 import { z } from 'zod';
+import { AnonymousLimits, loadTiers, TierSettings } from './tiers';
 
 const MiB = 1024 * 1024;
 
@@ -28,6 +29,12 @@ const envSchema = z.object({
   FOPFLOW_FFMPEG_TIME_LIMIT_MS: int(10 * 60_000, 1000),
   FOPFLOW_WORK_DIR: z.string().default(''),
   FOPFLOW_KEYS: z.string().default(''),
+  FOPFLOW_TIERS_FILE: z.string().default('config/tiers.json'),
+  FOPFLOW_ALLOWED_TARGETS: csv(''),
+  FOPFLOW_WEBHOOK_RETRY_S: csv('0,5,300,1800,7200,18000,28800,28800'),
+  FOPFLOW_STATUS_RETENTION_S: int(10 * 24 * 3600, 60),
+  FOPFLOW_MAX_FOPS_PER_JOB: int(20, 1),
+  FOPFLOW_ADMIN_TOKEN: z.string().default(''),
   FOPFLOW_SYNC_WAIT_MS: int(30_000, 1),
   FOPFLOW_CACHE_MAX_BYTES: int(1024 * MiB, 1),
   FOPFLOW_CONCURRENCY_FILE: z.string().default('config/concurrency.json'),
@@ -66,6 +73,20 @@ export interface FopflowConfig {
     /** How long one ffmpeg run may take before it is killed, in ms (default 10 min). */
     ffmpegTimeLimitMs: number;
   };
+  /** Settings of every tier and private pipeline (config/tiers.json), by name. */
+  tierSettings: Record<string, TierSettings>;
+  /** Rate limits of unsigned requests, per client address. */
+  anonymousLimits: AnonymousLimits;
+  /** Hosts and CIDRs webhooks and URL sources may reach although private (FOPFLOW_ALLOWED_TARGETS). */
+  allowedTargets: string[];
+  /** Delays of the webhook attempts, in seconds after the previous one (default: about a day in all). */
+  webhookRetryScheduleS: number[];
+  /** How long an async job's status stays queryable after it ends, in seconds (default 10 days). */
+  statusRetentionS: number;
+  /** Most fops in one async job (default 20). */
+  maxFopsPerJob: number;
+  /** Bearer token (or basic-auth password) of the operator pages; empty leaves them open. */
+  adminToken: string;
   /** Access key pairs (FOPFLOW_KEYS `ak:sk:tier,...`): who may sign saveas URLs and API calls. */
   accessKeys: AccessKey[];
   /** Where workers keep a job's source and intermediate files; a RAM disk (/dev/shm) spares the disk. */
@@ -114,12 +135,30 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FopflowConfig 
   } catch (error) {
     throw new ConfigError(`invalid configuration: ${(error as Error).message}`);
   }
+  let tierSettings: Record<string, TierSettings>;
+  let anonymousLimits: AnonymousLimits;
+  try {
+    ({ tiers: tierSettings, anonymous: anonymousLimits } = loadTiers(e.FOPFLOW_TIERS_FILE, e.FOPFLOW_TIERS));
+  } catch (error) {
+    throw new ConfigError(`invalid configuration: FOPFLOW_TIERS_FILE ${(error as Error).message}`);
+  }
+  const webhookRetryScheduleS = e.FOPFLOW_WEBHOOK_RETRY_S.map(Number);
+  if (webhookRetryScheduleS.some((delay) => !Number.isFinite(delay) || delay < 0)) {
+    throw new ConfigError(`invalid configuration: FOPFLOW_WEBHOOK_RETRY_S must be seconds separated by commas`);
+  }
   return {
+    tierSettings,
+    anonymousLimits,
+    allowedTargets: e.FOPFLOW_ALLOWED_TARGETS,
+    webhookRetryScheduleS,
+    statusRetentionS: e.FOPFLOW_STATUS_RETENTION_S,
+    maxFopsPerJob: e.FOPFLOW_MAX_FOPS_PER_JOB,
+    adminToken: e.FOPFLOW_ADMIN_TOKEN,
     accessKeys,
     port: e.PORT,
     redisUrl: e.REDIS_URL,
     dataDir: e.FOPFLOW_DATA_DIR,
-    tiers: e.FOPFLOW_TIERS,
+    tiers: Object.keys(tierSettings),
     defaultTier: e.FOPFLOW_DEFAULT_TIER,
     limits: {
       maxUploadBytes: e.FOPFLOW_MAX_UPLOAD_BYTES,

@@ -29,3 +29,6 @@ export function parseFopQueueName(name: string): { command: string; tier: string
 export function resultKey(bucket: string, key: string, etag: string, pipeline: string): string {
   return createHash('sha256').update(`${bucket}\n${key}\n${etag}\n${pipeline}`).digest('hex');
 }
+
+/** Channel on which gateways ask workers to stop a running job. */
+export const CANCEL_CHANNEL = `${REDIS_KEY_PREFIX}:cancel`;

@@ -15,6 +15,8 @@ export interface FopJobData {
   resultKey: string;
   /** When the request that created the job arrived, ms since epoch. */
   requestedAt: number;
+  /** Set for an item of an async job: where its status is kept. */
+  persistent?: { id: string; index: number; force: boolean };
 }
 
 /** What a completed fop job answers: a reference to the cached result. */
@@ -26,6 +28,8 @@ export interface FopJobResult {
   durationMs: number;
   /** The object written for `saveas`, when the job had one. */
   saved?: { bucket: string; key: string; etag: string };
+  /** 1 when the saveas target existed and was kept, not made again (async, without force). */
+  returnOld?: 0 | 1;
   /**
    * Set when the remaining steps belong to another pool: the job of the same id in this queue
    * carries on, and its outcome is the pipeline's.
@@ -38,3 +42,9 @@ export type JobOutcome =
   | { state: 'completed'; result: FopJobResult }
   | { state: 'failed'; status: number; error: string; finishedOn?: number }
   | { state: 'timeout' };
+
+/** A cancel request: the queue and id of a job that is running somewhere. */
+export interface CancelMessage {
+  queue: string;
+  jobId: string;
+}

@@ -5,4 +5,4 @@ export { StorageError } from './storage.errors';
 export type { StorageErrorCode } from './storage.errors';
 export { maxKeyBytes, reservedBucketNames } from './storage-names.validator';
 export { OBJECT_STORAGE } from './storage.token';
-export type { BucketInfo, ByteRange, ListOptions, ListResult, ObjectInfo, ObjectStorage, PutOptions } from './storage.types';
+export type { BucketInfo, BucketOptions, ByteRange, ListOptions, ListResult, ObjectInfo, ObjectStorage, PutOptions } from './storage.types';

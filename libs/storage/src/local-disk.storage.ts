@@ -18,7 +18,7 @@ import {
 import { normaliseListLimit, pageKeys, sortKeys } from './object-list.pager';
 import { errnoCode, isMissingPathError, StorageError } from './storage.errors';
 import { assertBucketName, assertObjectKey, bucketNameProblem } from './storage-names.validator';
-import type { BucketInfo, ByteRange, ListOptions, ListResult, ObjectInfo, ObjectStorage, PutOptions } from './storage.types';
+import type { BucketInfo, BucketOptions, ByteRange, ListOptions, ListResult, ObjectInfo, ObjectStorage, PutOptions } from './storage.types';
 import { entityTooLarge, writeUploadBody } from './upload.writer';
 
 /** Header reads a list page runs at once; keeps a 1000-item page well inside the fd limit. */
@@ -38,12 +38,12 @@ export class LocalDiskStorage implements ObjectStorage {
   }
 
   /** Idempotent: an existing bucket returns its info unchanged. */
-  async createBucket(bucket: string, options: { private?: boolean } = {}): Promise<BucketInfo> {
+  async createBucket(bucket: string, options: BucketOptions = {}): Promise<BucketInfo> {
     assertBucketName(bucket);
     const existing = await this.findBucket(bucket);
     if (existing) return existing;
 
-    const info: BucketInfo = { name: bucket, private: options.private ?? false, createdAt: Date.now() };
+    const info: BucketInfo = { name: bucket, private: options.private ?? false, createdAt: Date.now(), ...(options.owner && { owner: options.owner }) };
     // Built aside and renamed into place whole, so a racing creator either wins or finds a complete bucket.
     const staging = path.join(this.root, 'tmp', `bucket-${randomUUID()}`);
     try {
@@ -93,7 +93,7 @@ export class LocalDiskStorage implements ObjectStorage {
       throw new RangeError(`maxBytes must be a non-negative number, got ${maxBytes}`);
     }
     if (Buffer.isBuffer(body) && body.length > maxBytes) throw entityTooLarge(maxBytes);
-    if (!(await this.findBucket(bucket))) await this.createBucket(bucket);
+    if (!(await this.findBucket(bucket))) await this.createBucket(bucket, { owner: options.owner });
 
     const tmpPath = path.join(this.bucketDir(bucket), 'tmp', `${randomUUID()}.part`);
     const file = await fs.open(tmpPath, 'wx');

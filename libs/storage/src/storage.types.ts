@@ -17,6 +17,14 @@ export interface BucketInfo {
   private: boolean;
   /** Creation time in ms since the epoch. */
   createdAt: number;
+  /** Access key that created it; only it (and operators) may write, list or process its objects. */
+  owner?: string;
+}
+
+/** How a bucket is created. */
+export interface BucketOptions {
+  private?: boolean;
+  owner?: string;
 }
 
 export interface PutOptions {
@@ -24,6 +32,8 @@ export interface PutOptions {
   maxBytes: number;
   /** Content-Type given by the client; sniffed from the first bytes when absent or application/octet-stream. */
   mime?: string;
+  /** Owner of the bucket when this put creates it. */
+  owner?: string;
 }
 
 export interface ListOptions {
@@ -53,11 +63,11 @@ export interface ByteRange {
 
 export interface ObjectStorage {
   /** Idempotent: an existing bucket returns its info unchanged. */
-  createBucket(bucket: string, options?: { private?: boolean }): Promise<BucketInfo>;
+  createBucket(bucket: string, options?: BucketOptions): Promise<BucketInfo>;
   /** 404 NoSuchBucket when missing. */
   getBucket(bucket: string): Promise<BucketInfo>;
   listBuckets(): Promise<BucketInfo[]>;
-  /** Streams `body` into bucket/key atomically; creates the bucket if missing. */
+  /** Streams `body` into bucket/key atomically; creates the bucket if missing (owned by `options.owner`). */
   put(bucket: string, key: string, body: NodeJS.ReadableStream | Buffer, options: PutOptions): Promise<ObjectInfo>;
   /** 404 NoSuchBucket / NoSuchKey. */
   stat(bucket: string, key: string): Promise<ObjectInfo>;

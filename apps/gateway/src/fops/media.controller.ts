@@ -3,6 +3,9 @@ import { OBJECT_STORAGE, ObjectStorage } from '@fopflow/storage';
 import type { Request, Response } from 'express';
 import { pipeline } from 'node:stream/promises';
 import parseRange from 'range-parser';
+import { AccessPolicy } from '../auth/access.policy';
+import { anonymousIdentity } from '../auth/caller';
+import { RateLimits } from '../auth/rate-limits';
 import { GatewayError, sendError } from '../http/error.filter';
 import { bucketAndKey, fopOf } from '../http/request-path';
 import { FopService } from './fop.service';
@@ -19,6 +22,8 @@ export class MediaController {
   constructor(
     @Inject(OBJECT_STORAGE) private readonly storage: ObjectStorage,
     private readonly fops: FopService,
+    private readonly access: AccessPolicy,
+    private readonly limits: RateLimits,
   ) {}
 
   @Get(':bucket/*key')
@@ -33,11 +38,15 @@ export class MediaController {
 
   private async serve(req: Request, res: Response): Promise<void> {
     const { bucket, key } = bucketAndKey(req);
+    const { tier, reader } = await this.access.read(req, bucket);
     const fop = fopOf(req);
     if (fop === undefined) return this.serveObject(req, res, bucket, key);
 
     // A saveas signature covers the URL as sent, without its scheme: host, path and raw query.
-    const answer = await this.fops.process(bucket, key, this.fops.parse(fop, `${req.headers.host ?? ''}${req.originalUrl}`));
+    const request = this.fops.parse(fop, `${req.headers.host ?? ''}${req.originalUrl}`);
+    const identity = reader ? { key: reader.accessKey, tier: reader.tier } : anonymousIdentity(req);
+    await this.limits.consume(identity, request.pipeline.steps[0].command);
+    const answer = await this.fops.process(bucket, key, request, tier);
     const etag = `"${answer.resultKey.slice(0, 32)}"`;
     res.set({
       'Content-Type': answer.result.mime,

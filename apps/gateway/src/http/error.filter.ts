@@ -35,7 +35,8 @@ export class ErrorFilter implements ExceptionFilter {
     }
     const status = declaredStatus(exception);
     if (status !== undefined) {
-      sendError(res, status, (exception as Error).message);
+      // An error may carry headers of its answer, such as Retry-After.
+      sendError(res, status, (exception as Error).message, (exception as { headers?: Record<string, string> }).headers);
       return;
     }
     this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));

@@ -3,7 +3,9 @@ import { Controller, Delete, Get, HttpCode, Inject, Param, Put, Query, Req, Res 
 import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
 import { BucketInfo, ListResult, OBJECT_STORAGE, ObjectInfo, ObjectStorage } from '@fopflow/storage';
 import type { Request, Response } from 'express';
+import { AccessPolicy, Manager } from '../auth/access.policy';
 import { GatewayError, sendError } from '../http/error.filter';
+import { parseJsonObject, readRawBody } from '../http/raw-body';
 import { bucketAndKey } from '../http/request-path';
 
 const OBJECTS_PREFIX = '/v1/objects';
@@ -22,29 +24,43 @@ function detachedBody(req: Request): PassThrough {
   return body;
 }
 
-/** Buckets and objects: create, upload (streamed), stat, list, delete. */
+const ownerOf = (manager: Manager) => (manager.kind === 'key' ? manager.key.accessKey : undefined);
+
+/** Buckets and objects: create, upload (streamed), stat, list, delete. Signed when keys are configured. */
 @Controller('v1')
 export class ObjectsController {
   constructor(
     @Inject(FOPFLOW_CONFIG) private readonly config: FopflowConfig,
     @Inject(OBJECT_STORAGE) private readonly storage: ObjectStorage,
+    private readonly access: AccessPolicy,
   ) {}
 
-  /** Creates a bucket (idempotent); a first upload creates one too. */
+  /** Creates a bucket (idempotent), owned by the signing key; `{"private": true}` makes it private. */
   @Put('buckets/:bucket')
-  createBucket(@Param('bucket') bucket: string): Promise<BucketInfo> {
-    return this.storage.createBucket(bucket);
+  async createBucket(@Param('bucket') bucket: string, @Req() req: Request): Promise<BucketInfo> {
+    const body = await readRawBody(req);
+    const manager = this.access.manager(req, body);
+    const options = body.length ? parseJsonObject(body) : {};
+    if (options.private !== undefined && typeof options.private !== 'boolean') throw new GatewayError(400, 'private must be true or false');
+    const existing = await this.access.manageBucket(manager, bucket);
+    return existing ?? this.storage.createBucket(bucket, { private: options.private === true, owner: ownerOf(manager) });
   }
 
   @Get('buckets')
-  async listBuckets(): Promise<{ items: BucketInfo[] }> {
-    return { items: await this.storage.listBuckets() };
+  async listBuckets(@Req() req: Request): Promise<{ items: BucketInfo[] }> {
+    const manager = this.access.manager(req, Buffer.alloc(0));
+    const all = await this.storage.listBuckets();
+    const owner = ownerOf(manager);
+    return { items: manager.kind === 'key' ? all.filter((bucket) => !bucket.owner || bucket.owner === owner) : all };
   }
 
   /** Streams the raw body into the object; nothing is visible until the whole body is stored. */
   @Put('objects/:bucket/*key')
   async upload(@Req() req: Request, @Res() res: Response): Promise<void> {
     const { bucket, key } = bucketAndKey(req, OBJECTS_PREFIX);
+    // The body is the object itself, not part of the signature: QBox signs path and query only.
+    const manager = this.access.manager(req, Buffer.alloc(0));
+    await this.access.manageBucket(manager, bucket);
     const maxBytes = this.config.limits.maxUploadBytes;
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > maxBytes) {
@@ -54,7 +70,7 @@ export class ObjectsController {
     }
     const body = detachedBody(req);
     try {
-      const info = await this.storage.put(bucket, key, body, { maxBytes, mime: req.headers['content-type'] });
+      const info = await this.storage.put(bucket, key, body, { maxBytes, mime: req.headers['content-type'], owner: ownerOf(manager) });
       res.status(200).json(info);
     } catch (error) {
       // Discard the rest of the body so the client reads our answer instead of a reset socket.
@@ -66,13 +82,15 @@ export class ObjectsController {
   }
 
   @Get('objects/:bucket')
-  list(
+  async list(
+    @Req() req: Request,
     @Param('bucket') bucket: string,
     @Query('prefix') prefix?: string,
     @Query('marker') marker?: string,
     @Query('limit') limit?: string,
     @Query('delimiter') delimiter?: string,
   ): Promise<ListResult> {
+    await this.access.manageBucket(this.access.manager(req, Buffer.alloc(0)), bucket);
     const pageSize = limit === undefined ? undefined : Number(limit);
     if (pageSize !== undefined && (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000)) {
       throw new GatewayError(400, `limit must be a whole number from 1 to 1000, got '${limit}'`);
@@ -81,8 +99,9 @@ export class ObjectsController {
   }
 
   @Get('objects/:bucket/*key')
-  stat(@Req() req: Request): Promise<ObjectInfo> {
+  async stat(@Req() req: Request): Promise<ObjectInfo> {
     const { bucket, key } = bucketAndKey(req, OBJECTS_PREFIX);
+    await this.access.manageBucket(this.access.manager(req, Buffer.alloc(0)), bucket);
     return this.storage.stat(bucket, key);
   }
 
@@ -90,6 +109,7 @@ export class ObjectsController {
   @HttpCode(204)
   async remove(@Req() req: Request): Promise<void> {
     const { bucket, key } = bucketAndKey(req, OBJECTS_PREFIX);
+    await this.access.manageBucket(this.access.manager(req, Buffer.alloc(0)), bucket);
     await this.storage.delete(bucket, key);
   }
 }

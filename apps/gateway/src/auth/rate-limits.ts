@@ -1,0 +1,203 @@
+import { Logger } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+
+/** Limits of one tier. 0 switches a limit off. */
+export interface TierRateLimits {
+  /** Requests per second per access key (per client address when anonymous), all commands together. */
+  requestsPerSecond: number;
+  /** Requests per second per access key and fop command (`imageView2`, `avthumb`, …). */
+  commandRequestsPerSecond: number;
+  /** Requests in flight at once per client, counted in this gateway process only. */
+  concurrentConnections: number;
+}
+
+/** Limits by tier name; the `anonymous` entry covers unsigned requests and tiers not listed. */
+export type RateLimitConfig = Readonly<Record<string, TierRateLimits>>;
+
+/** Tier of requests that carry no signature or token. */
+export const ANONYMOUS_TIER = 'anonymous';
+
+/** Defaults: paid 200/100/64, free 20/10/8; anonymous callers get what free keys get. */
+export const DEFAULT_RATE_LIMITS: RateLimitConfig = {
+  paid: { requestsPerSecond: 200, commandRequestsPerSecond: 100, concurrentConnections: 64 },
+  free: { requestsPerSecond: 20, commandRequestsPerSecond: 10, concurrentConnections: 8 },
+  [ANONYMOUS_TIER]: { requestsPerSecond: 20, commandRequestsPerSecond: 10, concurrentConnections: 8 },
+};
+
+/** Who is limited: an access key, or `ip:<address>` for anonymous callers, and its tier. */
+export interface RateLimitIdentity {
+  key: string;
+  tier: string;
+}
+
+export interface RateLimitsOptions {
+  /** Prefix of every Redis key (default `fopflow:rl`). */
+  keyPrefix?: string;
+  /** How long a limit check may wait for Redis before the request passes unlimited, in ms (default 500). */
+  redisTimeoutMs?: number;
+  /** Where the store-down and store-back messages go (default a Nest Logger 'RateLimits'). */
+  logger?: Pick<Logger, 'warn' | 'log'>;
+}
+
+/** A request over a limit: answered 429 with `Retry-After: <retryAfterS>`. */
+export class RateLimitedError extends Error {
+  override readonly name = 'RateLimitedError';
+  readonly status = 429;
+
+  constructor(
+    message: string,
+    /** Seconds until the limit lets a request through again. */
+    readonly retryAfterS: number,
+  ) {
+    super(message);
+  }
+
+  /** Headers of the answer; the gateway's ErrorFilter sends them. */
+  get headers(): Record<string, string> {
+    return { 'Retry-After': String(this.retryAfterS) };
+  }
+}
+
+interface TierLimiters {
+  name: string;
+  limits: TierRateLimits;
+  requests?: RateLimiterRedis;
+  commands?: RateLimiterRedis;
+}
+
+/**
+ * Request-rate limits per access key and per (key, command), shared by all gateways through
+ * Redis (fixed one-second windows, rate-limiter-flexible), and a per-process cap on requests
+ * in flight per client.
+ *
+ * When Redis fails or is slow the rate limits fail open: they guard fairness, not
+ * correctness, and turning a Redis outage into refusing every request would also stop what
+ * still works without Redis (raw objects, cached results). Fop requests meet the outage where
+ * it matters, at the queue, with a 503. The connection cap needs no Redis and always holds.
+ */
+export class RateLimits {
+  private readonly tiers = new Map<string, TierLimiters>();
+  private readonly inFlight = new Map<string, number>();
+  private readonly redisTimeoutMs: number;
+  private readonly logger: Pick<Logger, 'warn' | 'log'>;
+  private storeDown = false;
+
+  constructor(redis: Redis, config: RateLimitConfig = DEFAULT_RATE_LIMITS, options: RateLimitsOptions = {}) {
+    if (!config[ANONYMOUS_TIER]) throw new Error(`rate limits need an '${ANONYMOUS_TIER}' tier entry`);
+    const keyPrefix = options.keyPrefix ?? 'fopflow:rl';
+    this.redisTimeoutMs = options.redisTimeoutMs ?? 500;
+    this.logger = options.logger ?? new Logger('RateLimits');
+    const limiter = (kind: string, tier: string, points: number) =>
+      points > 0
+        ? new RateLimiterRedis({ storeClient: redis, keyPrefix: `${keyPrefix}:${kind}:${tier}`, points, duration: 1, rejectIfRedisNotReady: true })
+        : undefined;
+    for (const [name, limits] of Object.entries(config)) {
+      for (const [field, value] of Object.entries(limits)) {
+        if (!Number.isFinite(value) || value < 0) throw new Error(`rate limit ${name}.${field} must be a number ≥ 0, got ${value}`);
+      }
+      this.tiers.set(name, {
+        name,
+        limits,
+        requests: limiter('req', name, limits.requestsPerSecond),
+        commands: limiter('cmd', name, limits.commandRequestsPerSecond),
+      });
+    }
+  }
+
+  /** Limits that apply to `tier` (the anonymous ones for a tier not configured). */
+  limitsOf(tier: string): TierRateLimits {
+    return this.tierOf(tier).limits;
+  }
+
+  /** Counts one request of `identity` (and of its `command`, if given); throws RateLimitedError when over. */
+  async consume(identity: RateLimitIdentity, command?: string): Promise<void> {
+    const tier = this.tierOf(identity.tier);
+    await this.take(tier.requests, identity.key, () => `${tier.limits.requestsPerSecond} requests per second`, tier, identity);
+    if (command !== undefined) {
+      await this.take(tier.commands, `${identity.key}:${command}`, () => `${tier.limits.commandRequestsPerSecond} ${command} requests per second`, tier, identity);
+    }
+  }
+
+  /**
+   * Takes one of the client's in-flight slots and returns the function that gives it back
+   * (safe to call twice); throws RateLimitedError when all are taken. Per gateway process:
+   * with N gateways a client may hold N times the cap, which still bounds each process.
+   */
+  acquireConnection(identity: RateLimitIdentity): () => void {
+    const tier = this.tierOf(identity.tier);
+    const cap = tier.limits.concurrentConnections;
+    const slot = `${tier.name}\u0000${identity.key}`;
+    const held = this.inFlight.get(slot) ?? 0;
+    if (cap > 0 && held >= cap) {
+      throw new RateLimitedError(`over the limit of ${cap} concurrent connections for ${describe(identity, tier)}`, 1);
+    }
+    this.inFlight.set(slot, held + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const now = (this.inFlight.get(slot) ?? 1) - 1;
+      if (now > 0) this.inFlight.set(slot, now);
+      else this.inFlight.delete(slot);
+    };
+  }
+
+  /** Requests in flight for `identity` in this process. */
+  connectionsOf(identity: RateLimitIdentity): number {
+    return this.inFlight.get(`${this.tierOf(identity.tier).name}\u0000${identity.key}`) ?? 0;
+  }
+
+  private tierOf(tier: string): TierLimiters {
+    return this.tiers.get(tier) ?? this.tiers.get(ANONYMOUS_TIER)!;
+  }
+
+  private async take(
+    limiter: RateLimiterRedis | undefined,
+    key: string,
+    limit: () => string,
+    tier: TierLimiters,
+    identity: RateLimitIdentity,
+  ): Promise<void> {
+    if (!limiter) return;
+    let outcome: RateLimiterRes | Error;
+    try {
+      await withTimeout(limiter.consume(key), this.redisTimeoutMs);
+      this.storeAnswered();
+      return;
+    } catch (error) {
+      outcome = error as RateLimiterRes | Error;
+    }
+    if (outcome instanceof RateLimiterRes) {
+      this.storeAnswered();
+      const retryAfterS = Math.max(1, Math.ceil(outcome.msBeforeNext / 1000));
+      throw new RateLimitedError(`over the limit of ${limit()} for ${describe(identity, tier)}; retry after ${retryAfterS} s`, retryAfterS);
+    }
+    // Fail open (see the class comment), saying so once per outage rather than once per request.
+    if (!this.storeDown) {
+      this.storeDown = true;
+      this.logger.warn(`rate limits are off while Redis does not answer (${outcome.message}); requests pass unlimited`);
+    }
+  }
+
+  private storeAnswered(): void {
+    if (!this.storeDown) return;
+    this.storeDown = false;
+    this.logger.log('Redis answers again; rate limits are back on');
+  }
+}
+
+function describe(identity: RateLimitIdentity, tier: TierLimiters): string {
+  const who = identity.key.startsWith('ip:') ? `client ${identity.key.slice(3)}` : `access key '${identity.key}'`;
+  return `${who} (tier '${tier.name}')`;
+}
+
+/** `promise`, or an Error after `ms`; a late settlement of `promise` is swallowed. */
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  promise.catch(() => undefined);
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

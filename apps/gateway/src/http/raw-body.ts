@@ -1,0 +1,29 @@
+import type { Request } from 'express';
+import { GatewayError } from './error.filter';
+
+/** Largest body of an API call (not an upload), in bytes. */
+export const MAX_API_BODY_BYTES = 1024 * 1024;
+
+/** Reads the whole request body; 413 past maxBytes. Signatures need the bytes exactly as sent. */
+export async function readRawBody(req: Request, maxBytes = MAX_API_BODY_BYTES): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > maxBytes) throw new GatewayError(413, `request body is over ${maxBytes} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Parses a JSON object body; 400 naming the problem. */
+export function parseJsonObject(body: Buffer): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(body.toString('utf8') || '{}');
+  } catch (error) {
+    throw new GatewayError(400, `body is not valid JSON: ${(error as Error).message}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new GatewayError(400, 'body must be a JSON object');
+  return value as Record<string, unknown>;
+}

@@ -1,0 +1,88 @@
+import { Controller, Delete, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import { AccessKey } from '@fopflow/auth';
+import { JobStatus } from '@fopflow/queue';
+import type { Request } from 'express';
+import { z } from 'zod';
+import { AccessPolicy } from '../auth/access.policy';
+import { authenticate } from '../auth/caller';
+import { RateLimits } from '../auth/rate-limits';
+import { GatewayError } from '../http/error.filter';
+import { parseJsonObject, readRawBody } from '../http/raw-body';
+import { JobsService } from './jobs.service';
+
+const submissionSchema = z.object({
+  source: z.object({ bucket: z.string().min(1), key: z.string().min(1) }),
+  fops: z.union([z.string().min(1), z.array(z.string().min(1))]),
+  notifyUrl: z.string().min(1).optional(),
+  pipeline: z.string().optional(),
+  force: z.boolean().default(false),
+});
+
+/** The native async API: `POST /v1/jobs`, `GET /v1/jobs[/<id>]`, `DELETE /v1/jobs/<id>`. Calls are signed. */
+@Controller('v1/jobs')
+export class JobsController {
+  constructor(
+    private readonly jobs: JobsService,
+    private readonly access: AccessPolicy,
+    private readonly limits: RateLimits,
+  ) {}
+
+  /** The signing key of a job call, counted against its tier's request rate. */
+  private async caller(req: Request, body: Buffer): Promise<AccessKey> {
+    const caller = authenticate(req, body, this.access.keys);
+    await this.limits.consume({ key: caller.accessKey, tier: caller.tier });
+    return caller;
+  }
+
+  /** 202 `{id}`; a repeat with the same Idempotency-Key answers the first job's id. */
+  @Post()
+  @HttpCode(202)
+  async submit(@Req() req: Request): Promise<{ id: string }> {
+    const body = await readRawBody(req);
+    const caller = await this.caller(req, body);
+    const parsed = submissionSchema.safeParse(parseJsonObject(body));
+    if (!parsed.success) {
+      throw new GatewayError(400, parsed.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; '));
+    }
+    const { source, fops, notifyUrl, pipeline, force } = parsed.data;
+    const idempotencyKey = req.headers['idempotency-key'];
+    const { id } = await this.jobs.submit(caller, {
+      kind: 'native',
+      bucket: source.bucket,
+      key: source.key,
+      fops: typeof fops === 'string' ? [fops] : fops,
+      notifyUrl,
+      pipeline,
+      force,
+      idempotencyKey: typeof idempotencyKey === 'string' && idempotencyKey ? idempotencyKey.slice(0, 200) : undefined,
+    });
+    return { id };
+  }
+
+  @Get()
+  async list(
+    @Req() req: Request,
+    @Query('limit') limit = '50',
+    @Query('before') before?: string,
+    @Query('code') code?: string,
+  ): Promise<{ items: JobStatus[]; nextBefore?: number }> {
+    const caller = await this.caller(req, Buffer.alloc(0));
+    const pageSize = Number(limit);
+    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 200) throw new GatewayError(400, `limit must be 1 to 200, got '${limit}'`);
+    const codeFilter = code === undefined ? undefined : Number(code);
+    if (codeFilter !== undefined && ![0, 1, 2, 3, 4].includes(codeFilter)) throw new GatewayError(400, `code must be 0 to 4, got '${code}'`);
+    const beforeMs = before === undefined ? undefined : Number(before);
+    if (beforeMs !== undefined && !Number.isFinite(beforeMs)) throw new GatewayError(400, `before must be ms since epoch, got '${before}'`);
+    return this.jobs.list(caller, { limit: pageSize, before: beforeMs, code: codeFilter });
+  }
+
+  @Get(':id')
+  async status(@Req() req: Request, @Param('id') id: string): Promise<JobStatus> {
+    return this.jobs.status(id, await this.caller(req, Buffer.alloc(0)));
+  }
+
+  @Delete(':id')
+  async cancel(@Req() req: Request, @Param('id') id: string): Promise<JobStatus> {
+    return this.jobs.cancel(await this.caller(req, Buffer.alloc(0)), id);
+  }
+}

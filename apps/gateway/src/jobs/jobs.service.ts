@@ -1,0 +1,218 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { AccessKey } from '@fopflow/auth';
+import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
+import { FopPipeline, parsePipeline, SaveasTarget, splitSaveas } from '@fopflow/fop';
+import { OutboundGuard } from '@fopflow/outbound';
+import {
+  CANCEL_CHANNEL,
+  CancelMessage,
+  FopJobData,
+  fopQueueName,
+  JOB_CODE_DESC,
+  JobCode,
+  JobKind,
+  JobStatus,
+  PersistentJobStore,
+  resultKey,
+} from '@fopflow/queue';
+import { OBJECT_STORAGE, ObjectStorage } from '@fopflow/storage';
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { AccessPolicy } from '../auth/access.policy';
+import { GatewayError } from '../http/error.filter';
+import { QueueRegistry } from '../fops/queue-registry';
+import { REDIS_PRODUCER } from '../redis.module';
+import { BacklogGate } from './backlog.gate';
+
+/** An async job as submitted, in either API's words. */
+export interface JobSubmission {
+  kind: JobKind;
+  bucket: string;
+  key: string;
+  fops: string[];
+  notifyUrl?: string;
+  pipeline?: string;
+  force: boolean;
+  type?: string;
+  idempotencyKey?: string;
+}
+
+interface ParsedFop {
+  text: string;
+  pipeline: FopPipeline;
+  saveas?: SaveasTarget;
+}
+
+/** Names a submission may give for "no private pipeline". */
+const DEFAULT_PIPELINES = new Set(['', '0.default', 'default']);
+
+/**
+ * Async jobs: validates everything before anything is written, records the job, then queues one
+ * BullMQ job per fop. Status, listing and cancel read and change the same record.
+ */
+@Injectable()
+export class JobsService {
+  private readonly guard: OutboundGuard;
+
+  constructor(
+    @Inject(FOPFLOW_CONFIG) private readonly config: FopflowConfig,
+    @Inject(OBJECT_STORAGE) private readonly storage: ObjectStorage,
+    @Inject(REDIS_PRODUCER) private readonly redis: Redis,
+    private readonly store: PersistentJobStore,
+    private readonly queues: QueueRegistry,
+    private readonly backlog: BacklogGate,
+    private readonly access: AccessPolicy,
+  ) {
+    this.guard = new OutboundGuard({ allowedTargets: config.allowedTargets });
+  }
+
+  /** Submits a job for `caller`; answers its id and whether an Idempotency-Key named it already. */
+  async submit(caller: AccessKey, submission: JobSubmission): Promise<{ id: string; repeated: boolean }> {
+    const fops = this.parseFops(submission.fops);
+    if (submission.notifyUrl) await this.checkNotifyUrl(submission.notifyUrl);
+    const queueTier = this.queueTier(caller, submission.pipeline ?? '');
+    await this.access.useBucket(caller, submission.bucket);
+    const source = await this.storage.stat(submission.bucket, submission.key);
+    await this.backlog.admit(queueTier, this.config.tierSettings[queueTier], caller.tier === 'free');
+
+    const id = `z0.${randomBytes(12).toString('hex')}`;
+    if (submission.idempotencyKey) {
+      const earlier = await this.store.claimIdempotencyKey(caller.accessKey, submission.idempotencyKey, id);
+      if (earlier) return { id: earlier, repeated: true };
+    }
+    const createdAt = Date.now();
+    await this.store.create(
+      {
+        id,
+        kind: submission.kind,
+        owner: caller.accessKey,
+        queueTier,
+        inputBucket: source.bucket,
+        inputKey: source.key,
+        pipeline: submission.pipeline || '0.default',
+        fops: fops.map((fop) => fop.text),
+        ...(submission.notifyUrl && { notifyUrl: submission.notifyUrl }),
+        force: submission.force,
+        ...(submission.type && { type: submission.type }),
+        createdAt,
+        reqid: randomBytes(8).toString('hex'),
+      },
+      fops.map((fop) => fop.text),
+    );
+    try {
+      await Promise.all(
+        fops.map((fop, index) => {
+          const data: FopJobData = {
+            source: { bucket: source.bucket, key: source.key, etag: source.etag, size: source.size },
+            pipeline: fop.pipeline.normalized,
+            // Without saveas the result still needs a home: Qiniu keeps it in the source bucket.
+            saveas: fop.saveas ? { bucket: fop.saveas.bucket, key: fop.saveas.key } : { bucket: source.bucket, key: `fop/${id}/${index}` },
+            tier: queueTier,
+            resultKey: resultKey(source.bucket, source.key, source.etag, fop.pipeline.normalized),
+            requestedAt: createdAt,
+            persistent: { id, index, force: submission.force },
+          };
+          return this.queues.get(fopQueueName(fop.pipeline.steps[0].command, queueTier)).add(fop.pipeline.normalized, data, {
+            jobId: `${id}-${index}`,
+            attempts: 2,
+            backoff: { type: 'exponential', delay: 1000 },
+            removeOnComplete: { age: this.config.jobRetentionS },
+            removeOnFail: { age: this.config.jobRetentionS },
+          });
+        }),
+      );
+    } catch (error) {
+      // Nothing half-written: a job whose fops could not all be queued is not kept.
+      await this.cancel(caller, id).catch(() => undefined);
+      throw new GatewayError(503, `job could not be queued (${(error as Error).message}); nothing was kept`);
+    }
+    return { id, repeated: false };
+  }
+
+  /** The status of `id`; 404 when there is none or it is another owner's (when `caller` is given). */
+  async status(id: string, caller?: AccessKey): Promise<JobStatus> {
+    const status = await this.store.status(id);
+    if (!status || (caller && (await this.store.meta(id))?.owner !== caller.accessKey)) {
+      throw new GatewayError(404, `no such job '${id}'`);
+    }
+    return status;
+  }
+
+  /** The caller's jobs, newest first, with an optional code filter. */
+  async list(caller: AccessKey, options: { limit: number; before?: number; code?: number }): Promise<{ items: JobStatus[]; nextBefore?: number }> {
+    const items: JobStatus[] = [];
+    let before = options.before;
+    // Filtering by code may skip records; read pages until the page is full or the index ends.
+    for (let round = 0; round < 10 && items.length < options.limit; round++) {
+      const ids = await this.store.list(caller.accessKey, { limit: options.limit, before });
+      if (ids.length === 0) return { items };
+      for (const id of ids) {
+        const status = await this.store.status(id);
+        if (status && (options.code === undefined || status.code === options.code) && items.length < options.limit) items.push(status);
+      }
+      before = Date.parse((await this.store.status(ids[ids.length - 1]))?.creationDate ?? '') || undefined;
+      if (before === undefined) break;
+    }
+    const last = items[items.length - 1];
+    return { items, ...(items.length === options.limit && last && { nextBefore: Date.parse(last.creationDate) }) };
+  }
+
+  /** Cancels what of `id` has not ended: waiting items are removed, running ones are stopped. */
+  async cancel(caller: AccessKey, id: string): Promise<JobStatus> {
+    const meta = await this.store.meta(id);
+    if (!meta || meta.owner !== caller.accessKey) throw new GatewayError(404, `no such job '${id}'`);
+    for (const [index, text] of meta.fops.entries()) {
+      const commands = [...new Set(parsePipeline(splitSaveas(text).pipeline).steps.map((step) => step.command))];
+      for (const command of commands) {
+        const queueName = fopQueueName(command, meta.queueTier);
+        const job = await this.queues.get(queueName).getJob(`${id}-${index}`);
+        if (!job) continue;
+        const state = await job.getState();
+        if (state === 'active') {
+          const message: CancelMessage = { queue: queueName, jobId: job.id! };
+          await this.redis.publish(CANCEL_CHANNEL, JSON.stringify(message));
+        } else if (state === 'waiting' || state === 'delayed' || state === 'prioritized' || state === 'waiting-children') {
+          await job.remove();
+          await this.store.finishItem({ id, index }, { cmd: text, code: JobCode.Failed, desc: JOB_CODE_DESC[JobCode.Failed], error: 'cancelled by request' });
+        }
+      }
+    }
+    return this.status(id);
+  }
+
+  private parseFops(texts: string[]): ParsedFop[] {
+    if (texts.length === 0) throw new GatewayError(400, 'fops: at least one fop is needed');
+    if (texts.length > this.config.maxFopsPerJob) {
+      throw new GatewayError(400, `fops: ${texts.length} given, at most ${this.config.maxFopsPerJob} (maxFopsPerJob)`);
+    }
+    return texts.map((text, index) => {
+      try {
+        const split = splitSaveas(text);
+        return { text, pipeline: parsePipeline(split.pipeline, { maxSteps: this.config.limits.maxPipelineSteps }), saveas: split.saveas };
+      } catch (error) {
+        throw new GatewayError(400, `fops[${index}]: ${(error as Error).message}`);
+      }
+    });
+  }
+
+  private async checkNotifyUrl(url: string): Promise<void> {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new GatewayError(400, `notifyUrl '${url.slice(0, 200)}' is not a URL`);
+    }
+    try {
+      await this.guard.check(parsed);
+    } catch (error) {
+      throw new GatewayError(400, `notifyUrl: ${(error as Error).message}`);
+    }
+  }
+
+  private queueTier(caller: AccessKey, pipeline: string): string {
+    if (DEFAULT_PIPELINES.has(pipeline)) return caller.tier;
+    const settings = this.config.tierSettings[pipeline];
+    if (!settings?.owner || settings.owner !== caller.accessKey) throw new GatewayError(400, `no such pipeline '${pipeline}' for this access key`);
+    return pipeline;
+  }
+}

@@ -1,0 +1,95 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { AccessKeyStore } from '@fopflow/auth';
+import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
+import {
+  deliver,
+  DeliveryResult,
+  OutboundGuard,
+  qiniuCallbackAuthorization,
+  signStandardWebhook,
+  webhookBackoffStrategy,
+  WebhookDeliveryError,
+} from '@fopflow/outbound';
+import { createRedis, NOTIFY_QUEUE, PersistentJobStore } from '@fopflow/queue';
+import { Job, UnrecoverableError, Worker } from 'bullmq';
+import { NotifyJobData } from './persistent-job.tracker';
+
+/** Webhooks delivered at once by one worker instance. */
+const NOTIFY_CONCURRENCY = 16;
+
+/**
+ * Delivers the webhook of each ended async job: the status JSON, signed per Standard Webhooks for
+ * native jobs and the Qiniu way for pfop jobs, retried on the configured schedule (BullMQ keeps
+ * the pending retries in Redis, so they survive restarts). After the last failure the job's code
+ * becomes 4, callback failed.
+ */
+@Injectable()
+export class NotifyWorker implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Notify');
+  private readonly keys: AccessKeyStore;
+  private readonly guard: OutboundGuard;
+  private worker?: Worker<NotifyJobData>;
+
+  constructor(
+    @Inject(FOPFLOW_CONFIG) private readonly config: FopflowConfig,
+    private readonly store: PersistentJobStore,
+  ) {
+    this.keys = new AccessKeyStore(config.accessKeys);
+    this.guard = new OutboundGuard({ allowedTargets: config.allowedTargets });
+  }
+
+  onApplicationBootstrap(): void {
+    const connection = createRedis(this.config.redisUrl, 'worker', 'fopflow-notify');
+    this.worker = new Worker<NotifyJobData>(NOTIFY_QUEUE, (job) => this.attempt(job), {
+      connection,
+      concurrency: NOTIFY_CONCURRENCY,
+      runRetryDelay: 1000,
+      settings: { backoffStrategy: webhookBackoffStrategy(this.config.webhookRetryScheduleS) },
+    });
+    this.worker.on('failed', (job, error) => void this.onFailed(job, error));
+    this.worker.on('error', (error) => this.logger.debug(error.message));
+    this.worker.on('closed', () => connection.disconnect());
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.worker?.close();
+  }
+
+  private async attempt(job: Job<NotifyJobData>): Promise<DeliveryResult> {
+    const id = job.data.persistentId;
+    const [meta, status] = await Promise.all([this.store.meta(id), this.store.status(id)]);
+    if (!meta?.notifyUrl || !status) throw new UnrecoverableError(`job ${id} is gone; nothing to notify`);
+    // The body is the status without the notify record itself, as Qiniu's callback body.
+    const { notify: _notify, ...payload } = status;
+    const body = JSON.stringify(payload);
+    const result = await deliver({ url: meta.notifyUrl, body, headers: this.sign(meta.kind, meta.owner, id, meta.notifyUrl, body) }, this.guard);
+    await this.store.recordNotify(id, meta.notifyUrl, result.outcome === 'delivered' ? 'delivered' : 'pending', {
+      at: Date.now(),
+      outcome: result.outcome,
+      ...(result.status !== undefined && { status: result.status }),
+      ...(result.error && { error: result.error }),
+    });
+    if (result.outcome === 'delivered') return result;
+    if (result.outcome === 'gone' || result.outcome === 'blocked') {
+      throw new UnrecoverableError(`${result.outcome}: ${result.error ?? `status ${result.status}`}`);
+    }
+    throw new WebhookDeliveryError(result);
+  }
+
+  private sign(kind: 'native' | 'pfop', owner: string, id: string, url: string, body: string): Record<string, string> {
+    const key = this.keys.find(owner);
+    if (!key) return {};
+    if (kind === 'pfop') return { authorization: qiniuCallbackAuthorization(key.accessKey, key.secretKey, url, body) };
+    // webhook-id is the job's id: stable across retries, the receiver's idempotency key.
+    return { ...signStandardWebhook({ id, timestamp: Math.floor(Date.now() / 1000), body, secrets: [key.secretKey] }) };
+  }
+
+  private async onFailed(job: Job<NotifyJobData> | undefined, error: Error): Promise<void> {
+    if (!job) return;
+    const final = error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
+    if (!final) return;
+    const meta = await this.store.meta(job.data.persistentId);
+    if (meta?.notifyUrl) await this.store.recordNotify(meta.id, meta.notifyUrl, 'failed');
+    this.logger.warn(`webhook of job ${job.data.persistentId} failed for good: ${error.message}`);
+  }
+}

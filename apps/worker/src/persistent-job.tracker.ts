@@ -1,0 +1,84 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
+import { decodeFailure, FopJobData, FopJobResult, JOB_CODE_DESC, JobCode, NOTIFY_QUEUE, PersistentJobStore } from '@fopflow/queue';
+import { Job, Queue } from 'bullmq';
+
+/** What the notify queue carries: only the job's id; the body is read fresh at each attempt. */
+export interface NotifyJobData {
+  persistentId: string;
+}
+
+/**
+ * Keeps the status of async jobs in step with their BullMQ jobs: an item becomes processing when
+ * a worker takes it, records its progress, and ends done or failed; the last item to end queues
+ * the webhook.
+ */
+@Injectable()
+export class PersistentJobTracker {
+  private readonly logger = new Logger('PersistentJobs');
+
+  constructor(
+    @Inject(FOPFLOW_CONFIG) private readonly config: FopflowConfig,
+    private readonly store: PersistentJobStore,
+    private readonly notifyQueue: Queue<NotifyJobData>,
+  ) {}
+
+  async active(job: Job<FopJobData, FopJobResult>): Promise<void> {
+    const ref = job.data.persistent;
+    if (ref) await this.store.patchItem(ref, { code: JobCode.Processing, desc: JOB_CODE_DESC[JobCode.Processing] });
+  }
+
+  async progress(job: Job<FopJobData, FopJobResult>, percent: number): Promise<void> {
+    const ref = job.data.persistent;
+    if (ref) await this.store.patchItem(ref, { progress: percent });
+  }
+
+  async completed(job: Job<FopJobData, FopJobResult>, result: FopJobResult): Promise<void> {
+    const ref = job.data.persistent;
+    // A hand-off is not an end: the job of the same id in the next queue finishes the item.
+    if (!ref || result.continuedIn) return;
+    const last = await this.store.finishItem(ref, {
+      cmd: job.data.pipeline,
+      code: JobCode.Done,
+      desc: JOB_CODE_DESC[JobCode.Done],
+      ...(result.saved && { key: result.saved.key, hash: result.saved.etag }),
+      returnOld: result.returnOld ?? 0,
+    });
+    if (last) await this.jobEnded(ref.id);
+  }
+
+  async failed(job: Job<FopJobData, FopJobResult>, reason: string): Promise<void> {
+    const ref = job.data.persistent;
+    if (!ref) return;
+    const { error } = decodeFailure(reason);
+    const step = /^step (\d+)\/\d+/.exec(error);
+    const last = await this.store.finishItem(ref, {
+      cmd: job.data.pipeline,
+      code: JobCode.Failed,
+      desc: JOB_CODE_DESC[JobCode.Failed],
+      error,
+      ...(step && { errorIndex: Number(step[1]) - 1 }),
+    });
+    if (last) await this.jobEnded(ref.id);
+  }
+
+  private async jobEnded(id: string): Promise<void> {
+    const meta = await this.store.meta(id);
+    if (!meta?.notifyUrl) return;
+    await this.store.recordNotify(id, meta.notifyUrl, 'pending');
+    const schedule = this.config.webhookRetryScheduleS;
+    await this.notifyQueue.add(
+      'notify',
+      { persistentId: id },
+      {
+        // The job id makes a second "last item" report (after a crash) a no-op.
+        jobId: id,
+        attempts: schedule.length,
+        backoff: { type: 'webhook' },
+        removeOnComplete: { age: this.config.statusRetentionS },
+        removeOnFail: { age: this.config.statusRetentionS },
+      },
+    );
+    this.logger.debug(`job ${id} ended; webhook queued`);
+  }
+}

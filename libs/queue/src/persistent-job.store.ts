@@ -1,0 +1,138 @@
+import { Redis } from 'ioredis';
+import { REDIS_KEY_PREFIX } from './names';
+import { JOB_CODE_DESC, JobCode, JobItem, JobStatus, NotifyAttempt, PersistentJobMeta, PersistentRef } from './persistent-job.types';
+
+const jobKey = (id: string) => `${REDIS_KEY_PREFIX}:pjob:${id}`;
+const ownerKey = (owner: string) => `${REDIS_KEY_PREFIX}:pjobs:${owner}`;
+const idempotencyKey = (owner: string, key: string) => `${REDIS_KEY_PREFIX}:idem:${owner}:${key}`;
+const itemField = (index: number) => `item:${index}`;
+
+/** How long an Idempotency-Key keeps answering the same job, in seconds. */
+const IDEMPOTENCY_TTL_S = 24 * 3600;
+
+// An item's end is counted once, whoever reports it first; the last one sets the retention clock.
+const FINISH_ITEM_SCRIPT = `
+local old = redis.call('HGET', KEYS[1], ARGV[1])
+if not old then return -1 end
+local code = cjson.decode(old).code
+if code == 0 or code == 3 then return -2 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+local remaining = redis.call('HINCRBY', KEYS[1], 'remaining', -1)
+if remaining <= 0 then redis.call('EXPIRE', KEYS[1], ARGV[3]) end
+return remaining`;
+
+// Progress and "processing" never overwrite an item that has ended.
+const PATCH_ITEM_SCRIPT = `
+local old = redis.call('HGET', KEYS[1], ARGV[1])
+if not old then return 0 end
+local item = cjson.decode(old)
+if item.code == 0 or item.code == 3 then return 0 end
+local patch = cjson.decode(ARGV[2])
+for k, v in pairs(patch) do item[k] = v end
+redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(item))
+return 1`;
+
+/**
+ * Async jobs (persistentId) in Redis: one hash per job with its meta, one field per item and a
+ * count of items still running; an index per owner for listing. Records expire `retentionS`
+ * after they end, so memory stays bounded however many jobs pass.
+ */
+export class PersistentJobStore {
+  constructor(
+    private readonly redis: Redis,
+    /** How long a finished job stays queryable, in seconds (Qiniu: about 10 days). */
+    private readonly retentionS: number,
+  ) {}
+
+  /** Records a new job with every item waiting. */
+  async create(meta: PersistentJobMeta, commands: string[]): Promise<void> {
+    const items = commands.map((cmd): JobItem => ({ cmd, code: JobCode.Waiting, desc: JOB_CODE_DESC[JobCode.Waiting] }));
+    const fields: Record<string, string> = { meta: JSON.stringify(meta), remaining: String(items.length) };
+    items.forEach((item, index) => (fields[itemField(index)] = JSON.stringify(item)));
+    const cutoff = Date.now() - this.retentionS * 1000;
+    await this.redis
+      .multi()
+      .hset(jobKey(meta.id), fields)
+      // A job that never ends still goes, after twice the retention.
+      .expire(jobKey(meta.id), this.retentionS * 2)
+      .zadd(ownerKey(meta.owner), meta.createdAt, meta.id)
+      .zremrangebyscore(ownerKey(meta.owner), '-inf', cutoff)
+      .expire(ownerKey(meta.owner), this.retentionS * 2)
+      .exec();
+  }
+
+  /** The job an Idempotency-Key already named, or records `id` for it and answers undefined. */
+  async claimIdempotencyKey(owner: string, key: string, id: string): Promise<string | undefined> {
+    const set = await this.redis.set(idempotencyKey(owner, key), id, 'EX', IDEMPOTENCY_TTL_S, 'NX');
+    return set === 'OK' ? undefined : ((await this.redis.get(idempotencyKey(owner, key))) ?? undefined);
+  }
+
+  async meta(id: string): Promise<PersistentJobMeta | undefined> {
+    const raw = await this.redis.hget(jobKey(id), 'meta');
+    return raw ? (JSON.parse(raw) as PersistentJobMeta) : undefined;
+  }
+
+  /** The prefop-shaped status of `id`, or undefined when there is none (or it expired). */
+  async status(id: string): Promise<JobStatus | undefined> {
+    const fields = await this.redis.hgetall(jobKey(id));
+    if (!fields.meta) return undefined;
+    const meta = JSON.parse(fields.meta) as PersistentJobMeta;
+    const items = meta.fops.map((_, index) => JSON.parse(fields[itemField(index)]) as JobItem);
+    const notify = fields.notify ? (JSON.parse(fields.notify) as JobStatus['notify']) : undefined;
+    const code = jobCode(items, notify);
+    return {
+      id: meta.id,
+      code,
+      desc: JOB_CODE_DESC[code],
+      inputKey: meta.inputKey,
+      inputBucket: meta.inputBucket,
+      pipeline: meta.pipeline,
+      reqid: meta.reqid,
+      creationDate: new Date(meta.createdAt).toISOString(),
+      ...(meta.type && { type: meta.type }),
+      items,
+      ...(notify && { notify }),
+    };
+  }
+
+  /** Ids of the owner's jobs, newest first; `before` (ms) pages back. */
+  async list(owner: string, options: { limit: number; before?: number }): Promise<string[]> {
+    const max = options.before === undefined ? '+inf' : `(${options.before}`;
+    return this.redis.zrevrangebyscore(ownerKey(owner), max, '-inf', 'LIMIT', 0, options.limit);
+  }
+
+  /** Updates a running item (processing, progress); an ended item stays as it is. */
+  async patchItem(ref: PersistentRef, patch: Partial<JobItem>): Promise<void> {
+    await this.redis.eval(PATCH_ITEM_SCRIPT, 1, jobKey(ref.id), itemField(ref.index), JSON.stringify(patch));
+  }
+
+  /** Records an item's end; answers true when it was the job's last running item. */
+  async finishItem(ref: PersistentRef, item: JobItem): Promise<boolean> {
+    const remaining = (await this.redis.eval(
+      FINISH_ITEM_SCRIPT,
+      1,
+      jobKey(ref.id),
+      itemField(ref.index),
+      JSON.stringify(item),
+      this.retentionS,
+    )) as number;
+    return remaining === 0;
+  }
+
+  /** Records the webhook's state and one attempt. */
+  async recordNotify(id: string, url: string, state: 'pending' | 'delivered' | 'failed', attempt?: NotifyAttempt): Promise<void> {
+    const raw = await this.redis.hget(jobKey(id), 'notify');
+    const notify = raw ? (JSON.parse(raw) as NonNullable<JobStatus['notify']>) : { url, state, attempts: [] };
+    notify.state = state;
+    if (attempt) notify.attempts.push(attempt);
+    await this.redis.hset(jobKey(id), 'notify', JSON.stringify(notify));
+  }
+}
+
+/** A job's code from its items: processing while any runs, else done, failed or callback failed. */
+function jobCode(items: JobItem[], notify: JobStatus['notify']): JobCode {
+  if (items.some((item) => item.code === JobCode.Processing)) return JobCode.Processing;
+  if (items.some((item) => item.code === JobCode.Waiting)) return JobCode.Waiting;
+  if (notify?.state === 'failed') return JobCode.CallbackFailed;
+  return items.every((item) => item.code === JobCode.Done) ? JobCode.Done : JobCode.Failed;
+}
