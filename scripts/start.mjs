@@ -4,7 +4,8 @@
 // Node built-ins only: this runs before `npm install` has. No `?.`/`??` either, so that an old
 // Node (12, as Debian 11 and Ubuntu 22.04 ship) gets to print the version advice below.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createConnection, createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
@@ -273,6 +274,32 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, onSigna
 // Last resort on any exit path (a crash included): no child may outlive this script.
 process.on('exit', () => children.forEach((child) => signalChild(child, 'SIGKILL', true)));
 
+// ---------- credentials ----------
+
+/**
+ * A development key pair and admin token, made once and kept in the data dir so they survive a
+ * restart; FOPFLOW_KEYS / FOPFLOW_ADMIN_TOKEN from the environment win.
+ */
+function devCredentials(dataDir) {
+  const file = join(dataDir, 'dev-credentials.json');
+  let saved = {};
+  if (existsSync(file)) saved = JSON.parse(readFileSync(file, 'utf8'));
+  if (!saved.accessKey) {
+    saved = {
+      accessKey: `dev-${randomBytes(6).toString('hex')}`,
+      secretKey: randomBytes(24).toString('base64url'),
+      adminToken: randomBytes(24).toString('base64url'),
+    };
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, JSON.stringify(saved, null, 2), { mode: 0o600 });
+  }
+  return {
+    keys: process.env.FOPFLOW_KEYS || `${saved.accessKey}:${saved.secretKey}:paid`,
+    adminToken: process.env.FOPFLOW_ADMIN_TOKEN || saved.adminToken,
+    devKey: process.env.FOPFLOW_KEYS ? undefined : saved,
+  };
+}
+
 // ---------- sample and banner ----------
 
 async function sampleJpeg() {
@@ -293,9 +320,10 @@ async function sampleJpeg() {
     .toBuffer();
 }
 
-async function uploadSample(base) {
+async function uploadSample(base, adminToken) {
   const body = await sampleJpeg();
-  const put = await fetch(`${base}/v1/objects/samples/sample.jpg`, { method: 'PUT', body, headers: { 'Content-Type': 'image/jpeg' } });
+  const headers = { 'Content-Type': 'image/jpeg', Authorization: `Bearer ${adminToken}` };
+  const put = await fetch(`${base}/v1/objects/samples/sample.jpg`, { method: 'PUT', body, headers });
   if (!put.ok) throw new Fatal(`uploading the sample failed: ${put.status} ${await put.text()}`);
   const fopUrl = `${base}/samples/sample.jpg?imageView2/1/w/320/h/320`;
   const answer = await fetch(fopUrl).catch((error) => ({ ok: false, status: error.message, headers: new Headers() }));
@@ -308,16 +336,19 @@ async function uploadSample(base) {
   return fopUrl;
 }
 
-function printBanner(base, fopUrl) {
+function printBanner(base, fopUrl, credentials) {
   const line = paint('1;36', '─'.repeat(72));
   const item = (label, value) => console.log(`  ${label.padEnd(14)} ${paint('1', value)}`);
   console.log(`\n${line}\n  ${paint('1;32', 'Fopflow is running')}\n`);
   item('fop URL', fopUrl);
   item('raw object', `${base}/samples/sample.jpg`);
   item('imageInfo', `${base}/samples/sample.jpg?imageInfo`);
-  item('upload', `curl -X PUT --data-binary @photo.jpg -H 'Content-Type: image/jpeg' ${base}/v1/objects/<bucket>/<key>`);
-  item('Bull Board', `${base}/admin/queues`);
+  item('upload', `curl -X PUT --data-binary @photo.jpg -H 'Content-Type: image/jpeg' \\`);
+  item('', `  -H 'Authorization: Bearer ${credentials.adminToken}' ${base}/v1/objects/<bucket>/<key>`);
+  item('Bull Board', `${base}/admin/queues  (user: any, password: the admin token)`);
   item('metrics', `${base}/metrics`);
+  item('admin token', credentials.adminToken);
+  if (credentials.devKey) item('access key', `${credentials.devKey.accessKey}  secret: ${credentials.devKey.secretKey}  (tier paid)`);
   console.log(`\n  Ctrl-C stops everything.\n${line}\n`);
 }
 
@@ -338,7 +369,14 @@ async function main() {
   await assertPortFree(port);
 
   const redisUrl = process.env.REDIS_URL || (await startRedis(dataDir));
-  const env = { PORT: String(port), REDIS_URL: redisUrl, FOPFLOW_DATA_DIR: dataDir };
+  const credentials = devCredentials(dataDir);
+  const env = {
+    PORT: String(port),
+    REDIS_URL: redisUrl,
+    FOPFLOW_DATA_DIR: dataDir,
+    FOPFLOW_KEYS: credentials.keys,
+    FOPFLOW_ADMIN_TOKEN: credentials.adminToken,
+  };
   const gateway = startChild('gateway', '36', process.execPath, ['dist/apps/gateway/src/main.js'], { env });
   for (let n = 1; n <= workers; n++) startChild(`worker ${n}`, '35', process.execPath, ['dist/apps/worker/src/main.js'], { env });
 
@@ -353,7 +391,7 @@ async function main() {
     if (process.env.REDIS_URL) warn(`is REDIS_URL (${process.env.REDIS_URL}) reachable?`);
     throw error;
   }
-  printBanner(base, await uploadSample(base));
+  printBanner(base, await uploadSample(base, credentials.adminToken), credentials);
 }
 
 main().catch((error) => {
