@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import qiniu from 'qiniu';
@@ -167,6 +168,31 @@ describe('async jobs, webhooks and the Qiniu-compatible API', () => {
       expect(trap.received).toHaveLength(0);
     } finally {
       await trap.close();
+    }
+  });
+
+  it('fetches a URL source behind the SSRF guard, and refuses one it may not reach', async () => {
+    const photo = await makeJpeg(300, 200);
+    const origin = await startReceiver(() => ({ status: 200, headers: { 'Content-Type': 'image/jpeg' } }));
+    const server = createServer((_req, res) => res.writeHead(200, { 'Content-Type': 'image/jpeg' }).end(photo));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const target = Buffer.from('media:from-url/thumb.jpg').toString('base64url');
+      const { status: code, body } = await submit({ source: { url: `http://127.0.0.1:${port}/photo.jpg` }, fops: [`imageView2/2/w/30|saveas/${target}`] });
+      expect(code).toBe(202);
+      expect((await ended(body.id)).items[0]).toMatchObject({ code: 0, key: 'from-url/thumb.jpg' });
+      expect((await sharp(Buffer.from(await (await fetch(`${platform.url}/media/from-url/thumb.jpg`)).arrayBuffer())).metadata()).width).toBe(30);
+
+      const blocked = await submit({ source: { url: `http://127.0.0.2:${origin.port}/photo.jpg` }, fops: [`imageInfo|saveas/${target}`] });
+      expect(blocked.status).toBe(400);
+      expect(blocked.body.error).toMatch(/source.url/);
+      expect(origin.received).toHaveLength(0);
+      const unsaved = await submit({ source: { url: `http://127.0.0.1:${port}/photo.jpg` }, fops: ['imageInfo'] });
+      expect(unsaved.status).toBe(400);
+    } finally {
+      server.close();
+      await origin.close();
     }
   });
 

@@ -4,11 +4,12 @@ import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
 import { FopStep, parsePipeline } from '@fopflow/fop';
 import { declaredStatus, encodeFailure, FopJobData, FopJobResult, fopQueueName, resultKey } from '@fopflow/queue';
 import { OBJECT_STORAGE, ObjectStorage } from '@fopflow/storage';
+import { OutboundGuard } from '@fopflow/outbound';
 import { Job, Queue, UnrecoverableError } from 'bullmq';
 import { createWriteStream } from 'node:fs';
 import { pipeline as pipe } from 'node:stream/promises';
 import { PipelineRunner, WorkFile } from './pipeline.runner';
-import { fetchObject } from './source.fetcher';
+import { fetchObject, fetchUrl } from './source.fetcher';
 import { createWorkDir, WorkDir } from './work-dir';
 
 /** Least time between two progress reports of one job, in ms: each is a Redis write and an event. */
@@ -33,7 +34,11 @@ export class FopJobProcessor {
     @Inject(OBJECT_STORAGE) private readonly storage: ObjectStorage,
     private readonly cache: ResultCache,
     private readonly runner: PipelineRunner,
-  ) {}
+  ) {
+    this.guard = new OutboundGuard({ allowedTargets: config.allowedTargets });
+  }
+
+  private readonly guard: OutboundGuard;
 
   async process(job: Job<FopJobData, FopJobResult>, routing: PipelineRouting, signal: AbortSignal): Promise<FopJobResult> {
     const started = performance.now();
@@ -89,6 +94,7 @@ export class FopJobProcessor {
       await pipe(hit.stream, createWriteStream(path));
       return { path, mime: data.intermediate.mime };
     }
+    if (data.source.url) return { path, ...(await fetchUrl(data.source.url, path, this.guard, this.config.limits.maxSourceBytes)) };
     const info = await fetchObject(this.storage, data.source, path, this.config.limits.maxSourceBytes);
     return { path, mime: info.mime };
   }

@@ -1,6 +1,12 @@
 import { createWriteStream } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { guardedFetch, OutboundGuard } from '@fopflow/outbound';
+import { declaredStatus } from '@fopflow/queue';
 import { pipeline } from 'node:stream/promises';
 import { ObjectInfo, ObjectStorage } from '@fopflow/storage';
+
+/** How long fetching a URL source may take, in ms. */
+const URL_SOURCE_TIMEOUT_MS = 60_000;
 
 /** Thrown with the HTTP status a failed fetch maps to. */
 export class FetchError extends Error {
@@ -33,4 +39,21 @@ export async function fetchObject(
   }
   await pipeline(stream, createWriteStream(target));
   return info;
+}
+
+/**
+ * Fetches a URL source into the work directory behind the SSRF guard: every address it resolves
+ * to, and every redirect, is checked, and the body is bounded by maxBytes.
+ */
+export async function fetchUrl(url: string, target: string, guard: OutboundGuard, maxBytes: number): Promise<{ mime: string }> {
+  let answer;
+  try {
+    answer = await guardedFetch(url, { method: 'GET' }, guard, { maxResponseBytes: maxBytes, timeoutMs: URL_SOURCE_TIMEOUT_MS });
+  } catch (error) {
+    throw new FetchError(declaredStatus(error) ?? 502, `source URL could not be fetched: ${(error as Error).message}`);
+  }
+  if (answer.status < 200 || answer.status >= 300) throw new FetchError(424, `source URL answered ${answer.status}`);
+  if (answer.truncated) throw new FetchError(413, `source URL body is over maxSourceBytes ${maxBytes}`);
+  await writeFile(target, answer.body);
+  return { mime: String(answer.headers['content-type'] ?? 'application/octet-stream').split(';')[0] };
 }

@@ -1,6 +1,7 @@
 /** What a fop job asks for. References only: Redis carries control, never media bytes. */
 export interface FopJobData {
-  source: { bucket: string; key: string; etag: string; size: number };
+  /** The object to process; with `url`, a remote source the worker fetches behind the SSRF guard. */
+  source: { bucket: string; key: string; etag: string; size: number; url?: string };
   /**
    * Set when an earlier worker ran the first steps and handed on: their result, in the result
    * cache, is this job's input instead of the source.

@@ -11,7 +11,7 @@ import { parseJsonObject, readRawBody } from '../http/raw-body';
 import { JobsService } from './jobs.service';
 
 const submissionSchema = z.object({
-  source: z.object({ bucket: z.string().min(1), key: z.string().min(1) }),
+  source: z.union([z.object({ bucket: z.string().min(1), key: z.string().min(1) }).strict(), z.object({ url: z.string().min(1) }).strict()]),
   fops: z.union([z.string().min(1), z.array(z.string().min(1))]),
   notifyUrl: z.string().min(1).optional(),
   pipeline: z.string().optional(),
@@ -48,8 +48,7 @@ export class JobsController {
     const idempotencyKey = req.headers['idempotency-key'];
     const { id } = await this.jobs.submit(caller, {
       kind: 'native',
-      bucket: source.bucket,
-      key: source.key,
+      ...source,
       fops: typeof fops === 'string' ? [fops] : fops,
       notifyUrl,
       pipeline,

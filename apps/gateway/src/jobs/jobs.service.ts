@@ -27,8 +27,10 @@ import { BacklogGate } from './backlog.gate';
 /** An async job as submitted, in either API's words. */
 export interface JobSubmission {
   kind: JobKind;
-  bucket: string;
-  key: string;
+  /** The source object; or `url`, a remote source fetched by the worker behind the SSRF guard. */
+  bucket?: string;
+  key?: string;
+  url?: string;
   fops: string[];
   notifyUrl?: string;
   pipeline?: string;
@@ -69,10 +71,9 @@ export class JobsService {
   /** Submits a job for `caller`; answers its id and whether an Idempotency-Key named it already. */
   async submit(caller: AccessKey, submission: JobSubmission): Promise<{ id: string; repeated: boolean }> {
     const fops = this.parseFops(submission.fops);
-    if (submission.notifyUrl) await this.checkNotifyUrl(submission.notifyUrl);
+    if (submission.notifyUrl) await this.checkOutbound('notifyUrl', submission.notifyUrl);
     const queueTier = this.queueTier(caller, submission.pipeline ?? '');
-    await this.access.useBucket(caller, submission.bucket);
-    const source = await this.storage.stat(submission.bucket, submission.key);
+    const source = await this.source(caller, submission, fops);
     await this.backlog.admit(queueTier, this.config.tierSettings[queueTier], caller.tier === 'free');
 
     const id = `z0.${randomBytes(12).toString('hex')}`;
@@ -88,7 +89,7 @@ export class JobsService {
         owner: caller.accessKey,
         queueTier,
         inputBucket: source.bucket,
-        inputKey: source.key,
+        inputKey: source.url ?? source.key,
         pipeline: submission.pipeline || '0.default',
         fops: fops.map((fop) => fop.text),
         ...(submission.notifyUrl && { notifyUrl: submission.notifyUrl }),
@@ -103,7 +104,7 @@ export class JobsService {
       await Promise.all(
         fops.map((fop, index) => {
           const data: FopJobData = {
-            source: { bucket: source.bucket, key: source.key, etag: source.etag, size: source.size },
+            source,
             pipeline: fop.pipeline.normalized,
             // Without saveas the result still needs a home: Qiniu keeps it in the source bucket.
             saveas: fop.saveas ? { bucket: fop.saveas.bucket, key: fop.saveas.key } : { bucket: source.bucket, key: `fop/${id}/${index}` },
@@ -195,17 +196,34 @@ export class JobsService {
     });
   }
 
-  private async checkNotifyUrl(url: string): Promise<void> {
+  /** The job's source: a stored object the caller may use, or a URL the guard lets through. */
+  private async source(caller: AccessKey, submission: JobSubmission, fops: ParsedFop[]): Promise<FopJobData['source']> {
+    if (submission.url !== undefined) {
+      await this.checkOutbound('source.url', submission.url);
+      // A URL source has no bucket of its own for results to default to.
+      const unsaved = fops.findIndex((fop) => !fop.saveas);
+      if (unsaved >= 0) throw new GatewayError(400, `fops[${unsaved}]: a URL source needs |saveas/<EncodedEntryURI> on every fop`);
+      for (const fop of fops) await this.access.useBucket(caller, fop.saveas!.bucket);
+      return { bucket: '', key: '', etag: `url:${submission.url}`, size: 0, url: submission.url };
+    }
+    if (!submission.bucket || !submission.key) throw new GatewayError(400, 'source needs bucket and key, or url');
+    await this.access.useBucket(caller, submission.bucket);
+    const info = await this.storage.stat(submission.bucket, submission.key);
+    return { bucket: info.bucket, key: info.key, etag: info.etag, size: info.size };
+  }
+
+  /** Refuses a URL the outbound guard would block, naming the field; nothing is contacted. */
+  private async checkOutbound(field: string, url: string): Promise<void> {
     let parsed: URL;
     try {
       parsed = new URL(url);
     } catch {
-      throw new GatewayError(400, `notifyUrl '${url.slice(0, 200)}' is not a URL`);
+      throw new GatewayError(400, `${field} '${url.slice(0, 200)}' is not a URL`);
     }
     try {
       await this.guard.check(parsed);
     } catch (error) {
-      throw new GatewayError(400, `notifyUrl: ${(error as Error).message}`);
+      throw new GatewayError(400, `${field}: ${(error as Error).message}`);
     }
   }
 
