@@ -98,6 +98,20 @@ describe('async jobs, webhooks and the Qiniu-compatible API', () => {
     expect(final.items[0].hash).toBe(thumb.headers.get('etag')!.replace(/"/g, ''));
   });
 
+  it('takes a batch of jobs all or none', async () => {
+    const job = (w: number) => ({ source: { bucket: 'media', key: 'photo.jpg' }, fops: [`imageView2/2/w/${w}`] });
+    const batch = await client.json<{ ids: string[] }>('POST', '/v1/jobs/batch', { jobs: [job(11), job(12), job(13)] });
+    expect(batch.status).toBe(202);
+    expect(batch.body.ids).toHaveLength(3);
+    for (const id of batch.body.ids) expect((await ended(id)).code).toBe(0);
+
+    const before = (await client.json<{ items: unknown[] }>('GET', '/v1/jobs?limit=200')).body.items.length;
+    const bad = await client.json<{ error: string }>('POST', '/v1/jobs/batch', { jobs: [job(14), { ...job(15), fops: ['imageView2/9'] }] });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatch(/jobs\[1\]/);
+    expect((await client.json<{ items: unknown[] }>('GET', '/v1/jobs?limit=200')).body.items.length).toBe(before);
+  });
+
   it('reports a failed fop with code 3 and the step that failed', async () => {
     const { body } = await submit({ source: { bucket: 'media', key: 'broken.jpg' }, fops: ['imageView2/2/w/50|imageInfo'] });
     const final = await ended(body.id);

@@ -72,8 +72,18 @@ export class GatewayModule {
         {
           provide: RateLimits,
           inject: [REDIS_PRODUCER, FOPFLOW_CONFIG],
+          // Only the rate fields: a tier's weight and maxBacklog are no limits here, and a
+          // pipeline's owner (a string) would stop start-up as a bad number.
           useFactory: (redis: Redis, c: FopflowConfig) =>
-            new RateLimits(redis, { ...c.tierSettings, anonymous: c.anonymousLimits }),
+            new RateLimits(redis, {
+              ...Object.fromEntries(
+                Object.entries(c.tierSettings).map(([tier, { requestsPerSecond, commandRequestsPerSecond, concurrentConnections }]) => [
+                  tier,
+                  { requestsPerSecond, commandRequestsPerSecond, concurrentConnections },
+                ]),
+              ),
+              anonymous: c.anonymousLimits,
+            }),
         },
         JobsService,
         ...metricsProviders,

@@ -8,7 +8,7 @@ import { authenticate } from '../auth/caller';
 import { RateLimits } from '../auth/rate-limits';
 import { GatewayError } from '../http/error.filter';
 import { parseJsonObject, readRawBody } from '../http/raw-body';
-import { JobsService } from './jobs.service';
+import { JobsService, JobSubmission } from './jobs.service';
 
 const submissionSchema = z.object({
   source: z.union([z.object({ bucket: z.string().min(1), key: z.string().min(1) }).strict(), z.object({ url: z.string().min(1) }).strict()]),
@@ -17,6 +17,17 @@ const submissionSchema = z.object({
   pipeline: z.string().optional(),
   force: z.boolean().default(false),
 });
+
+/** Largest batch submission body, in bytes. */
+const MAX_BATCH_BODY_BYTES = 8 * 1024 * 1024;
+
+function asSubmission({ source, fops, notifyUrl, pipeline, force }: z.infer<typeof submissionSchema>): JobSubmission {
+  return { kind: 'native', ...source, fops: typeof fops === 'string' ? [fops] : fops, notifyUrl, pipeline, force };
+}
+
+function describeIssues(issues: z.core.$ZodIssue[]): string {
+  return issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; ');
+}
 
 /** The native async API: `POST /v1/jobs`, `GET /v1/jobs[/<id>]`, `DELETE /v1/jobs/<id>`. Calls are signed. */
 @Controller('v1/jobs')
@@ -41,21 +52,24 @@ export class JobsController {
     const body = await readRawBody(req);
     const caller = await this.caller(req, body);
     const parsed = submissionSchema.safeParse(parseJsonObject(body));
-    if (!parsed.success) {
-      throw new GatewayError(400, parsed.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; '));
-    }
-    const { source, fops, notifyUrl, pipeline, force } = parsed.data;
+    if (!parsed.success) throw new GatewayError(400, describeIssues(parsed.error.issues));
     const idempotencyKey = req.headers['idempotency-key'];
     const { id } = await this.jobs.submit(caller, {
-      kind: 'native',
-      ...source,
-      fops: typeof fops === 'string' ? [fops] : fops,
-      notifyUrl,
-      pipeline,
-      force,
+      ...asSubmission(parsed.data),
       idempotencyKey: typeof idempotencyKey === 'string' && idempotencyKey ? idempotencyKey.slice(0, 200) : undefined,
     });
     return { id };
+  }
+
+  /** 202 `{ids}`: several jobs in one call, all accepted or none; their fops are queued in bulk. */
+  @Post('batch')
+  @HttpCode(202)
+  async submitBatch(@Req() req: Request): Promise<{ ids: string[] }> {
+    const body = await readRawBody(req, MAX_BATCH_BODY_BYTES);
+    const caller = await this.caller(req, body);
+    const parsed = z.object({ jobs: z.array(submissionSchema).min(1) }).safeParse(parseJsonObject(body));
+    if (!parsed.success) throw new GatewayError(400, describeIssues(parsed.error.issues));
+    return { ids: await this.jobs.submitMany(caller, parsed.data.jobs.map(asSubmission)) };
   }
 
   @Get()

@@ -6,12 +6,14 @@ import { OutboundGuard } from '@fopflow/outbound';
 import {
   CANCEL_CHANNEL,
   CancelMessage,
+  declaredStatus,
   FopJobData,
   fopQueueName,
   JOB_CODE_DESC,
   JobCode,
   JobKind,
   JobStatus,
+  PersistentJobMeta,
   PersistentJobStore,
   resultKey,
 } from '@fopflow/queue';
@@ -45,6 +47,15 @@ interface ParsedFop {
   saveas?: SaveasTarget;
 }
 
+/** A checked submission: its record and one queue entry per fop. */
+interface PreparedJob {
+  meta: PersistentJobMeta;
+  entries: Array<{ queueName: string; jobId: string; data: FopJobData }>;
+}
+
+/** Most jobs in one batch submission. */
+const MAX_JOBS_PER_BATCH = 500;
+
 /** Names a submission may give for "no private pipeline". */
 const DEFAULT_PIPELINES = new Set(['', '0.default', 'default']);
 
@@ -70,6 +81,37 @@ export class JobsService {
 
   /** Submits a job for `caller`; answers its id and whether an Idempotency-Key named it already. */
   async submit(caller: AccessKey, submission: JobSubmission): Promise<{ id: string; repeated: boolean }> {
+    const prepared = await this.prepare(caller, submission);
+    if (submission.idempotencyKey) {
+      const earlier = await this.store.claimIdempotencyKey(caller.accessKey, submission.idempotencyKey, prepared.meta.id);
+      if (earlier) return { id: earlier, repeated: true };
+    }
+    await this.commit(caller, [prepared]);
+    return { id: prepared.meta.id, repeated: false };
+  }
+
+  /**
+   * Submits several jobs at once, all or none: every one is checked before any is written, and
+   * their fops go to the queues in one bulk add per queue.
+   */
+  async submitMany(caller: AccessKey, submissions: JobSubmission[]): Promise<string[]> {
+    if (submissions.length === 0 || submissions.length > MAX_JOBS_PER_BATCH) {
+      throw new GatewayError(400, `jobs: 1 to ${MAX_JOBS_PER_BATCH} per batch, got ${submissions.length}`);
+    }
+    const prepared: PreparedJob[] = [];
+    for (const [index, submission] of submissions.entries()) {
+      prepared.push(
+        await this.prepare(caller, submission).catch((error: Error) => {
+          throw new GatewayError(declaredStatus(error) ?? 400, `jobs[${index}]: ${error.message}`);
+        }),
+      );
+    }
+    await this.commit(caller, prepared);
+    return prepared.map((job) => job.meta.id);
+  }
+
+  /** Checks a submission and builds its record and queue entries; writes nothing. */
+  private async prepare(caller: AccessKey, submission: JobSubmission): Promise<PreparedJob> {
     const fops = this.parseFops(submission.fops);
     if (submission.notifyUrl) await this.checkOutbound('notifyUrl', submission.notifyUrl);
     const queueTier = this.queueTier(caller, submission.pipeline ?? '');
@@ -77,57 +119,66 @@ export class JobsService {
     await this.backlog.admit(queueTier, this.config.tierSettings[queueTier], caller.tier === 'free');
 
     const id = `z0.${randomBytes(12).toString('hex')}`;
-    if (submission.idempotencyKey) {
-      const earlier = await this.store.claimIdempotencyKey(caller.accessKey, submission.idempotencyKey, id);
-      if (earlier) return { id: earlier, repeated: true };
-    }
     const createdAt = Date.now();
-    await this.store.create(
-      {
-        id,
-        kind: submission.kind,
-        owner: caller.accessKey,
-        queueTier,
-        inputBucket: source.bucket,
-        inputKey: source.url ?? source.key,
-        pipeline: submission.pipeline || '0.default',
-        fops: fops.map((fop) => fop.text),
-        ...(submission.notifyUrl && { notifyUrl: submission.notifyUrl }),
-        force: submission.force,
-        ...(submission.type && { type: submission.type }),
-        createdAt,
-        reqid: randomBytes(8).toString('hex'),
-      },
-      fops.map((fop) => fop.text),
-    );
+    const meta: PersistentJobMeta = {
+      id,
+      kind: submission.kind,
+      owner: caller.accessKey,
+      queueTier,
+      inputBucket: source.bucket,
+      inputKey: source.url ?? source.key,
+      pipeline: submission.pipeline || '0.default',
+      fops: fops.map((fop) => fop.text),
+      ...(submission.notifyUrl && { notifyUrl: submission.notifyUrl }),
+      force: submission.force,
+      ...(submission.type && { type: submission.type }),
+      createdAt,
+      reqid: randomBytes(8).toString('hex'),
+    };
+    const entries = fops.map((fop, index) => {
+      const data: FopJobData = {
+        source,
+        pipeline: fop.pipeline.normalized,
+        // Without saveas the result still needs a home: Qiniu keeps it in the source bucket.
+        saveas: fop.saveas ? { bucket: fop.saveas.bucket, key: fop.saveas.key } : { bucket: source.bucket, key: `fop/${id}/${index}` },
+        tier: queueTier,
+        resultKey: resultKey(source.bucket, source.key, source.etag, fop.pipeline.normalized),
+        requestedAt: createdAt,
+        persistent: { id, index, force: submission.force },
+      };
+      return { queueName: fopQueueName(fop.pipeline.steps[0].command, queueTier), jobId: `${id}-${index}`, data };
+    });
+    return { meta, entries };
+  }
+
+  /** Records the jobs, then queues their fops; a failure removes what was written. */
+  private async commit(caller: AccessKey, jobs: PreparedJob[]): Promise<void> {
+    await Promise.all(jobs.map((job) => this.store.create(job.meta, job.meta.fops)));
+    const byQueue = new Map<string, PreparedJob['entries']>();
+    for (const entry of jobs.flatMap((job) => job.entries)) byQueue.set(entry.queueName, [...(byQueue.get(entry.queueName) ?? []), entry]);
     try {
       await Promise.all(
-        fops.map((fop, index) => {
-          const data: FopJobData = {
-            source,
-            pipeline: fop.pipeline.normalized,
-            // Without saveas the result still needs a home: Qiniu keeps it in the source bucket.
-            saveas: fop.saveas ? { bucket: fop.saveas.bucket, key: fop.saveas.key } : { bucket: source.bucket, key: `fop/${id}/${index}` },
-            tier: queueTier,
-            resultKey: resultKey(source.bucket, source.key, source.etag, fop.pipeline.normalized),
-            requestedAt: createdAt,
-            persistent: { id, index, force: submission.force },
-          };
-          return this.queues.get(fopQueueName(fop.pipeline.steps[0].command, queueTier)).add(fop.pipeline.normalized, data, {
-            jobId: `${id}-${index}`,
-            attempts: 2,
-            backoff: { type: 'exponential', delay: 1000 },
-            removeOnComplete: { age: this.config.jobRetentionS },
-            removeOnFail: { age: this.config.jobRetentionS },
-          });
-        }),
+        [...byQueue].map(([queueName, entries]) =>
+          this.queues.get(queueName).addBulk(
+            entries.map(({ jobId, data }) => ({
+              name: data.pipeline,
+              data,
+              opts: {
+                jobId,
+                attempts: 2,
+                backoff: { type: 'exponential', delay: 1000 },
+                removeOnComplete: { age: this.config.jobRetentionS },
+                removeOnFail: { age: this.config.jobRetentionS },
+              },
+            })),
+          ),
+        ),
       );
     } catch (error) {
-      // Nothing half-written: a job whose fops could not all be queued is not kept.
-      await this.cancel(caller, id).catch(() => undefined);
-      throw new GatewayError(503, `job could not be queued (${(error as Error).message}); nothing was kept`);
+      // Nothing half-written: jobs whose fops could not all be queued are not kept.
+      await Promise.all(jobs.map((job) => this.cancel(caller, job.meta.id).catch(() => undefined)));
+      throw new GatewayError(503, `jobs could not be queued (${(error as Error).message}); nothing was kept`);
     }
-    return { id, repeated: false };
   }
 
   /** The status of `id`; 404 when there is none or it is another owner's (when `caller` is given). */
