@@ -42,6 +42,17 @@ export class FopWorkerService implements OnApplicationBootstrap, OnApplicationSh
     return wanted;
   }
 
+  /** Jobs this instance is running now, over all its queues. */
+  get inFlight(): number {
+    return this.active;
+  }
+
+  private active = 0;
+  private markClosed!: () => void;
+  /** Resolves once every consumer has closed (its jobs finished, or the grace period ran out). */
+  readonly closed = new Promise<void>((resolve) => (this.markClosed = resolve));
+
+  /** Creates the queue consumers without taking jobs yet: the instance warms up first. */
   onApplicationBootstrap(): void {
     const commands = this.commands();
     this.routing = new InstanceRouting(this.config.redisUrl, new Set(commands), (queue, error) => this.logger.warn(`${queue}: ${error.message}`));
@@ -56,7 +67,12 @@ export class FopWorkerService implements OnApplicationBootstrap, OnApplicationSh
     this.stopCancels = listenForCancels(this.config.redisUrl, ({ queue, jobId }) => {
       if (this.workers.get(queue)?.cancelJob(jobId, 'cancelled by request')) this.logger.log(`cancelled ${queue} ${jobId}`);
     });
-    this.logger.log(`consuming ${this.workers.size} queues: ${Object.entries(concurrency).map(([c, n]) => `${c}×${n}`).join(', ')}`);
+    this.logger.log(`${this.workers.size} queues: ${Object.entries(concurrency).map(([c, n]) => `${c}×${n}`).join(', ')}`);
+  }
+
+  /** Starts taking jobs from every queue. */
+  startConsuming(): void {
+    for (const worker of this.workers.values()) void worker.run().catch((error: Error) => this.logger.error(error.message));
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -76,6 +92,7 @@ export class FopWorkerService implements OnApplicationBootstrap, OnApplicationSh
       await Promise.all(workers.map((worker) => worker.close(true)));
     }
     await this.routing?.close();
+    this.markClosed();
     this.logger.log('stopped');
   }
 
@@ -88,20 +105,26 @@ export class FopWorkerService implements OnApplicationBootstrap, OnApplicationSh
       {
         connection,
         concurrency,
+        autorun: false,
         // BullMQ waits 15 s after a connection error before polling again; a Redis blip should
         // cost about a second of throughput, not fifteen.
         runRetryDelay: WORKER_RETRY_DELAY_MS,
       },
     );
     const quietly = (what: string, work: Promise<unknown>) => void work.catch((error: Error) => this.logger.warn(`${what}: ${error.message}`));
-    worker.on('active', (job) => quietly('status', this.tracker.active(job)));
+    worker.on('active', (job) => {
+      this.active++;
+      quietly('status', this.tracker.active(job));
+    });
     worker.on('progress', (job, progress) => typeof progress === 'number' && quietly('status', this.tracker.progress(job, progress)));
     worker.on('completed', (job, result) => {
+      this.active--;
       quietly('stats', this.stats.record(command, tier, 'completed', result.durationMs / 1000));
       quietly('status', this.tracker.completed(job, result));
     });
     worker.on('failed', (job, error) => {
       if (!job) return;
+      if (job.processedOn) this.active = Math.max(0, this.active - 1);
       const final = error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
       if (!final) return;
       const durationS = job.processedOn ? (Date.now() - job.processedOn) / 1000 : 0;

@@ -10,6 +10,8 @@ import { LocalDiskStorage, OBJECT_STORAGE, ObjectStorage } from '@fopflow/storag
 import { Redis } from 'ioredis';
 import { FopJobProcessor } from './fop-job.processor';
 import { FopWorkerService } from './fop-worker.service';
+import { InstanceService } from './instance.service';
+import { Keeper } from '@fopflow/keeper';
 import { NotifyWorker } from './notify.worker';
 import { NotifyJobData, PersistentJobTracker } from './persistent-job.tracker';
 import { PipelineRunner } from './pipeline.runner';
@@ -57,8 +59,10 @@ const REDIS = Symbol('REDIS');
       useFactory: (config: FopflowConfig, store: PersistentJobStore, redis: Redis) =>
         new PersistentJobTracker(config, store, new Queue<NotifyJobData>(NOTIFY_QUEUE, { connection: redis })),
     },
+    { provide: Keeper, inject: [REDIS], useFactory: (redis: Redis) => new Keeper(redis) },
     FopJobProcessor,
     FopWorkerService,
+    InstanceService,
     NotifyWorker,
   ],
 })

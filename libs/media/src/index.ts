@@ -7,3 +7,4 @@ export * from './av.errors';
 export type { AvOutput, AvStepContext, ProbeChecks } from './av-step.types';
 export type { AvAudioStream, AvProbe, AvVideoStream } from './ffprobe.reader';
 export * from './av.processor';
+export * from './warmup.fixtures';

@@ -1,0 +1,52 @@
+import { promises as fs } from 'node:fs';
+import { commands, parsePipeline } from '@fopflow/fop';
+import { warmupImage, writeWarmupClip } from '@fopflow/media';
+import { PipelineRunner } from './pipeline.runner';
+import { createWorkDir } from './work-dir';
+
+/** A small job per command, run once before an instance reports ready. */
+const WARMUP_FOPS: Record<string, string> = {
+  imageView2: 'imageView2/2/w/16',
+  imageMogr2: 'imageMogr2/thumbnail/16x',
+  imageInfo: 'imageInfo',
+  watermark: `watermark/2/text/${Buffer.from('w').toString('base64url')}`,
+  exif: 'exif',
+  imageAve: 'imageAve',
+  avthumb: 'avthumb/mp3',
+  vframe: 'vframe/jpg/offset/0',
+  avinfo: 'avinfo',
+  // avconcat needs stored objects; avinfo warms the same ffprobe and demuxers.
+  avconcat: 'avinfo',
+};
+
+/**
+ * Runs each of `ownCommands` once on a tiny input. A command that fails here would fail real jobs,
+ * so the error stops the instance instead of letting it report ready.
+ */
+export async function warmUp(runner: PipelineRunner, workRoot: string, ownCommands: readonly string[]): Promise<number> {
+  const started = performance.now();
+  const workDir = await createWorkDir(workRoot, 'warmup');
+  try {
+    const image = workDir.file('warmup.jpg');
+    await fs.writeFile(image, await warmupImage());
+    let clip: string | undefined;
+    for (const command of ownCommands) {
+      const text = WARMUP_FOPS[command];
+      if (!text) continue;
+      const family = commands[parsePipeline(text).steps[0].command].family;
+      if (family === 'av' && !clip) {
+        clip = workDir.file('warmup.mp4');
+        await writeWarmupClip(clip);
+      }
+      const input = family === 'av' ? { path: clip!, mime: 'video/mp4' } : { path: image, mime: 'image/jpeg' };
+      await runner
+        .run({ steps: parsePipeline(text).steps, input, workDir, signal: new AbortController().signal, onProgress: () => undefined })
+        .catch((error: Error) => {
+          throw new Error(`warm-up of ${command} failed: ${error.message}`);
+        });
+    }
+  } finally {
+    await workDir.remove();
+  }
+  return Math.round(performance.now() - started);
+}
