@@ -27,7 +27,7 @@ export interface Platform {
 }
 
 /** Starts the built app `app` (gateway or worker) with `env` on top of the test's environment. */
-export function startApp(app: 'gateway' | 'worker', env: Record<string, string>): AppProcess {
+export function startApp(app: 'gateway' | 'worker' | 'scaler', env: Record<string, string>): AppProcess {
   const child = spawn(process.execPath, [join(ROOT, `dist/apps/${app}/src/main.js`)], {
     cwd: ROOT,
     env: { ...process.env, NO_COLOR: '1', ...env },

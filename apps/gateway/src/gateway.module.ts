@@ -16,6 +16,8 @@ import { QueueRegistry } from './fops/queue-registry';
 import { AccessPolicy } from './auth/access.policy';
 import { RateLimits } from './auth/rate-limits';
 import { HealthController } from './health/health.controller';
+import { PoolsController } from './pools/pools.controller';
+import { Keeper, PoolStateStore } from '@fopflow/keeper';
 import { BacklogGate } from './jobs/backlog.gate';
 import { JobsController } from './jobs/jobs.controller';
 import { JobsService } from './jobs/jobs.service';
@@ -47,7 +49,7 @@ export class GatewayModule {
         BullBoardModule.forFeature(...queueNames.map((name) => ({ name, adapter: BullMQAdapter }))),
       ],
       // MediaController matches any /<bucket>/<key>, so it comes after every fixed route.
-      controllers: [HealthController, MetricsController, ObjectsController, JobsController, QiniuController, MediaController],
+      controllers: [HealthController, MetricsController, ObjectsController, JobsController, QiniuController, PoolsController, MediaController],
       providers: [
         QueueRegistry.provider(queueNames),
         QueueRegistry,
@@ -69,6 +71,8 @@ export class GatewayModule {
         },
         BacklogGate,
         AccessPolicy,
+        { provide: Keeper, inject: [REDIS_PRODUCER], useFactory: (redis: Redis) => new Keeper(redis) },
+        { provide: PoolStateStore, inject: [REDIS_PRODUCER], useFactory: (redis: Redis) => new PoolStateStore(redis) },
         {
           provide: RateLimits,
           inject: [REDIS_PRODUCER, FOPFLOW_CONFIG],

@@ -20,7 +20,8 @@ export async function createGateway(): Promise<NestExpressApplication> {
   // Uploads are streamed raw; no body parser may consume them first.
   const app = await NestFactory.create<NestExpressApplication>(GatewayModule.forRoot(config), { bodyParser: false });
   app.use(httpMetricsMiddleware(app.get<HttpMetrics>(HTTP_METRICS)));
-  app.use(BULL_BOARD_ROUTE, adminTokenMiddleware(config.adminToken));
+  const operatorsOnly = adminTokenMiddleware(config.adminToken);
+  for (const route of [BULL_BOARD_ROUTE, '/v1/pools', '/v1/instances', '/v1/discovery']) app.use(route, operatorsOnly);
   const keys = app.get(AccessPolicy).keys;
   app.use(connectionLimitMiddleware(app.get(RateLimits), (req) => claimedIdentity(req, keys)));
   app.useGlobalFilters(new ErrorFilter());

@@ -106,6 +106,10 @@ export class FopWorkerService implements OnApplicationBootstrap, OnApplicationSh
         connection,
         concurrency,
         autorun: false,
+        // A worker killed mid-job holds its lock until it expires; then the stalled check gives
+        // the job to another instance.
+        lockDuration: this.config.jobLockMs,
+        stalledInterval: this.config.jobLockMs,
         // BullMQ waits 15 s after a connection error before polling again; a Redis blip should
         // cost about a second of throughput, not fifteen.
         runRetryDelay: WORKER_RETRY_DELAY_MS,

@@ -35,6 +35,10 @@ const envSchema = z.object({
   FOPFLOW_STATUS_RETENTION_S: int(10 * 24 * 3600, 60),
   FOPFLOW_MAX_FOPS_PER_JOB: int(20, 1),
   FOPFLOW_ADMIN_TOKEN: z.string().default(''),
+  FOPFLOW_POOLS_FILE: z.string().default('config/pools.json'),
+  FOPFLOW_RUNTIME: z.enum(['process', 'docker', 'swarm']).default('process'),
+  FOPFLOW_SCALER_TICK_MS: int(1000, 100),
+  FOPFLOW_JOB_LOCK_MS: int(30_000, 500),
   FOPFLOW_SYNC_WAIT_MS: int(30_000, 1),
   FOPFLOW_CACHE_MAX_BYTES: int(1024 * MiB, 1),
   FOPFLOW_CONCURRENCY_FILE: z.string().default('config/concurrency.json'),
@@ -87,6 +91,14 @@ export interface FopflowConfig {
   maxFopsPerJob: number;
   /** Bearer token (or basic-auth password) of the operator pages; empty leaves them open. */
   adminToken: string;
+  /** Worker pools and how they scale (config/pools.json). */
+  poolsFile: string;
+  /** Where the scaler runs instances: child processes, Docker containers or Swarm services. */
+  runtime: 'process' | 'docker' | 'swarm';
+  /** How often the scaler decides, in ms (default 1 s). */
+  scalerTickMs: number;
+  /** A running job's lock, in ms: a worker that dies holding it loses the job to another after this (default 30 s). */
+  jobLockMs: number;
   /** Access key pairs (FOPFLOW_KEYS `ak:sk:tier,...`): who may sign saveas URLs and API calls. */
   accessKeys: AccessKey[];
   /** Where workers keep a job's source and intermediate files; a RAM disk (/dev/shm) spares the disk. */
@@ -154,6 +166,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FopflowConfig 
     statusRetentionS: e.FOPFLOW_STATUS_RETENTION_S,
     maxFopsPerJob: e.FOPFLOW_MAX_FOPS_PER_JOB,
     adminToken: e.FOPFLOW_ADMIN_TOKEN,
+    poolsFile: e.FOPFLOW_POOLS_FILE,
+    runtime: e.FOPFLOW_RUNTIME,
+    scalerTickMs: e.FOPFLOW_SCALER_TICK_MS,
+    jobLockMs: e.FOPFLOW_JOB_LOCK_MS,
     accessKeys,
     port: e.PORT,
     redisUrl: e.REDIS_URL,

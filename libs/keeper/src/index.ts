@@ -1,2 +1,3 @@
 export * from './keeper';
 export * from './pool-settings';
+export * from './pool-state.store';

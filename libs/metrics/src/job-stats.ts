@@ -84,3 +84,14 @@ function registerComputed(
   const metric = { name, help, type, aggregator: 'sum', get: async () => ({ name, help, type, aggregator: 'sum', values: await read() }) };
   registry.registerMetric(metric as unknown as Parameters<Registry['registerMetric']>[0]);
 }
+
+/** Totals of finished jobs per command, tier and outcome, with the seconds they took (all workers). */
+export async function readJobTotals(
+  redis: Redis,
+): Promise<Array<{ command: string; tier: string; outcome: string; count: number; seconds: number }>> {
+  const [counts, durations] = await Promise.all([redis.hgetall(COUNTS_KEY), redis.hgetall(DURATIONS_KEY)]);
+  return Object.entries(counts).map(([series, count]) => {
+    const [command, tier, outcome] = series.split('|');
+    return { command, tier, outcome, count: Number(count), seconds: Number(durations[`${series}|sum`] ?? 0) };
+  });
+}

@@ -59,3 +59,30 @@ export function registerQueueDepth(registry: Registry, read: QueueDepthReader): 
     },
   });
 }
+
+/** The scaler's last decision per pool, as the pool metrics read it. */
+export type PoolFiguresReader = () => Promise<
+  Record<string, { pending: number; needed: number; desired: number; ready: number; starting: number; draining: number; arrivalPerS: number }>
+>;
+
+/** Registers `fopflow_pool_instances{pool,kind}`, `fopflow_pool_pending_jobs` and `fopflow_pool_arrival_per_second`. */
+export function registerPoolMetrics(registry: Registry, read: PoolFiguresReader): void {
+  const pending = new Gauge({ name: 'fopflow_pool_pending_jobs', help: 'Jobs waiting for a pool, as the scaler counted them.', labelNames: ['pool'], registers: [registry] });
+  const arrivals = new Gauge({ name: 'fopflow_pool_arrival_per_second', help: 'Smoothed arrival rate of a pool.', labelNames: ['pool'], registers: [registry] });
+  new Gauge({
+    name: 'fopflow_pool_instances',
+    help: 'Instances of a pool by kind: needed (before stabilization), desired, ready, starting, draining.',
+    labelNames: ['pool', 'kind'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      pending.reset();
+      arrivals.reset();
+      for (const [pool, figures] of Object.entries(await read().catch(() => ({})))) {
+        for (const kind of ['needed', 'desired', 'ready', 'starting', 'draining'] as const) this.set({ pool, kind }, figures[kind]);
+        pending.set({ pool }, figures.pending);
+        arrivals.set({ pool }, figures.arrivalPerS);
+      }
+    },
+  });
+}

@@ -1,5 +1,6 @@
 import { Provider } from '@nestjs/common';
-import { createRegistry, HttpMetrics, registerHttpMetrics, registerJobStats, registerQueueDepth } from '@fopflow/metrics';
+import { createRegistry, HttpMetrics, registerHttpMetrics, registerJobStats, registerPoolMetrics, registerQueueDepth } from '@fopflow/metrics';
+import { PoolStateStore } from '@fopflow/keeper';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { QueueRegistry } from '../fops/queue-registry';
@@ -14,10 +15,11 @@ const QUEUE_STATES = ['waiting', 'prioritized', 'delayed', 'active', 'completed'
 export const metricsProviders: Provider[] = [
   {
     provide: METRICS_REGISTRY,
-    inject: [REDIS_PRODUCER, QueueRegistry],
-    useFactory: (redis: Redis, queues: QueueRegistry): Registry => {
+    inject: [REDIS_PRODUCER, QueueRegistry, PoolStateStore],
+    useFactory: (redis: Redis, queues: QueueRegistry, pools: PoolStateStore): Registry => {
       const registry = createRegistry('gateway');
       registerJobStats(registry, redis);
+      registerPoolMetrics(registry, () => pools.decisions());
       registerQueueDepth(registry, () =>
         Promise.all(queues.all().map(async (queue) => ({ queue: queue.name, counts: await queue.getJobCounts(...QUEUE_STATES) }))),
       );

@@ -1,0 +1,17 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { closeOnSignals } from '@fopflow/config';
+import { ScalerModule } from './scaler.module';
+
+/** The scaler: decides pool sizes from the backlog and drives a runtime. SIGTERM stops it cleanly. */
+async function main(): Promise<void> {
+  const app = await NestFactory.createApplicationContext(ScalerModule);
+  closeOnSignals(app, 'Scaler');
+  Logger.log(`scaler ${process.pid} ready`, 'Scaler');
+}
+
+main().catch((error: Error) => {
+  Logger.error(error.message, 'Scaler');
+  process.exit(1);
+});

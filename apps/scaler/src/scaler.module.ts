@@ -1,0 +1,24 @@
+import { join } from 'node:path';
+import { Module } from '@nestjs/common';
+import { ConfigModule, FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
+import { createRedis } from '@fopflow/queue';
+import { InstanceRuntime, ProcessRuntime } from '@fopflow/runtime';
+import { INSTANCE_RUNTIME, SCALER_REDIS, ScalerService } from './scaler.service';
+import { createContainerRuntime } from './container-runtimes';
+
+@Module({
+  imports: [ConfigModule],
+  providers: [
+    { provide: SCALER_REDIS, inject: [FOPFLOW_CONFIG], useFactory: (config: FopflowConfig) => createRedis(config.redisUrl, 'worker', 'fopflow-scaler') },
+    {
+      provide: INSTANCE_RUNTIME,
+      inject: [FOPFLOW_CONFIG],
+      useFactory: (config: FopflowConfig): InstanceRuntime =>
+        config.runtime === 'process'
+          ? new ProcessRuntime({ workerEntry: join(__dirname, '..', '..', 'worker', 'src', 'main.js'), cwd: process.cwd() })
+          : createContainerRuntime(config.runtime),
+    },
+    ScalerService,
+  ],
+})
+export class ScalerModule {}

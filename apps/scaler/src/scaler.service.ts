@@ -1,0 +1,110 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
+import { commandNames } from '@fopflow/fop';
+import { Keeper, loadPools, PoolStateStore } from '@fopflow/keeper';
+import { InstanceRuntime } from '@fopflow/runtime';
+import { Redis } from 'ioredis';
+import { readFileSync } from 'node:fs';
+import { LeaderLock } from './leader.lock';
+import { PoolObserver } from './pool.observer';
+import { PoolReconciler } from './pool.reconciler';
+
+export const SCALER_REDIS = Symbol('SCALER_REDIS');
+export const INSTANCE_RUNTIME = Symbol('INSTANCE_RUNTIME');
+
+/** Lifetime of the leader lock past its last renewal, in ticks. */
+const LOCK_TICKS = 5;
+
+/**
+ * Each tick, while it holds the leader lock, reconciles every pool: reads its backlog and
+ * instances, decides, and starts or retires instances through the configured runtime.
+ */
+@Injectable()
+export class ScalerService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Scaler');
+  private readonly reconcilers: PoolReconciler[] = [];
+  private readonly lock: LeaderLock;
+  private timer?: NodeJS.Timeout;
+  private stopped = false;
+  private leading = false;
+
+  constructor(
+    @Inject(FOPFLOW_CONFIG) private readonly config: FopflowConfig,
+    @Inject(SCALER_REDIS) private readonly redis: Redis,
+    @Inject(INSTANCE_RUNTIME) private readonly runtime: InstanceRuntime,
+  ) {
+    this.lock = new LeaderLock(redis, config.scalerTickMs * LOCK_TICKS);
+  }
+
+  onApplicationBootstrap(): void {
+    const pools = loadPools(this.config.poolsFile, commandNames());
+    const keeper = new Keeper(this.redis);
+    const state = new PoolStateStore(this.redis);
+    const concurrency = readConcurrency(this.config.concurrencyFile);
+    const env = instanceEnv(this.config);
+    for (const [name, settings] of Object.entries(pools)) {
+      const perInstance = Math.max(...settings.commands.map((command) => concurrency[command] ?? 1));
+      const observer = new PoolObserver(this.redis, settings.commands, this.config.tiers);
+      this.reconcilers.push(new PoolReconciler(name, settings, observer, keeper, state, this.runtime, env, perInstance));
+    }
+    this.logger.log(`runtime ${this.runtime.name}; pools ${Object.keys(pools).join(', ')}; tick ${this.config.scalerTickMs} ms`);
+    this.schedule(0);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.lock.release().catch(() => undefined);
+    await Promise.all(this.reconcilers.map((reconciler) => reconciler.close()));
+    // The process runtime's instances are this process's children: they stop with it, gracefully.
+    if (this.runtime.name === 'process') await this.runtime.close();
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => void this.tick().finally(() => this.schedule(this.config.scalerTickMs)), delayMs);
+  }
+
+  private async tick(): Promise<void> {
+    try {
+      const leading = await this.lock.acquire();
+      if (leading !== this.leading) this.logger.log(leading ? 'leading: this scaler acts' : 'standing by: another scaler leads');
+      this.leading = leading;
+      if (!leading) return;
+      for (const reconciler of this.reconcilers) {
+        await reconciler.tick().catch((error: Error) => this.logger.warn(`${reconciler.name}: ${error.message}`));
+      }
+    } catch (error) {
+      this.logger.warn(`tick: ${(error as Error).message}`);
+    }
+  }
+}
+
+/** What every instance inherits from the scaler's configuration. */
+function instanceEnv(config: FopflowConfig): Record<string, string> {
+  const pass = [
+    'REDIS_URL',
+    'FOPFLOW_DATA_DIR',
+    'FOPFLOW_KEYS',
+    'FOPFLOW_TIERS',
+    'FOPFLOW_TIERS_FILE',
+    'FOPFLOW_ALLOWED_TARGETS',
+    'FOPFLOW_WORK_DIR',
+    'FOPFLOW_JOB_LOCK_MS',
+    'FOPFLOW_CONCURRENCY',
+    'FOPFLOW_CONCURRENCY_FILE',
+  ];
+  const env: Record<string, string> = { REDIS_URL: config.redisUrl, FOPFLOW_DATA_DIR: config.dataDir };
+  for (const name of pass) if (process.env[name]) env[name] = process.env[name]!;
+  for (const [name, value] of Object.entries(process.env)) if (name.startsWith('FOPFLOW_MAX_') && value) env[name] = value;
+  return env;
+}
+
+function readConcurrency(file: string): Record<string, number> {
+  try {
+    const parsed = JSON.parse(readFileSync(file, 'utf8')) as { commands?: Record<string, number> };
+    return parsed.commands ?? {};
+  } catch {
+    return {};
+  }
+}
