@@ -1,0 +1,19 @@
+#!/usr/bin/env node
+import { CommanderError } from 'commander';
+import { buildFopctl } from './fopctl';
+
+/** fopctl against FOPFLOW_URL (default http://127.0.0.1:8080) with FOPFLOW_ADMIN_TOKEN. */
+async function main(): Promise<void> {
+  const program = buildFopctl({
+    url: (process.env.FOPFLOW_URL ?? 'http://127.0.0.1:8080').replace(/\/$/, ''),
+    token: process.env.FOPFLOW_ADMIN_TOKEN,
+    print: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+  });
+  await program.parseAsync(process.argv);
+}
+
+main().catch((error: Error) => {
+  if (error instanceof CommanderError) process.exit(error.exitCode);
+  process.stderr.write(`fopctl: ${error.message}\n`);
+  process.exit(1);
+});
