@@ -90,7 +90,7 @@ function newestSource(dir) {
 
 function ensureBuild() {
   const gateway = join(ROOT, 'dist/apps/gateway/src/main.js');
-  const worker = join(ROOT, 'dist/apps/worker/src/main.js');
+  const worker = join(ROOT, 'dist/apps/scaler/src/main.js');
   // tsc builds incrementally and leaves unchanged outputs alone; its build info marks the last build.
   const built = existsSync(worker) ? Math.max(mtime(gateway), mtime(join(ROOT, 'dist/.tsbuildinfo'))) : 0;
   const sources = Math.max(newestSource(join(ROOT, 'apps')), newestSource(join(ROOT, 'libs')));
@@ -244,7 +244,7 @@ function shutdown(code) {
     stopping = true;
     const apps = children.filter((child) => child.name !== 'redis');
     const redis = children.filter((child) => child.name === 'redis');
-    if (apps.length) say('stopping gateway and workers (active jobs finish first)…');
+    if (apps.length) say('stopping gateway, scaler and its workers (active jobs finish first)…');
     // Without their Redis, workers cannot finish anything: no point in the full grace then.
     await stopAll(apps, redis.some((child) => child.exited) ? 5000 : APP_GRACE_MS);
     // Redis last: workers write their final job states into it. SIGTERM makes it flush its AOF.
@@ -363,8 +363,6 @@ async function main() {
   let port = Number(or(process.env.PORT, 8080));
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Fatal(`PORT must be a port number, got '${process.env.PORT}'`);
   if (port === 0) port = await freePort(); // as the gateway reads PORT=0: any free port
-  const workers = Number(or(process.env.FOPFLOW_WORKERS, 1));
-  if (!Number.isInteger(workers) || workers < 1) throw new Fatal(`FOPFLOW_WORKERS must be a whole number >= 1, got '${process.env.FOPFLOW_WORKERS}'`);
   const dataDir = resolve(ROOT, or(process.env.FOPFLOW_DATA_DIR, '.data'));
   await assertPortFree(port);
 
@@ -378,7 +376,8 @@ async function main() {
     FOPFLOW_ADMIN_TOKEN: credentials.adminToken,
   };
   const gateway = startChild('gateway', '36', process.execPath, ['dist/apps/gateway/src/main.js'], { env });
-  for (let n = 1; n <= workers; n++) startChild(`worker ${n}`, '35', process.execPath, ['dist/apps/worker/src/main.js'], { env });
+  // The scaler runs the workers: each pool's minimum at once, more while a backlog lasts.
+  startChild('scaler', '35', process.execPath, ['dist/apps/scaler/src/main.js'], { env: { ...env, FOPFLOW_RUNTIME: 'process' } });
 
   const base = `http://127.0.0.1:${port}`;
   try {

@@ -128,8 +128,10 @@ export class PoolReconciler {
 
   private log(decision: PoolDecision, started: number): void {
     const summary = `pending ${decision.pending}, arrivals ${decision.arrivalPerS}/s × ${decision.meanServiceS}s → needed ${decision.needed}, desired ${decision.desired}${decision.pinned ? ' (pinned)' : ''}; ready ${decision.ready}, starting ${decision.starting}, draining ${decision.draining}${decision.oldVersionInstances ? `, ${decision.oldVersionInstances} of old versions` : ''}`;
-    if (summary !== this.lastSummary || started) this.logger.log(`${summary}${started ? `; starting ${started}` : ''}`);
-    this.lastSummary = summary;
+    // Logged when the decision or the pool changes, with the inputs that led to it; not every tick.
+    const key = JSON.stringify([decision.desired, decision.ready, decision.starting, decision.draining, decision.pinned, decision.oldVersionInstances]);
+    if (key !== this.lastSummary || started) this.logger.log(`${summary}${started ? `; starting ${started}` : ''}`);
+    this.lastSummary = key;
   }
 }
 
