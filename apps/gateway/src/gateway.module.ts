@@ -16,6 +16,7 @@ import { QueueRegistry } from './fops/queue-registry';
 import { AccessPolicy } from './auth/access.policy';
 import { RateLimits } from './auth/rate-limits';
 import { HealthController } from './health/health.controller';
+import { PoolCatalog } from './pools/pool-catalog';
 import { PoolsController } from './pools/pools.controller';
 import { Keeper, PoolStateStore } from '@fopflow/keeper';
 import { BacklogGate } from './jobs/backlog.gate';
@@ -71,6 +72,7 @@ export class GatewayModule {
         },
         BacklogGate,
         AccessPolicy,
+        PoolCatalog,
         { provide: Keeper, inject: [REDIS_PRODUCER], useFactory: (redis: Redis) => new Keeper(redis) },
         { provide: PoolStateStore, inject: [REDIS_PRODUCER], useFactory: (redis: Redis) => new PoolStateStore(redis) },
         {

@@ -32,6 +32,19 @@ for k, v in pairs(patch) do item[k] = v end
 redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(item))
 return 1`;
 
+// Read-modify-write in one step, and only on a record that still exists: writing a field into
+// an expired key would recreate it without a TTL.
+// Attempts are kept as JSON text appended to in place (cjson would turn an empty list into {}).
+const RECORD_NOTIFY_SCRIPT = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'notify:url', ARGV[1], 'notify:state', ARGV[2])
+if ARGV[3] ~= '' then
+  local attempts = redis.call('HGET', KEYS[1], 'notify:attempts')
+  if attempts then attempts = string.sub(attempts, 1, -2) .. ',' .. ARGV[3] .. ']' else attempts = '[' .. ARGV[3] .. ']' end
+  redis.call('HSET', KEYS[1], 'notify:attempts', attempts)
+end
+return 1`;
+
 /**
  * Async jobs (persistentId) in Redis: one hash per job with its meta, one field per item and a
  * count of items still running; an index per owner for listing. Records expire `retentionS`
@@ -78,7 +91,13 @@ export class PersistentJobStore {
     if (!fields.meta) return undefined;
     const meta = JSON.parse(fields.meta) as PersistentJobMeta;
     const items = meta.fops.map((_, index) => JSON.parse(fields[itemField(index)]) as JobItem);
-    const notify = fields.notify ? (JSON.parse(fields.notify) as JobStatus['notify']) : undefined;
+    const notify: JobStatus['notify'] = fields['notify:state']
+      ? {
+          url: fields['notify:url'],
+          state: fields['notify:state'] as NonNullable<JobStatus['notify']>['state'],
+          attempts: JSON.parse(fields['notify:attempts'] ?? '[]') as NotifyAttempt[],
+        }
+      : undefined;
     const code = jobCode(items, notify);
     return {
       id: meta.id,
@@ -119,13 +138,9 @@ export class PersistentJobStore {
     return remaining === 0;
   }
 
-  /** Records the webhook's state and one attempt. */
+  /** Records the webhook's state and one attempt; a record that has expired stays gone. */
   async recordNotify(id: string, url: string, state: 'pending' | 'delivered' | 'failed', attempt?: NotifyAttempt): Promise<void> {
-    const raw = await this.redis.hget(jobKey(id), 'notify');
-    const notify = raw ? (JSON.parse(raw) as NonNullable<JobStatus['notify']>) : { url, state, attempts: [] };
-    notify.state = state;
-    if (attempt) notify.attempts.push(attempt);
-    await this.redis.hset(jobKey(id), 'notify', JSON.stringify(notify));
+    await this.redis.eval(RECORD_NOTIFY_SCRIPT, 1, jobKey(id), url, state, attempt ? JSON.stringify(attempt) : '');
   }
 }
 

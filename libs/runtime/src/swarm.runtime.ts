@@ -150,10 +150,10 @@ export class SwarmRuntime implements InstanceRuntime {
         } catch (error) {
           if (dockerStatus(error) !== 404) throw error;
         }
-        // Tasks vanish with the service at once; their containers take up to the grace to stop.
+        // Tasks vanish with the service at once; their containers take up to the grace to stop and go.
         // Only this node's containers are visible here: on other nodes the swarm finishes alone.
         await this.until(async () => {
-          const left = await this.docker.listContainers({ filters: { label: [`com.docker.swarm.service.id=${id}`] } });
+          const left = await this.docker.listContainers({ all: true, filters: { label: [`com.docker.swarm.service.id=${id}`] } });
           return left.length === 0;
         }, graceMs + SETTLE_MS);
       }),

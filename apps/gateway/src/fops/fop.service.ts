@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { GatewayError } from '../http/error.filter';
 import { REDIS_PRODUCER } from '../redis.module';
+import { PoolCatalog } from '../pools/pool-catalog';
 import { QueueRegistry } from './queue-registry';
 
 /** A processed result ready to stream, and whether the cache already held it. */
@@ -39,6 +40,7 @@ export class FopService implements OnApplicationShutdown {
     @Inject(REDIS_PRODUCER) private readonly redis: Redis,
     private readonly cache: ResultCache,
     private readonly queues: QueueRegistry,
+    private readonly pools: PoolCatalog,
   ) {
     this.keys = new AccessKeyStore(config.accessKeys);
     this.producer = new FopProducer({
@@ -65,6 +67,7 @@ export class FopService implements OnApplicationShutdown {
         throw new FopSyntaxError(`step ${index + 1} '${step.command}' answers JSON, so no step may follow it`, step.command, index + 1);
       }
     });
+    this.pools.requireRunnable(pipeline);
     if (split.saveas) this.verifySaveasSign(split.saveas, signedUrl);
     return { pipeline, saveas: split.saveas && { bucket: split.saveas.bucket, key: split.saveas.key } };
   }

@@ -21,6 +21,7 @@ import { OBJECT_STORAGE, ObjectStorage } from '@fopflow/storage';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { AccessPolicy } from '../auth/access.policy';
+import { PoolCatalog } from '../pools/pool-catalog';
 import { GatewayError } from '../http/error.filter';
 import { QueueRegistry } from '../fops/queue-registry';
 import { REDIS_PRODUCER } from '../redis.module';
@@ -75,6 +76,7 @@ export class JobsService {
     private readonly queues: QueueRegistry,
     private readonly backlog: BacklogGate,
     private readonly access: AccessPolicy,
+    private readonly pools: PoolCatalog,
   ) {
     this.guard = new OutboundGuard({ allowedTargets: config.allowedTargets });
   }
@@ -240,7 +242,9 @@ export class JobsService {
     return texts.map((text, index) => {
       try {
         const split = splitSaveas(text);
-        return { text, pipeline: parsePipeline(split.pipeline, { maxSteps: this.config.limits.maxPipelineSteps }), saveas: split.saveas };
+        const pipeline = parsePipeline(split.pipeline, { maxSteps: this.config.limits.maxPipelineSteps });
+        this.pools.requireRunnable(pipeline);
+        return { text, pipeline, saveas: split.saveas };
       } catch (error) {
         throw new GatewayError(400, `fops[${index}]: ${(error as Error).message}`);
       }

@@ -1,11 +1,10 @@
-import { Controller, Delete, Get, Inject, Param, Post, Req } from '@nestjs/common';
-import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
-import { commandNames } from '@fopflow/fop';
-import { InstanceRecord, Keeper, loadPools, PoolDecision, PoolSettings, PoolState, PoolStateStore } from '@fopflow/keeper';
+import { Controller, Delete, Get, Param, Post, Req } from '@nestjs/common';
+import { InstanceRecord, Keeper, PoolDecision, PoolSettings, PoolState, PoolStateStore } from '@fopflow/keeper';
 import type { Request } from 'express';
 import { z } from 'zod';
 import { GatewayError } from '../http/error.filter';
 import { parseJsonObject, readRawBody } from '../http/raw-body';
+import { PoolCatalog } from './pool-catalog';
 
 /** A pool as operators see it: its settings, what was changed at run time, the last decision. */
 export interface PoolView {
@@ -25,11 +24,11 @@ export class PoolsController {
   private readonly pools: Record<string, PoolSettings>;
 
   constructor(
-    @Inject(FOPFLOW_CONFIG) config: FopflowConfig,
+    catalog: PoolCatalog,
     private readonly keeper: Keeper,
     private readonly state: PoolStateStore,
   ) {
-    this.pools = loadPools(config.poolsFile, commandNames());
+    this.pools = catalog.pools;
   }
 
   @Get('pools')
