@@ -1,6 +1,11 @@
-import { InstanceRuntime } from '@fopflow/runtime';
+import { DockerRuntime, InstanceRuntime, SwarmRuntime } from '@fopflow/runtime';
 
-/** The docker or swarm runtime, configured from the environment (FOPFLOW_WORKER_NETWORK, FOPFLOW_DATA_VOLUME). */
-export function createContainerRuntime(name: 'docker' | 'swarm'): InstanceRuntime {
-  throw new Error(`FOPFLOW_RUNTIME=${name} is not available in this build`);
+/**
+ * The docker or swarm runtime, configured from the environment: FOPFLOW_WORKER_NETWORK (the
+ * network workers join: compose's network, an overlay, or `host`) and FOPFLOW_DATA_MOUNT (the
+ * volume or host path holding buckets and the result cache, mounted at /data in each worker).
+ */
+export function createContainerRuntime(name: 'docker' | 'swarm', env: NodeJS.ProcessEnv = process.env): InstanceRuntime {
+  const options = { network: env.FOPFLOW_WORKER_NETWORK || undefined, dataMount: env.FOPFLOW_DATA_MOUNT || undefined };
+  return name === 'docker' ? new DockerRuntime(options) : new SwarmRuntime(options);
 }

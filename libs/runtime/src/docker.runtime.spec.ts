@@ -69,7 +69,7 @@ describe('DockerRuntime', () => {
     expect(info.HostConfig.Memory).toBe(64 * MiB);
     expect(info.HostConfig.RestartPolicy?.Name).toBe('no');
     expect(info.HostConfig.NetworkMode).toBe('host');
-    expect(info.Config.StopTimeout).toBe(5);
+    expect((info.Config as { StopTimeout?: number }).StopTimeout).toBe(5); // missing from @types/dockerode
     expect(info.Mounts).toEqual([expect.objectContaining({ Type: 'bind', Source: dataDir, Destination: '/data' })]);
 
     await runtime.stop(instance.id, 5000);

@@ -1,13 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from '@nestjs/common';
 import Docker from 'dockerode';
-import {
-  checkQuotas,
-  dataMountSettings,
-  dockerStatus,
-  FOPFLOW_LABEL,
-  instanceEnv,
-} from './docker.runtime';
+import { checkQuotas, dataMountSettings, dockerStatus, FOPFLOW_LABEL, instanceEnv } from './docker.runtime';
 import { InstanceRuntime, InstanceSpec, RuntimeInstance } from './instance-runtime';
 
 /** Task states on the way to running, or running: the instances a service has now. */
@@ -103,18 +97,20 @@ export class SwarmRuntime implements InstanceRuntime {
   }
 
   async stop(id: string, graceMs: number): Promise<void> {
-    const name = await this.serviceNameOf(id);
-    if (name === undefined) return; // no such task or service: already gone
-    await this.serialized(name, async () => {
-      const service = await this.findService(name);
-      if (!service || (service.Spec.Mode?.Replicated?.Replicas ?? 0) === 0) return;
-      await this.scale(name, -1);
-    });
-    const service = await this.findService(name);
+    const target = await this.stopTarget(id);
+    if (target === undefined) return; // no such task or service: already gone
+    if (target.shrink) {
+      await this.serialized(target.name, async () => {
+        const service = await this.findService(target.name);
+        if (service && (service.Spec.Mode?.Replicated?.Replicas ?? 0) > 0) await this.scale(target.name, -1);
+      });
+    }
+    const service = await this.findService(target.name);
     const replicas = service?.Spec.Mode?.Replicated?.Replicas ?? 0;
     const serviceGraceMs = (service?.Spec.TaskTemplate as Docker.ContainerTaskSpec | undefined)?.ContainerSpec?.StopGracePeriod;
     const waitMs = Math.max(graceMs, (serviceGraceMs ?? 0) / 1e6) + SETTLE_MS;
-    await this.until(async () => (await this.tasks([name])).filter((t) => LIVE_TASK_STATES.has(t.Status.State)).length <= replicas, waitMs);
+    const live = async () => (await this.tasks([target.name])).filter((t) => LIVE_TASK_STATES.has(t.Status.State)).length;
+    await this.until(async () => (await live()) <= replicas, waitMs);
   }
 
   async list(pool?: string): Promise<RuntimeInstance[]> {
@@ -245,16 +241,18 @@ export class SwarmRuntime implements InstanceRuntime {
     return services.find((service) => service.Spec.Name === name);
   }
 
-  /** The service an id names: a service of ours by name, or the service of a task. */
-  private async serviceNameOf(id: string): Promise<string | undefined> {
+  /**
+   * The service an id names — a service of ours by name, or the service of a task — and whether
+   * to shrink it: a task already on its way out was stopped before, so it only has to be awaited.
+   */
+  private async stopTarget(id: string): Promise<{ name: string; shrink: boolean } | undefined> {
     const service = await this.findService(id);
-    if (service && service.Spec.Labels?.[FOPFLOW_LABEL.runtime] === this.name) return id;
+    if (service && service.Spec.Labels?.[FOPFLOW_LABEL.runtime] === this.name) return { name: id, shrink: true };
     try {
       const task = (await this.docker.getTask(id).inspect()) as SwarmTask;
-      // A task already on its way out was stopped before: do not shrink the service again.
-      if (task.DesiredState !== 'running') return undefined;
-      const owner = (await this.docker.getService(task.ServiceID).inspect()) as { Spec: Docker.ServiceSpec };
-      return owner.Spec.Labels?.[FOPFLOW_LABEL.runtime] === this.name ? owner.Spec.Name : undefined;
+      const owner = (await this.docker.getService(task.ServiceID).inspect()) as SwarmService;
+      if (owner.Spec.Labels?.[FOPFLOW_LABEL.runtime] !== this.name) return undefined;
+      return { name: owner.Spec.Name as string, shrink: task.DesiredState === 'running' };
     } catch (error) {
       if (dockerStatus(error) === 404) return undefined;
       throw error;
@@ -272,18 +270,17 @@ export class SwarmRuntime implements InstanceRuntime {
   }
 
   /** The task that start() brought: one meant to run that was not there before. */
-  private async newTask(name: string, before: Set<string>): Promise<SwarmTask | undefined> {
-    let found: SwarmTask | undefined;
-    await this.until(async () => {
-      found = (await this.tasks([name])).find((task) => task.DesiredState === 'running' && !before.has(task.ID));
-      return found !== undefined;
-    }, this.taskWaitMs).catch(() => undefined);
-    return found;
+  private newTask(name: string, before: Set<string>): Promise<SwarmTask | undefined> {
+    const fresh = async () => (await this.tasks([name])).find((task) => task.DesiredState === 'running' && !before.has(task.ID));
+    return this.until(fresh, this.taskWaitMs).catch(() => undefined);
   }
 
-  private async until(condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  /** Polls until `probe` yields something truthy, and returns it. */
+  private async until<T>(probe: () => Promise<T>, timeoutMs: number): Promise<NonNullable<T>> {
     const deadline = Date.now() + timeoutMs;
-    while (!(await condition())) {
+    for (;;) {
+      const value = await probe();
+      if (value) return value as NonNullable<T>;
       if (Date.now() > deadline) throw new Error(`swarm runtime: gave up waiting after ${timeoutMs} ms`);
       await sleep(POLL_MS);
     }
