@@ -3,10 +3,16 @@ import { join, resolve } from 'node:path';
 import type { Benchmark } from './benchmark';
 import { machineFacts, machineSection } from './support/machine';
 import { findSection, wrapSection } from './support/markdown';
+import { avthumbBenchmark } from './avthumb.bench';
+import { mogr2Benchmark } from './mogr2.bench';
 import { thumbnailBenchmark } from './thumbnail.bench';
+import { TUNE_SECTION } from './tune.report';
 
 /** Every benchmark, in the order their sections appear in BENCHMARKS.md. */
-const BENCHMARKS: readonly Benchmark[] = [thumbnailBenchmark];
+const BENCHMARKS: readonly Benchmark[] = [thumbnailBenchmark, mogr2Benchmark, avthumbBenchmark];
+
+/** Sections other commands write (`npm run bench:tune`): kept as they are, after the benchmarks'. */
+const KEPT_SECTIONS: readonly string[] = [TUNE_SECTION];
 
 /** Repository root, seen from dist/bench. */
 const REPO_ROOT = resolve(__dirname, '..', '..');
@@ -15,8 +21,9 @@ const REPORT_FILE = join(REPO_ROOT, 'BENCHMARKS.md');
 const INTRO = `# Benchmarks
 
 Figures measured by \`npm run bench\` on the machine described below; \`npm run bench -- <name>\` runs one
-benchmark and leaves the other sections as they were (each says when it was measured). These are
-measurements, not pass/fail thresholds: compare figures only between runs on the same machine.`;
+benchmark and leaves the other sections as they were (each says when it was measured). \`npm run bench:tune\`
+writes the Concurrency tuning section, and config/concurrency.json with it. These are measurements, not
+pass/fail thresholds: compare figures only between runs on the same machine.`;
 
 /** A mistake in the command line: its message is all the user needs, not a stack. */
 class UsageError extends Error {
@@ -56,6 +63,10 @@ function assembleReport(previous: string, fresh: ReadonlyMap<string, string>, ma
   for (const { name } of BENCHMARKS) {
     const body = fresh.get(name);
     const section = body === undefined ? findSection(previous, name) : wrapSection(name, body);
+    if (section !== undefined) parts.push(section);
+  }
+  for (const name of KEPT_SECTIONS) {
+    const section = findSection(previous, name);
     if (section !== undefined) parts.push(section);
   }
   return `${parts.join('\n\n')}\n`;

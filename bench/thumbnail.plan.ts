@@ -1,4 +1,5 @@
-import type { LoadPlan, LoadResult } from './support/load';
+import { range } from './support/distinct-urls';
+import type { LoadPlan } from './support/load';
 import type { SourceImageSpec } from './support/source-image';
 
 /** The source every path thumbnails: a 12 MP photo-like JPEG. */
@@ -18,29 +19,3 @@ export const CELL_PLAN: Omit<LoadPlan, 'concurrency'> = { warmupMs: 1_000, durat
  * real job, while the work stays that of (a): q within 10 of 75, each side within 10 px of 320.
  */
 export const UNCACHED_VARIATION = { qualities: range(65, 85), widths: range(310, 330), heights: range(310, 330) };
-
-/** The three ways a thumbnail is made, in table order. */
-export type ThumbnailPath = 'raw sharp' | 'gateway, uncached' | 'gateway, cached';
-
-/** One measured cell of the table. */
-export interface ThumbnailCell {
-  path: ThumbnailPath;
-  concurrency: number;
-  result: LoadResult;
-  /** Mean time the worker spent on each job of the measured run, in ms; only where jobs run. */
-  meanJobMs?: number;
-}
-
-/** What the report needs besides the cells. */
-export interface ThumbnailRun {
-  cells: ThumbnailCell[];
-  sourceBytes: number;
-  /** Size of the cached 320×320 result (c) serves. */
-  thumbnailBytes: number;
-  /** imageView2 jobs one worker runs at once, as the worker itself logged it. */
-  workerConcurrency: string;
-}
-
-function range(first: number, last: number): number[] {
-  return Array.from({ length: last - first + 1 }, (_, offset) => first + offset);
-}

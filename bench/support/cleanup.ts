@@ -7,9 +7,14 @@ import { join } from 'node:path';
 export interface BenchChild {
   readonly name: string;
   output(): string;
+  /** Resolves once the process has ended: its exit code, or null when a signal ended it. */
+  readonly exited: Promise<number | null>;
   /** Sends `signal` and resolves once the process has ended. */
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
+
+/** Characters of a failed command's output kept for its error message. */
+const ERROR_OUTPUT_KEPT_CHARS = 2000;
 
 const running = new Set<ChildProcess>();
 const tempDirs = new Set<string>();
@@ -29,16 +34,28 @@ export function spawnTracked(name: string, command: string, args: string[], opti
   child.stderr!.on('data', keep);
   // A missing binary is reported by spawn as an 'error' event; without a listener it would crash.
   child.on('error', (error) => (output += `\n[spawn error] ${error.message}`));
-  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   void exited.then(() => running.delete(child));
   return {
     name,
     output: () => output,
+    exited,
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       await exited;
     },
   };
+}
+
+/**
+ * Runs `command` to its end as a tracked process and answers what it printed; a non-zero exit
+ * fails with the end of that output, where tools like ffmpeg say what went wrong.
+ */
+export async function runTracked(name: string, command: string, args: string[], options: SpawnOptions = {}): Promise<string> {
+  const child = spawnTracked(name, command, args, options);
+  const code = await child.exited;
+  if (code !== 0) throw new Error(`${name} exited with ${code ?? 'a signal'}: ${child.output().slice(-ERROR_OUTPUT_KEPT_CHARS)}`);
+  return child.output();
 }
 
 /** A fresh directory under the system temp dir, removed by `removeTempDir` or, at the latest, on exit. */

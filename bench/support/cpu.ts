@@ -37,13 +37,16 @@ export function otherCpuCores(before: CpuSnapshot, after: CpuSnapshot): number {
   return Math.max(0, others / ticksPerCore);
 }
 
-/** utime + stime of `pid`; 0 once it is gone. */
+/**
+ * utime + stime of `pid`, plus cutime + cstime: the time of its children that have ended, so an
+ * ffmpeg run by the bench or by the worker counts as theirs, not as another process's. 0 once gone.
+ */
 function processTicks(pid: number): number {
   const stat = readText(`/proc/${pid}/stat`);
   // The command name may hold spaces and parentheses; the fields after its last ')' do not.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // Fields 14 and 15 of proc(5); the slice starts at field 3.
-  return (Number(fields[11]) || 0) + (Number(fields[12]) || 0);
+  // Fields 14 to 17 of proc(5); the slice starts at field 3.
+  return fields.slice(11, 15).reduce((sum, field) => sum + (Number(field) || 0), 0);
 }
 
 function readText(path: string): string {

@@ -24,8 +24,11 @@ export interface LoadResult {
   elapsedMs: number;
   /** completed / elapsed seconds. */
   opsPerSecond: number;
+  /** Mean latency of the completed ops, in ms: comparable with a mean job time. */
+  meanMs: number;
   /** Latency percentiles of the completed ops, in ms (nearest rank). */
   p50Ms: number;
+  p95Ms: number;
   p99Ms: number;
   /** Cores busy with processes the bench did not start, on average over the run (see cpu.ts). */
   otherCpuCores: number;
@@ -75,7 +78,9 @@ async function closedLoop(operation: Operation, concurrency: number, durationMs:
     failed,
     elapsedMs,
     opsPerSecond: latenciesMs.length / (elapsedMs / 1000),
+    meanMs: latenciesMs.reduce((sum, ms) => sum + ms, 0) / latenciesMs.length,
     p50Ms: percentile(latenciesMs, 0.5),
+    p95Ms: percentile(latenciesMs, 0.95),
     p99Ms: percentile(latenciesMs, 0.99),
     otherCpuCores: otherCores,
     firstError,

@@ -22,6 +22,8 @@ export interface MachineFacts {
   /** Images sharp works on at once in one process (libuv threadpool size). */
   libuvThreadpool: number;
   redis: string;
+  /** `ffmpeg -version`'s version string, as Fopflow's av commands run it. */
+  ffmpeg: string;
 }
 
 /** Reads the machine's facts from /proc, /etc/os-release, node:os and the libraries themselves. */
@@ -37,6 +39,7 @@ export function machineFacts(): MachineFacts {
     vipsThreadsPerImage: sharp.concurrency(),
     libuvThreadpool: Number(process.env.UV_THREADPOOL_SIZE) || LIBUV_DEFAULT_THREADPOOL_SIZE,
     redis: redisVersion(),
+    ffmpeg: ffmpegVersion(),
   };
 }
 
@@ -54,7 +57,22 @@ export function machineSection(facts: MachineFacts, date: Date, command: string)
     `- sharp ${facts.sharp}, libvips ${facts.libvips}` +
       ` (libvips threads per image: ${facts.vipsThreadsPerImage}; libuv threadpool: ${facts.libuvThreadpool})`,
     `- Redis: ${facts.redis}`,
+    `- ffmpeg: ${facts.ffmpeg}`,
   ].join('\n');
+}
+
+/**
+ * The machine in one line, for a section that must say where it was measured on its own: the
+ * Machine section is rewritten by every run, and a later run may be on another machine.
+ */
+export function machineSummary(facts: MachineFacts): string {
+  return [
+    `${facts.cpuModel}, ${facts.cores} cores, ${facts.ramGiB} GiB`,
+    `${facts.os}; Node ${facts.node}`,
+    `sharp ${facts.sharp} (libvips ${facts.libvips})`,
+    `ffmpeg ${facts.ffmpeg}`,
+    `Redis ${facts.redis}`,
+  ].join('; ');
 }
 
 function readText(path: string): string {
@@ -67,6 +85,15 @@ function readText(path: string): string {
 
 function firstMatch(text: string, pattern: RegExp): string | undefined {
   return pattern.exec(text)?.[1]?.trim();
+}
+
+function ffmpegVersion(): string {
+  try {
+    const banner = execFileSync('ffmpeg', ['-hide_banner', '-version'], { encoding: 'utf8' });
+    return firstMatch(banner, /^ffmpeg version (\S+)/) ?? banner.split('\n')[0];
+  } catch {
+    return 'ffmpeg not found';
+  }
 }
 
 function redisVersion(): string {

@@ -4,6 +4,16 @@ export interface Column {
   align: 'left' | 'right';
 }
 
+/** Left-aligned columns, for names and words. */
+export function wordColumns(...headers: string[]): Column[] {
+  return headers.map((header) => ({ header, align: 'left' }));
+}
+
+/** Right-aligned columns, for figures. */
+export function figureColumns(...headers: string[]): Column[] {
+  return headers.map((header) => ({ header, align: 'right' }));
+}
+
 /** A markdown table; every row must have one cell per column. */
 export function markdownTable(columns: readonly Column[], rows: readonly (readonly string[])[]): string {
   const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
@@ -29,6 +39,14 @@ export function findSection(document: string, name: string): string | undefined 
   const end = document.indexOf(close, start);
   if (start < 0 || end < 0) return undefined;
   return document.slice(start, end + close.length);
+}
+
+/** `document` with section `name` replaced by `body`, or with it added at the end when it has none. */
+export function replaceSection(document: string, name: string, body: string): string {
+  const current = findSection(document, name);
+  const section = wrapSection(name, body);
+  if (current === undefined) return `${document.trimEnd()}\n\n${section}\n`;
+  return document.replace(current, () => section);
 }
 
 /** Formats a number with a fixed count of decimals; a dash when there is no figure. */

@@ -1,0 +1,89 @@
+import type { ProgressLog } from '../benchmark';
+import { measureAlternating, MeasuredCell, measureLevels } from './cells';
+import type { DistinctUrls } from './distinct-urls';
+import { fetchFopOnce, fopRequest, uploadObject } from './fop-client';
+import { completedJobTotals } from './job-metrics';
+import type { LoadPlan, Operation } from './load';
+import { loggedConcurrency, withPlatform } from './platform';
+import { realisticJpeg, SourceImageSpec } from './source-image';
+
+/** The three ways an image benchmark makes its result, in table order. */
+export type ImagePath = 'raw sharp' | 'gateway, uncached' | 'gateway, cached';
+
+/** One cell of such a table. */
+export type ImagePathCell = MeasuredCell<ImagePath>;
+
+/** One image fop measured against the same work done by sharp alone. */
+export interface SharpVsGatewaySpec {
+  /** The fop's command: its worker concurrency and job times are the ones read. */
+  command: string;
+  /** The source image the bench makes, uploaded once and held in memory for (a). */
+  source: SourceImageSpec;
+  /** Operations in flight, one row each per path. */
+  levels: readonly number[];
+  plan: Omit<LoadPlan, 'concurrency'>;
+  /** (a): the same work with sharp in this process, on the source's bytes. */
+  rawSharp(source: Buffer): Promise<unknown>;
+  /** (c): the fop requested again and again after one warm-up request. */
+  cachedFop: string;
+  /** (b): distinct fop URLs of the uploaded object, each a new result key and so a real job. */
+  uncachedUrls(objectUrl: string): DistinctUrls;
+  log: ProgressLog;
+}
+
+/** What the table and the reading need. */
+export interface SharpVsGatewayRun {
+  cells: ImagePathCell[];
+  sourceBytes: number;
+  /** Size of the cached result (c) serves. */
+  resultBytes: number;
+  /** Jobs of the command one worker runs at once, as the worker itself logged it. */
+  workerConcurrency: string;
+}
+
+const BUCKET = 'bench';
+const KEY = 'photo.jpg';
+
+/**
+ * (a) raw sharp, (b) the gateway uncached and (c) cached, each at every level of `spec`. (a) and
+ * (b) alternate level by level, so that a change in what else the machine runs falls on both
+ * alike; the platform sits idle while (a) runs.
+ */
+export async function measureSharpVsGateway(spec: SharpVsGatewaySpec): Promise<SharpVsGatewayRun> {
+  const { plan, log } = spec;
+  const source = await realisticJpeg(spec.source);
+  log(`source: ${spec.source.width}x${spec.source.height} JPEG q${spec.source.quality}, ${source.length} bytes`);
+  const rawSharp: Operation = async () => {
+    await spec.rawSharp(source);
+  };
+  return withPlatform({}, async (platform) => {
+    await uploadObject(platform.url, BUCKET, KEY, source, 'image/jpeg');
+    const workerConcurrency = loggedConcurrency(platform.worker, spec.command);
+    log(`platform up at ${platform.url}; worker runs ${spec.command} ×${workerConcurrency}`);
+
+    const objectUrl = `${platform.url}/${BUCKET}/${KEY}`;
+    const urls = spec.uncachedUrls(objectUrl);
+    const rawAndUncached = await measureAlternating<ImagePath>(spec.levels, [
+      { path: 'raw sharp', plan, operationFor: () => rawSharp, log },
+      {
+        path: 'gateway, uncached',
+        plan,
+        operationFor: (agent) => fopRequest(() => urls.next(), agent, 'MISS'),
+        jobTotals: () => completedJobTotals(platform.url, spec.command),
+        log,
+      },
+    ]);
+
+    // (c) starts from a cached result: one request makes it.
+    const cachedUrl = `${objectUrl}?${spec.cachedFop}`;
+    const resultBytes = await fetchFopOnce(cachedUrl);
+    const cached = await measureLevels({
+      path: 'gateway, cached',
+      levels: spec.levels,
+      plan,
+      operationFor: (agent) => fopRequest(() => cachedUrl, agent, 'HIT'),
+      log,
+    });
+    return { cells: [...rawAndUncached, ...cached], sourceBytes: source.length, resultBytes, workerConcurrency };
+  });
+}

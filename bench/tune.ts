@@ -1,0 +1,131 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { MeasuredCell, measureLevels } from './support/cells';
+import { makeTempDir, removeTempDir } from './support/cleanup';
+import { fopRequest, uploadObject } from './support/fop-client';
+import { completedJobTotals } from './support/job-metrics';
+import { machineFacts } from './support/machine';
+import { replaceSection } from './support/markdown';
+import { loggedConcurrency, withPlatform } from './support/platform';
+import { makeTestClip } from './support/source-clip';
+import { realisticJpeg } from './support/source-image';
+import { pickKnee } from './tune.knee';
+import { BUCKET, CLIP_KEY, IN_FLIGHT_PER_SLOT, PHOTO_KEY, poolKey, poolsToSeed, TUNE_CLIP, TunedCommand, TUNED_COMMANDS } from './tune.plan';
+import { CommandSweep, concurrencyFile, sweepPoints, TUNE_SECTION, tuneSection } from './tune.report';
+import { SOURCE } from './thumbnail.plan';
+
+/** Repository root, seen from dist/bench. */
+const REPO_ROOT = resolve(__dirname, '..', '..');
+const CONFIG_FILE = join(REPO_ROOT, 'config', 'concurrency.json');
+const REPORT_FILE = join(REPO_ROOT, 'BENCHMARKS.md');
+
+/** Uploads running at once while the sources are stored. */
+const PARALLEL_UPLOADS = 4;
+
+/** The sources every sweep reads, in memory until uploaded. */
+interface Sources {
+  photo: Buffer;
+  clip: Buffer;
+}
+
+const log = (line: string) => console.log(`[tune] ${line}`);
+
+/**
+ * `npm run bench:tune`: sweeps each family representative's worker concurrency, picks the knee,
+ * writes config/concurrency.json and the "Concurrency tuning" section of BENCHMARKS.md.
+ */
+async function main(): Promise<void> {
+  const started = Date.now();
+  const measuredAt = new Date();
+  const dataDir = makeTempDir('fopflow-tune-data-');
+  try {
+    const sources = await makeSources();
+    await withPlatform({ dataDir }, (platform) => seed(platform.url, sources));
+    const sweeps: CommandSweep[] = [];
+    for (const spec of TUNED_COMMANDS) sweeps.push(await sweep(spec, dataDir));
+    const run = { facts: machineFacts(), measuredAt, sweeps, elapsedS: (Date.now() - started) / 1000 };
+    writeFileSync(CONFIG_FILE, `${JSON.stringify(concurrencyFile(run), null, 2)}\n`);
+    const previous = existsSync(REPORT_FILE) ? readFileSync(REPORT_FILE, 'utf8') : '# Benchmarks\n';
+    writeFileSync(REPORT_FILE, replaceSection(previous, TUNE_SECTION, tuneSection(run)));
+    log(`knees: ${sweeps.map((s) => `${s.spec.command} ${s.knee}`).join(', ')}`);
+    log(`wrote ${CONFIG_FILE} and ${REPORT_FILE} in ${Math.round(run.elapsedS)} s`);
+  } finally {
+    removeTempDir(dataDir);
+  }
+}
+
+async function makeSources(): Promise<Sources> {
+  const photo = await realisticJpeg(SOURCE);
+  const dir = makeTempDir('fopflow-tune-clip-');
+  try {
+    const path = join(dir, CLIP_KEY);
+    await makeTestClip(TUNE_CLIP, path);
+    const clip = readFileSync(path);
+    log(`sources: photo ${photo.length} bytes, clip ${clip.length} bytes`);
+    return { photo, clip };
+  } finally {
+    removeTempDir(dir);
+  }
+}
+
+/** Uploads the photo, the clip and every pool of copies, once for the whole run. */
+async function seed(baseUrl: string, sources: Sources): Promise<void> {
+  const uploads: { key: string; body: Buffer; mime: string }[] = [
+    { key: PHOTO_KEY, body: sources.photo, mime: 'image/jpeg' },
+    { key: CLIP_KEY, body: sources.clip, mime: 'video/mp4' },
+  ];
+  for (const { of, copies } of poolsToSeed()) {
+    const body = of === 'photo' ? sources.photo : sources.clip;
+    for (let index = 0; index < copies; index++) uploads.push({ key: poolKey(of, index), body, mime: of === 'photo' ? 'image/jpeg' : 'video/mp4' });
+  }
+  let next = 0;
+  const uploader = async () => {
+    while (next < uploads.length) {
+      const { key, body, mime } = uploads[next++];
+      await uploadObject(baseUrl, BUCKET, key, body, mime);
+    }
+  };
+  await Promise.all(Array.from({ length: PARALLEL_UPLOADS }, uploader));
+  log(`uploaded ${uploads.length} objects`);
+}
+
+/**
+ * One command at every level, each cell on a fresh platform whose one worker runs only it, n at a
+ * time: up the levels, then down again; each n keeps the faster of its two cells.
+ */
+async function sweep(spec: TunedCommand, dataDir: string): Promise<CommandSweep> {
+  const cells = new Map<number, MeasuredCell[]>();
+  for (const concurrency of [...spec.levels, ...[...spec.levels].reverse()]) {
+    cells.set(concurrency, [...(cells.get(concurrency) ?? []), await measureCell(spec, concurrency, dataDir)]);
+  }
+  const points = spec.levels.map((concurrency) => {
+    const [kept, otherPass] = [...(cells.get(concurrency) ?? [])].sort((a, b) => b.result.opsPerSecond - a.result.opsPerSecond);
+    return { concurrency, cell: kept, otherPass };
+  });
+  return { spec, points, knee: pickKnee(sweepPoints(points)) };
+}
+
+async function measureCell(spec: TunedCommand, concurrency: number, dataDir: string): Promise<MeasuredCell> {
+  const env = { FOPFLOW_WORKER_COMMANDS: spec.command, FOPFLOW_CONCURRENCY: String(concurrency) };
+  return withPlatform({ dataDir, env }, async (platform) => {
+    const logged = loggedConcurrency(platform.worker, spec.command);
+    if (logged !== String(concurrency)) throw new Error(`the worker runs ${spec.command} ×${logged}, not ×${concurrency}`);
+    const urls = spec.urls((key) => `${platform.url}/${BUCKET}/${key}`);
+    const [measured] = await measureLevels({
+      path: `${spec.command} n=${concurrency}`,
+      levels: [IN_FLIGHT_PER_SLOT * concurrency],
+      plan: spec.plan,
+      warmupOps: spec.pool?.warmupOps,
+      operationFor: (agent) => fopRequest(() => urls.next(), agent, 'MISS'),
+      jobTotals: () => completedJobTotals(platform.url, spec.command),
+      log,
+    });
+    return measured;
+  });
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+  // The exit hook of support/cleanup stops whatever is still running.
+  process.exit(1);
+});

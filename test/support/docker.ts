@@ -1,0 +1,33 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '..', '..');
+
+/**
+ * Builds fopflow/worker:latest from this checkout (the build is already done by npm test). A
+ * missing Docker engine fails here with the command that fixes it: never a silent skip.
+ */
+export async function buildWorkerImage(): Promise<void> {
+  try {
+    execFileSync('docker', ['info'], { stdio: 'ignore' });
+  } catch {
+    throw new Error("these tests need a Docker engine: run 'bash docker/base-image.sh' as root (it starts dockerd), as .ci/run does");
+  }
+  execFileSync('bash', ['docker/build-images.sh'], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, FOPFLOW_SKIP_NPM_BUILD: '1' } });
+}
+
+/** Removes every worker container a docker runtime started (they outlive their scaler by design). */
+export async function removeContainers(): Promise<void> {
+  const ids = execFileSync('docker', ['ps', '-aq', '--filter', 'label=fopflow.pool']).toString().split(/\s+/).filter(Boolean);
+  if (ids.length) execFileSync('docker', ['rm', '-f', ...ids], { stdio: 'ignore' });
+}
+
+/** Removes every worker service a swarm runtime created, and waits for their containers to go. */
+export async function removeServices(): Promise<void> {
+  const ids = execFileSync('docker', ['service', 'ls', '-q', '--filter', 'name=fopflow-']).toString().split(/\s+/).filter(Boolean);
+  if (ids.length) execFileSync('docker', ['service', 'rm', ...ids], { stdio: 'ignore' });
+  for (let tries = 0; tries < 60; tries++) {
+    if (!execFileSync('docker', ['ps', '-q', '--filter', 'label=com.docker.swarm.service.name']).toString().trim()) return;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
