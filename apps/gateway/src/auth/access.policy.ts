@@ -6,6 +6,7 @@ import type { Request } from 'express';
 import { GatewayError } from '../http/error.filter';
 import { carriesAdminToken } from './admin-token.middleware';
 import { authenticate, authenticateDownload } from './caller';
+import { RateLimits } from './rate-limits';
 
 /** Who makes a management call. */
 export type Manager = { kind: 'operator' } | { kind: 'key'; key: AccessKey } | { kind: 'open' };
@@ -23,6 +24,7 @@ export class AccessPolicy {
   constructor(
     @Inject(FOPFLOW_CONFIG) private readonly config: FopflowConfig,
     @Inject(OBJECT_STORAGE) private readonly storage: ObjectStorage,
+    private readonly limits: RateLimits,
   ) {
     this.keys = new AccessKeyStore(config.accessKeys);
   }
@@ -30,6 +32,13 @@ export class AccessPolicy {
   /** True when nothing is configured to check against. */
   get open(): boolean {
     return this.keys.size === 0 && !this.config.adminToken;
+  }
+
+  /** The key that signed a job call (401 otherwise), counted against its tier's request rate. */
+  async signedCaller(req: Request, rawBody: Buffer): Promise<AccessKey> {
+    const caller = authenticate(req, rawBody, this.keys);
+    await this.limits.consume({ key: caller.accessKey, tier: caller.tier });
+    return caller;
   }
 
   /** Who signed this management call; 401 when it is not signed and the platform is not open. */

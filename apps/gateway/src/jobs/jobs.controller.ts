@@ -4,8 +4,6 @@ import { JobStatus } from '@fopflow/queue';
 import type { Request } from 'express';
 import { z } from 'zod';
 import { AccessPolicy } from '../auth/access.policy';
-import { authenticate } from '../auth/caller';
-import { RateLimits } from '../auth/rate-limits';
 import { GatewayError } from '../http/error.filter';
 import { parseJsonObject, readRawBody } from '../http/raw-body';
 import { JobsService, JobSubmission } from './jobs.service';
@@ -35,14 +33,10 @@ export class JobsController {
   constructor(
     private readonly jobs: JobsService,
     private readonly access: AccessPolicy,
-    private readonly limits: RateLimits,
   ) {}
 
-  /** The signing key of a job call, counted against its tier's request rate. */
-  private async caller(req: Request, body: Buffer): Promise<AccessKey> {
-    const caller = authenticate(req, body, this.access.keys);
-    await this.limits.consume({ key: caller.accessKey, tier: caller.tier });
-    return caller;
+  private caller(req: Request, body: Buffer): Promise<AccessKey> {
+    return this.access.signedCaller(req, body);
   }
 
   /** 202 `{id}`; a repeat with the same Idempotency-Key answers the first job's id. */

@@ -2,8 +2,6 @@ import { All, Controller, HttpCode, Post, Query, Req, Res } from '@nestjs/common
 import { AccessKey } from '@fopflow/auth';
 import type { Request, Response } from 'express';
 import { AccessPolicy } from '../auth/access.policy';
-import { authenticate } from '../auth/caller';
-import { RateLimits } from '../auth/rate-limits';
 import { GatewayError, sendError } from '../http/error.filter';
 import { readRawBody } from '../http/raw-body';
 import { JobsService } from './jobs.service';
@@ -20,14 +18,10 @@ export class QiniuController {
   constructor(
     private readonly jobs: JobsService,
     private readonly access: AccessPolicy,
-    private readonly limits: RateLimits,
   ) {}
 
-  /** The signing key of a job call, counted against its tier's request rate. */
-  private async caller(req: Request, body: Buffer): Promise<AccessKey> {
-    const caller = authenticate(req, body, this.access.keys);
-    await this.limits.consume({ key: caller.accessKey, tier: caller.tier });
-    return caller;
+  private caller(req: Request, body: Buffer): Promise<AccessKey> {
+    return this.access.signedCaller(req, body);
   }
 
   @Post('pfop')
