@@ -4,6 +4,7 @@ const transform = { '^.+\\.ts$': 'ts-jest' };
 
 module.exports = {
   testTimeout: 30000,
+  reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
   projects: [
     {
       displayName: 'unit',
