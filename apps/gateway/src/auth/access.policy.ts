@@ -8,6 +8,11 @@ import { carriesAdminToken } from './admin-token.middleware';
 import { authenticate, authenticateDownload } from './caller';
 import { RateLimits } from './rate-limits';
 
+/** How long a bucket's settings are reused by reads, in ms. */
+const BUCKET_INFO_TTL_MS = 1000;
+/** Most buckets whose settings are kept at once. */
+const BUCKET_INFO_CACHE_SIZE = 10_000;
+
 /** Who makes a management call. */
 export type Manager = { kind: 'operator' } | { kind: 'key'; key: AccessKey } | { kind: 'open' };
 
@@ -65,7 +70,7 @@ export class AccessPolicy {
    * bucket needs a download token of its owner (401 without, or once expired).
    */
   async read(req: Request, bucket: string): Promise<{ tier: string; reader?: AccessKey }> {
-    const info = await this.storage.getBucket(bucket);
+    const info = await this.bucketInfo(bucket);
     const owner = info.owner ? this.keys.find(info.owner) : undefined;
     const tier = owner?.tier ?? this.config.defaultTier;
     if (!info.private && !hasDownloadToken(req.originalUrl)) return { tier };
@@ -75,6 +80,22 @@ export class AccessPolicy {
     if (info.owner && reader.accessKey !== info.owner) throw new GatewayError(401, `download token is not signed by the owner of bucket '${bucket}'`);
     return { tier, reader };
   }
+
+  /**
+   * A bucket's settings, read from storage at most once per BUCKET_INFO_TTL_MS: every fop URL
+   * needs them, and a cache hit should not pay a disk read for them. A bucket made private is
+   * therefore private for every reader within that time.
+   */
+  private async bucketInfo(bucket: string): Promise<BucketInfo> {
+    const cached = this.buckets.get(bucket);
+    if (cached && Date.now() - cached.at < BUCKET_INFO_TTL_MS) return cached.info;
+    const info = await this.storage.getBucket(bucket);
+    if (this.buckets.size >= BUCKET_INFO_CACHE_SIZE) this.buckets.clear();
+    this.buckets.set(bucket, { at: Date.now(), info });
+    return info;
+  }
+
+  private readonly buckets = new Map<string, { at: number; info: BucketInfo }>();
 
   private mayUse(manager: Manager, info: BucketInfo): boolean {
     if (manager.kind === 'operator' || !info.owner) return true;
