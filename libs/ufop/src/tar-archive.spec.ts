@@ -1,0 +1,42 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { readTar, writeTar } from './tar-archive';
+
+describe('tar archive', () => {
+  it('reads back what it writes, gzipped or not', () => {
+    const entries = [
+      { name: 'ufop.yaml', data: Buffer.from('image: x\n') },
+      { name: 'dir/big.bin', data: Buffer.alloc(1300, 7) },
+    ];
+    const tar = writeTar(entries);
+    for (const archive of [tar, gzipSync(tar)]) {
+      expect(readTar(archive, 1 << 20).map((e) => [e.name, e.data.length])).toEqual([['ufop.yaml', 9], ['dir/big.bin', 1300]]);
+    }
+  });
+
+  it('reads GNU tar output, with ./ prefixes and long names, and GNU tar reads ours', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ufop-tar-'));
+    try {
+      const long = `${'d'.repeat(60)}/${'f'.repeat(80)}.txt`;
+      execFileSync('mkdir', ['-p', join(dir, 'src', 'd'.repeat(60))]);
+      writeFileSync(join(dir, 'src', 'ufop.yaml'), 'run: x\n');
+      writeFileSync(join(dir, 'src', long), 'long');
+      execFileSync('tar', ['-czf', join(dir, 'a.tar.gz'), '-C', join(dir, 'src'), '.']);
+      const entries = readTar(readFileSync(join(dir, 'a.tar.gz')), 1 << 20);
+      expect(entries.find((e) => e.name === 'ufop.yaml')?.data.toString()).toBe('run: x\n');
+      expect(entries.find((e) => e.name === long)?.data.toString()).toBe('long');
+
+      writeFileSync(join(dir, 'ours.tar'), writeTar([{ name: 'Dockerfile', data: Buffer.from('FROM x\n') }]));
+      expect(execFileSync('tar', ['-xOf', join(dir, 'ours.tar'), 'Dockerfile']).toString()).toBe('FROM x\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses to unpack beyond the byte limit', () => {
+    expect(() => readTar(gzipSync(Buffer.alloc(10_000)), 1000)).toThrow();
+  });
+});
