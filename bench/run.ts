@@ -3,13 +3,15 @@ import { join, resolve } from 'node:path';
 import type { Benchmark } from './benchmark';
 import { machineFacts, machineSection } from './support/machine';
 import { findSection, wrapSection } from './support/markdown';
+import { asyncBenchmark } from './async.bench';
 import { avthumbBenchmark } from './avthumb.bench';
 import { mogr2Benchmark } from './mogr2.bench';
+import { scalerBenchmark } from './scaler.bench';
 import { thumbnailBenchmark } from './thumbnail.bench';
 import { TUNE_SECTION } from './tune.report';
 
 /** Every benchmark, in the order their sections appear in BENCHMARKS.md. */
-const BENCHMARKS: readonly Benchmark[] = [thumbnailBenchmark, mogr2Benchmark, avthumbBenchmark];
+const BENCHMARKS: readonly Benchmark[] = [thumbnailBenchmark, mogr2Benchmark, avthumbBenchmark, asyncBenchmark, scalerBenchmark];
 
 /** Sections other commands write (`npm run bench:tune`): kept as they are, after the benchmarks'. */
 const KEPT_SECTIONS: readonly string[] = [TUNE_SECTION];

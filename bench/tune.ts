@@ -6,6 +6,7 @@ import { fopRequest, uploadObject } from './support/fop-client';
 import { completedJobTotals } from './support/job-metrics';
 import { machineFacts } from './support/machine';
 import { replaceSection } from './support/markdown';
+import { forEachInParallel } from './support/parallel';
 import { loggedConcurrency, withPlatform } from './support/platform';
 import { makeTestClip } from './support/source-clip';
 import { realisticJpeg } from './support/source-image';
@@ -78,14 +79,7 @@ async function seed(baseUrl: string, sources: Sources): Promise<void> {
     const body = of === 'photo' ? sources.photo : sources.clip;
     for (let index = 0; index < copies; index++) uploads.push({ key: poolKey(of, index), body, mime: of === 'photo' ? 'image/jpeg' : 'video/mp4' });
   }
-  let next = 0;
-  const uploader = async () => {
-    while (next < uploads.length) {
-      const { key, body, mime } = uploads[next++];
-      await uploadObject(baseUrl, BUCKET, key, body, mime);
-    }
-  };
-  await Promise.all(Array.from({ length: PARALLEL_UPLOADS }, uploader));
+  await forEachInParallel(uploads, PARALLEL_UPLOADS, ({ key, body, mime }) => uploadObject(baseUrl, BUCKET, key, body, mime));
   log(`uploaded ${uploads.length} objects`);
 }
 

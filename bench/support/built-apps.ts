@@ -13,7 +13,7 @@ const UNRESOLVED_ALIAS = /require\("@fopflow\//;
 let snapshot: Promise<string> | undefined;
 
 /**
- * A private copy of the built gateway and worker, made once per bench process. A run lasts
+ * A private copy of the built apps (gateway, worker, scaler), made once per bench process. A run lasts
  * minutes and dist/ is shared: anyone's `npm test` rebuilds it meanwhile, and an app started in
  * the middle of that finds half-written files. The copy is taken when dist/ is complete, and
  * every platform of the run starts from it. Answers the dir holding `apps/` and `libs/`.
@@ -42,7 +42,7 @@ async function copyWhenComplete(dist: string): Promise<string> {
 
 /** Why the copy cannot run, or '' when it can. */
 function incomplete(dir: string): string {
-  for (const app of ['gateway', 'worker']) {
+  for (const app of ['gateway', 'worker', 'scaler']) {
     if (!existsSync(join(dir, 'apps', app, 'src', 'main.js'))) return `no built ${app}`;
   }
   const unresolved = builtFiles(dir).find((file) => UNRESOLVED_ALIAS.test(readFileSync(file, 'utf8')));

@@ -6,6 +6,8 @@ import { join } from 'node:path';
 /** A process the bench started, with what it printed kept for error messages and log probes. */
 export interface BenchChild {
   readonly name: string;
+  /** Its process id; undefined when it could not be started. */
+  readonly pid: number | undefined;
   output(): string;
   /** Resolves once the process has ended: its exit code, or null when a signal ended it. */
   readonly exited: Promise<number | null>;
@@ -18,6 +20,7 @@ const ERROR_OUTPUT_KEPT_CHARS = 2000;
 
 const running = new Set<ChildProcess>();
 const tempDirs = new Set<string>();
+const exitCleanups = new Set<() => void>();
 let exitHookInstalled = false;
 
 /**
@@ -38,6 +41,7 @@ export function spawnTracked(name: string, command: string, args: string[], opti
   void exited.then(() => running.delete(child));
   return {
     name,
+    pid: child.pid,
     output: () => output,
     exited,
     async stop(signal = 'SIGTERM') {
@@ -72,6 +76,17 @@ export function removeTempDir(dir: string): void {
   tempDirs.delete(dir);
 }
 
+/**
+ * Runs `cleanup` on exit, after the tracked processes are killed, unless the function returned
+ * is called first: for what outlives the bench's own processes (containers, swarm services).
+ * `cleanup` must be synchronous, as 'exit' handlers are.
+ */
+export function cleanUpOnExit(cleanup: () => void): () => void {
+  installExitHook();
+  exitCleanups.add(cleanup);
+  return () => exitCleanups.delete(cleanup);
+}
+
 /** Process ids of the tracked processes still running. */
 export function trackedPids(): number[] {
   return [...running].flatMap((child) => (child.pid === undefined ? [] : [child.pid]));
@@ -83,6 +98,13 @@ function installExitHook(): void {
   // 'exit' handlers run synchronously, so the last resort is an unconditional SIGKILL.
   process.on('exit', () => {
     for (const child of running) child.kill('SIGKILL');
+    for (const cleanup of exitCleanups) {
+      try {
+        cleanup();
+      } catch {
+        // The last resort: what cannot be removed now is left, as it would be without this hook.
+      }
+    }
     for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
   });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -12,6 +12,23 @@ export interface CpuSnapshot {
   cores: number;
 }
 
+/** Processes the bench caused but did not spawn, counted as its own (see adoptProcess). */
+const adopted = new Set<number>();
+
+/**
+ * Counts `pid` as the bench's from now on: a worker a scaler started, or a container's main
+ * process, whose CPU would otherwise show as another process's. Unlike the bench's own children,
+ * an adopted process's time is lost when it ends, so a window measured over it must close first.
+ */
+export function adoptProcess(pid: number): void {
+  adopted.add(pid);
+}
+
+/** Stops counting every adopted process. */
+export function releaseAdoptedProcesses(): void {
+  adopted.clear();
+}
+
 /** Reads /proc/stat and the bench's processes' /proc/<pid>/stat; zeros where /proc is missing. */
 export function cpuSnapshot(): CpuSnapshot {
   const lines = readText('/proc/stat').split('\n');
@@ -22,7 +39,7 @@ export function cpuSnapshot(): CpuSnapshot {
   // Interrupt time is no process's, and at thousands of req/s most of it is the bench's own loopback
   // traffic, so it is left out of busy (but kept in the total).
   const machineBusy = user + nice + system + steal;
-  const pids = [process.pid, ...trackedPids()];
+  const pids = [process.pid, ...new Set([...trackedPids(), ...adopted])];
   return { machineTotal: machineBusy + idle + iowait + irq + softirq, machineBusy, bench: pids.reduce((sum, pid) => sum + processTicks(pid), 0), cores };
 }
 
@@ -35,6 +52,19 @@ export function otherCpuCores(before: CpuSnapshot, after: CpuSnapshot): number {
   if (ticksPerCore <= 0) return Number.NaN;
   const others = after.machineBusy - before.machineBusy - (after.bench - before.bench);
   return Math.max(0, others / ticksPerCore);
+}
+
+/** Clock ticks per second of /proc's time counters (USER_HZ, 100 on every Linux this runs on). */
+const TICKS_PER_SECOND = 100;
+
+/**
+ * Starts timing the CPU of each named process; the function returned answers, per name, the ms
+ * of CPU it used since (its ended children included). A process gone by then counts 0.
+ */
+export function processCpuWindow(pids: Readonly<Record<string, number | undefined>>): () => Record<string, number> {
+  const ms = (pid: number | undefined) => (pid === undefined ? 0 : (processTicks(pid) * 1000) / TICKS_PER_SECOND);
+  const before = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, ms(pid)]));
+  return () => Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, Math.max(0, ms(pid) - before[name])]));
 }
 
 /**

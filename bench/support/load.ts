@@ -88,7 +88,7 @@ async function closedLoop(operation: Operation, concurrency: number, durationMs:
 }
 
 /** Nearest-rank percentile of ascending `sorted`; NaN when there is nothing to rank. */
-function percentile(sorted: readonly number[], fraction: number): number {
+export function percentile(sorted: readonly number[], fraction: number): number {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.max(0, Math.ceil(fraction * sorted.length) - 1)];
 }

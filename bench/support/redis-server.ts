@@ -5,6 +5,8 @@ import { freePort, waitFor } from './ports';
 /** A private redis-server for one benchmark run. */
 export interface BenchRedis {
   url: string;
+  /** The redis-server process id, for its CPU time. */
+  pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -26,7 +28,7 @@ export async function startRedis(): Promise<BenchRedis> {
     await stop();
     throw new Error(`${(error as Error).message}\n${server.output()}`);
   }
-  return { url: `redis://127.0.0.1:${port}`, stop };
+  return { url: `redis://127.0.0.1:${port}`, pid: server.pid, stop };
 }
 
 async function ping(port: number): Promise<boolean> {

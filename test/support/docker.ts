@@ -16,15 +16,19 @@ export async function buildWorkerImage(): Promise<void> {
   execFileSync('bash', ['docker/build-images.sh'], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, FOPFLOW_SKIP_NPM_BUILD: '1' } });
 }
 
-/** Removes every worker container a docker runtime started (they outlive their scaler by design). */
+/** Removes the test pools' worker containers (they outlive their scaler by design); others' pools stay. */
 export async function removeContainers(): Promise<void> {
-  const ids = execFileSync('docker', ['ps', '-aq', '--filter', 'label=fopflow.pool']).toString().split(/\s+/).filter(Boolean);
+  const ids = ['image', 'av']
+    .flatMap((pool) => execFileSync('docker', ['ps', '-aq', '--filter', `label=fopflow.pool=${pool}`]).toString().split(/\s+/))
+    .filter(Boolean);
   if (ids.length) execFileSync('docker', ['rm', '-f', ...ids], { stdio: 'ignore' });
 }
 
-/** Removes every worker service a swarm runtime created, and waits for their containers to go. */
+/** Removes the test pools' worker services, and waits for their containers to go. */
 export async function removeServices(): Promise<void> {
-  const ids = execFileSync('docker', ['service', 'ls', '-q', '--filter', 'name=fopflow-']).toString().split(/\s+/).filter(Boolean);
+  const ids = ['fopflow-image-', 'fopflow-av-']
+    .flatMap((prefix) => execFileSync('docker', ['service', 'ls', '-q', '--filter', `name=${prefix}`]).toString().split(/\s+/))
+    .filter(Boolean);
   if (ids.length) execFileSync('docker', ['service', 'rm', ...ids], { stdio: 'ignore' });
   for (let tries = 0; tries < 60; tries++) {
     if (!execFileSync('docker', ['ps', '-q', '--filter', 'label=com.docker.swarm.service.name']).toString().trim()) return;
