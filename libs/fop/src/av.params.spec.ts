@@ -1,17 +1,10 @@
+import { thrownSyntaxError } from './testing/syntax-error.expect';
 import { FopSyntaxError } from './errors';
 import { formatBitrate, formatSeconds, parseAspectRatio, parseBitrate, parseMilliseconds, parsePixelSize } from './av.params';
 
 const at = { command: 'demo', stepIndex: 2 };
 
-function thrown(run: () => unknown): FopSyntaxError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(FopSyntaxError);
-    return error as FopSyntaxError;
-  }
-  throw new Error('expected a FopSyntaxError');
-}
+const thrown = (run: () => unknown) => thrownSyntaxError(run);
 
 describe('bitrates', () => {
   it.each([

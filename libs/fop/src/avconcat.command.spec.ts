@@ -1,3 +1,4 @@
+import { thrownSyntaxError } from './testing/syntax-error.expect';
 import { avconcatCommand } from './avconcat.command';
 import { avinfoCommand } from './avinfo.command';
 import { FopSyntaxError } from './errors';
@@ -5,15 +6,7 @@ import { FopSyntaxError } from './errors';
 const b64 = (text: string) => Buffer.from(text).toString('base64url');
 const parse = (text: string) => avconcatCommand.parse(text === '' ? [] : text.split('/'), 1);
 
-function thrown(run: () => unknown): FopSyntaxError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(FopSyntaxError);
-    return error as FopSyntaxError;
-  }
-  throw new Error('expected a FopSyntaxError');
-}
+const thrown = (run: () => unknown) => thrownSyntaxError(run);
 
 describe('avconcat', () => {
   it('is an async-only av command producing media', () => {

@@ -1,19 +1,9 @@
+import { commandTester } from './testing/syntax-error.expect';
 import { avthumbCommand } from './avthumb.command';
 import { FopSyntaxError } from './errors';
 
 const b64 = (text: string) => Buffer.from(text).toString('base64url');
-const parse = (text: string, stepIndex = 1) => avthumbCommand.parse(text === '' ? [] : text.split('/'), stepIndex);
-const canonical = (text: string) => avthumbCommand.format(parse(text));
-
-function thrown(text: string, stepIndex = 1): FopSyntaxError {
-  try {
-    parse(text, stepIndex);
-  } catch (error) {
-    expect(error).toBeInstanceOf(FopSyntaxError);
-    return error as FopSyntaxError;
-  }
-  throw new Error(`expected ${text} to be rejected`);
-}
+const { parse, canonical, thrown } = commandTester(avthumbCommand);
 
 describe('avthumb spec', () => {
   it('is an av command producing media, allowed in sync fops', () => {

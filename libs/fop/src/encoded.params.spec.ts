@@ -1,18 +1,11 @@
+import { thrownSyntaxError } from './testing/syntax-error.expect';
 import { decodeBase64Text, encodeBase64Text, formatObjectUrl, parseObjectUrl } from './encoded.params';
 import { FopSyntaxError } from './errors';
 
 const at = { command: 'demo', stepIndex: 1 };
 const b64 = (text: string) => Buffer.from(text).toString('base64url');
 
-function thrown(run: () => unknown): FopSyntaxError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(FopSyntaxError);
-    return error as FopSyntaxError;
-  }
-  throw new Error('expected a FopSyntaxError');
-}
+const thrown = (run: () => unknown) => thrownSyntaxError(run);
 
 describe('base64 text', () => {
   it('decodes URL-safe base64 with or without padding', () => {

@@ -1,19 +1,9 @@
+import { commandTester } from './testing/syntax-error.expect';
 import { FopSyntaxError } from './errors';
 import { imageMogr2Command } from './image-mogr2.command';
 
 const b64 = (text: string) => Buffer.from(text).toString('base64url');
-const parse = (text: string, stepIndex = 1) => imageMogr2Command.parse(text === '' ? [] : text.split('/'), stepIndex);
-const canonical = (text: string) => imageMogr2Command.format(parse(text));
-
-function thrown(text: string, stepIndex = 1): FopSyntaxError {
-  try {
-    parse(text, stepIndex);
-  } catch (error) {
-    expect(error).toBeInstanceOf(FopSyntaxError);
-    return error as FopSyntaxError;
-  }
-  throw new Error(`expected ${text} to be rejected`);
-}
+const { parse, canonical, thrown } = commandTester(imageMogr2Command);
 
 describe('imageMogr2 spec', () => {
   it('is an image command producing media', () => {

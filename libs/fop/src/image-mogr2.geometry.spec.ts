@@ -1,3 +1,4 @@
+import { thrownSyntaxError } from './testing/syntax-error.expect';
 import { FopSyntaxError } from './errors';
 import {
   type CropGeometry,
@@ -15,15 +16,7 @@ const at = { command: 'imageMogr2', stepIndex: 2 };
 const thumbnail = (token: string) => parseThumbnailGeometry(at, "parameter 'thumbnail'", token);
 const crop = (token: string) => parseCropGeometry(at, "parameter 'crop'", token);
 
-function thrown(run: () => unknown): FopSyntaxError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(FopSyntaxError);
-    return error as FopSyntaxError;
-  }
-  throw new Error('expected a FopSyntaxError');
-}
+const thrown = (run: () => unknown) => thrownSyntaxError(run);
 
 describe('thumbnail geometry', () => {
   it.each<[string, ThumbnailGeometry, string]>([

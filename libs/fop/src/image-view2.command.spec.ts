@@ -1,18 +1,8 @@
+import { commandTester } from './testing/syntax-error.expect';
 import { FopSyntaxError } from './errors';
 import { imageView2Command, imageView2DefaultQuality } from './image-view2.command';
 
-const parse = (text: string, stepIndex = 1) => imageView2Command.parse(text === '' ? [] : text.split('/'), stepIndex);
-const canonical = (text: string) => imageView2Command.format(parse(text));
-
-function thrown(text: string, stepIndex = 1): FopSyntaxError {
-  try {
-    parse(text, stepIndex);
-  } catch (error) {
-    expect(error).toBeInstanceOf(FopSyntaxError);
-    return error as FopSyntaxError;
-  }
-  throw new Error(`expected ${text} to be rejected`);
-}
+const { parse, canonical, thrown } = commandTester(imageView2Command);
 
 describe('imageView2 spec', () => {
   it('is an image command producing media', () => {

@@ -1,3 +1,4 @@
+import { thrownSyntaxError } from './testing/syntax-error.expect';
 import { FopSyntaxError } from './errors';
 import {
   expectNoTokens,
@@ -13,15 +14,7 @@ import {
 
 const at = { command: 'demo', stepIndex: 3 };
 
-function thrown(run: () => unknown): FopSyntaxError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(FopSyntaxError);
-    return error as FopSyntaxError;
-  }
-  throw new Error('expected a FopSyntaxError, nothing was thrown');
-}
+const thrown = (run: () => unknown) => thrownSyntaxError(run);
 
 describe('quoteToken', () => {
   it('quotes short tokens whole', () => {

@@ -1,18 +1,8 @@
+import { commandTester } from './testing/syntax-error.expect';
 import { FopSyntaxError } from './errors';
 import { vframeCommand } from './vframe.command';
 
-const parse = (text: string) => vframeCommand.parse(text === '' ? [] : text.split('/'), 1);
-const canonical = (text: string) => vframeCommand.format(parse(text));
-
-function thrown(text: string): FopSyntaxError {
-  try {
-    parse(text);
-  } catch (error) {
-    expect(error).toBeInstanceOf(FopSyntaxError);
-    return error as FopSyntaxError;
-  }
-  throw new Error(`expected ${text} to be rejected`);
-}
+const { parse, canonical, thrown } = commandTester(vframeCommand);
 
 describe('vframe', () => {
   it('is an av command producing media', () => {
