@@ -1,20 +1,10 @@
+import { commandTester } from './testing/syntax-error.expect';
 import { FopSyntaxError } from './errors';
 import { type WatermarkArgs, maxWatermarkMarks, watermarkCommand } from './watermark.command';
 
 const b64 = (text: string) => Buffer.from(text).toString('base64url');
-const parse = (text: string, stepIndex = 1) => watermarkCommand.parse(text === '' ? [] : text.split('/'), stepIndex);
-const canonical = (text: string) => watermarkCommand.format(parse(text));
+const { parse, canonical, thrown } = commandTester(watermarkCommand);
 const logo = b64('http://cdn.example.com/brand/logos/logo.png');
-
-function thrown(text: string, stepIndex = 1): FopSyntaxError {
-  try {
-    parse(text, stepIndex);
-  } catch (error) {
-    expect(error).toBeInstanceOf(FopSyntaxError);
-    return error as FopSyntaxError;
-  }
-  throw new Error(`expected ${text} to be rejected`);
-}
 
 const placement = { dissolve: 100, gravity: 'SouthEast', dx: 10, dy: 10 };
 
