@@ -4,6 +4,7 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import qiniu from 'qiniu';
+import { operationManager, sdkCall } from '../support/qiniu-sdk';
 import sharp from 'sharp';
 import { ApiClient } from '../support/api-client';
 import { makeClip, makeJpeg } from '../support/media';
@@ -19,14 +20,6 @@ interface Status {
   inputKey: string;
   items: Array<{ cmd: string; code: number; key?: string; hash?: string; error?: string; errorIndex?: number; returnOld?: number; progress?: number }>;
   notify?: { state: string; attempts: Array<{ outcome: string; status?: number }> };
-}
-
-/** The SDK answers through callbacks `(error, body, info)`. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function sdkCall(call: (done: any) => void) {
-  return new Promise<{ respBody: unknown; respInfo: { statusCode: number } }>((resolve, reject) =>
-    call((error: Error | null, respBody: unknown, respInfo: { statusCode: number }) => (error ? reject(error) : resolve({ respBody, respInfo }))),
-  );
 }
 
 const AK = 'ak-paid-one';
@@ -211,12 +204,7 @@ describe('async jobs, webhooks and the Qiniu-compatible API', () => {
   });
 
   it("works with Qiniu's official SDK: pfop, prefop and the callback signature", async () => {
-    const mac = new qiniu.auth.digest.Mac(AK, SK);
-    const config = new qiniu.conf.Config();
-    const { host } = new URL(platform.url);
-    config.zone = new qiniu.conf.Zone([host], [host], host, host, host, host);
-    config.useHttpsDomain = false;
-    const operations = new qiniu.fop.OperationManager(mac, config);
+    const { mac, operations } = operationManager(platform.url, AK, SK);
     const pfopHook = await startReceiver();
     try {
       const { respBody, respInfo } = await sdkCall((done) =>

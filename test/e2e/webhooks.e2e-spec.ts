@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import qiniu from 'qiniu';
+import { operationManager, sdkCall } from '../support/qiniu-sdk';
 import { ApiClient } from '../support/api-client';
 import { makeJpeg } from '../support/media';
 import { Platform, startPlatform } from '../support/platform';
@@ -19,14 +20,6 @@ interface Status {
   desc: string;
   items: Array<{ code: number }>;
   notify?: { url: string; state: string; attempts: Attempt[] };
-}
-
-/** The SDK answers through callbacks `(error, body, info)`. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function sdkCall(call: (done: any) => void) {
-  return new Promise<{ respBody: unknown; respInfo: { statusCode: number } }>((resolve, reject) =>
-    call((error: Error | null, respBody: unknown, respInfo: { statusCode: number }) => (error ? reject(error) : resolve({ respBody, respInfo }))),
-  );
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -212,12 +205,7 @@ describe('webhook delivery: retries, Retry-After, 410, giving up, restarts and Q
   });
 
   it("signs a pfop job's callback the Qiniu way, which the official SDK's isQiniuCallback accepts", async () => {
-    const mac = new qiniu.auth.digest.Mac(AK, SK);
-    const config = new qiniu.conf.Config();
-    const { host } = new URL(platform.url);
-    config.zone = new qiniu.conf.Zone([host], [host], host, host, host, host);
-    config.useHttpsDomain = false;
-    const operations = new qiniu.fop.OperationManager(mac, config);
+    const { mac, operations } = operationManager(platform.url, AK, SK);
     const hooks = await receiver();
 
     const notifyURL = `${hooks.url}?source=pfop&n=1`;

@@ -1,5 +1,4 @@
 import { thrownSyntaxError } from './testing/syntax-error.expect';
-import { FopSyntaxError } from './errors';
 import { formatBitrate, formatSeconds, parseAspectRatio, parseBitrate, parseMilliseconds, parsePixelSize } from './av.params';
 
 const at = { command: 'demo', stepIndex: 2 };

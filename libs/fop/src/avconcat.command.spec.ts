@@ -1,7 +1,6 @@
 import { thrownSyntaxError } from './testing/syntax-error.expect';
 import { avconcatCommand } from './avconcat.command';
 import { avinfoCommand } from './avinfo.command';
-import { FopSyntaxError } from './errors';
 
 const b64 = (text: string) => Buffer.from(text).toString('base64url');
 const parse = (text: string) => avconcatCommand.parse(text === '' ? [] : text.split('/'), 1);

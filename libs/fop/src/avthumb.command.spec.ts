@@ -1,6 +1,5 @@
 import { commandTester } from './testing/syntax-error.expect';
 import { avthumbCommand } from './avthumb.command';
-import { FopSyntaxError } from './errors';
 
 const b64 = (text: string) => Buffer.from(text).toString('base64url');
 const { parse, canonical, thrown } = commandTester(avthumbCommand);

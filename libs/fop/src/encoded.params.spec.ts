@@ -1,6 +1,5 @@
 import { thrownSyntaxError } from './testing/syntax-error.expect';
 import { decodeBase64Text, encodeBase64Text, formatObjectUrl, parseObjectUrl } from './encoded.params';
-import { FopSyntaxError } from './errors';
 
 const at = { command: 'demo', stepIndex: 1 };
 const b64 = (text: string) => Buffer.from(text).toString('base64url');

@@ -1,5 +1,4 @@
 import { commandTester } from './testing/syntax-error.expect';
-import { FopSyntaxError } from './errors';
 import { imageMogr2Command } from './image-mogr2.command';
 
 const b64 = (text: string) => Buffer.from(text).toString('base64url');

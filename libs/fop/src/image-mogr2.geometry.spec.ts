@@ -1,5 +1,4 @@
 import { thrownSyntaxError } from './testing/syntax-error.expect';
-import { FopSyntaxError } from './errors';
 import {
   type CropGeometry,
   type ThumbnailGeometry,

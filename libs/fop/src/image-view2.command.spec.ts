@@ -1,5 +1,4 @@
 import { commandTester } from './testing/syntax-error.expect';
-import { FopSyntaxError } from './errors';
 import { imageView2Command, imageView2DefaultQuality } from './image-view2.command';
 
 const { parse, canonical, thrown } = commandTester(imageView2Command);

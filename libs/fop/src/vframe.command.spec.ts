@@ -1,5 +1,4 @@
 import { commandTester } from './testing/syntax-error.expect';
-import { FopSyntaxError } from './errors';
 import { vframeCommand } from './vframe.command';
 
 const { parse, canonical, thrown } = commandTester(vframeCommand);

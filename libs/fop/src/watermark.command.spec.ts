@@ -1,5 +1,4 @@
 import { commandTester } from './testing/syntax-error.expect';
-import { FopSyntaxError } from './errors';
 import { type WatermarkArgs, maxWatermarkMarks, watermarkCommand } from './watermark.command';
 
 const b64 = (text: string) => Buffer.from(text).toString('base64url');

@@ -2,7 +2,7 @@ import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { AccessKeyStore, qiniuSign, signaturesEqual } from '@fopflow/auth';
 import { CachedResult, ResultCache } from '@fopflow/cache';
 import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
-import { commands, FopPipeline, FopSyntaxError, parsePipeline, SaveasTarget, splitSaveas } from '@fopflow/fop';
+import { commands, FopPipeline, FopSyntaxError, SaveasTarget } from '@fopflow/fop';
 import { declaredStatus, FopJobData, FopProducer, fopQueueName, resultKey } from '@fopflow/queue';
 import { OBJECT_STORAGE, ObjectStorage } from '@fopflow/storage';
 import { createHash } from 'node:crypto';
@@ -56,20 +56,14 @@ export class FopService implements OnApplicationShutdown {
    * scheme (`host/path?query`), which a saveas signature covers up to `/sign/`.
    */
   parse(text: string, signedUrl: string): FopRequest {
-    const split = splitSaveas(text);
-    const pipeline = parsePipeline(split.pipeline, { maxSteps: this.config.limits.maxPipelineSteps });
+    const { pipeline, saveas } = this.pools.parseFop(text);
     pipeline.steps.forEach((step, index) => {
-      const spec = commands[step.command] as { output: string; syncAllowed?: boolean };
-      if (spec.syncAllowed === false) {
+      if (commands[step.command].syncAllowed === false) {
         throw new FopSyntaxError(`${step.command}: runs only as an async job (POST /v1/jobs or /pfop/), not in a fop URL`, step.command, index + 1);
       }
-      if (index < pipeline.steps.length - 1 && spec.output === 'json') {
-        throw new FopSyntaxError(`step ${index + 1} '${step.command}' answers JSON, so no step may follow it`, step.command, index + 1);
-      }
     });
-    this.pools.requireRunnable(pipeline);
-    if (split.saveas) this.verifySaveasSign(split.saveas, signedUrl);
-    return { pipeline, saveas: split.saveas && { bucket: split.saveas.bucket, key: split.saveas.key } };
+    if (saveas) this.verifySaveasSign(saveas, signedUrl);
+    return { pipeline, saveas: saveas && { bucket: saveas.bucket, key: saveas.key } };
   }
 
   /** Answers the result of the request over bucket/key: from the cache, or by running a job. */

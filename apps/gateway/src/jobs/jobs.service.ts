@@ -241,10 +241,7 @@ export class JobsService {
     }
     return texts.map((text, index) => {
       try {
-        const split = splitSaveas(text);
-        const pipeline = parsePipeline(split.pipeline, { maxSteps: this.config.limits.maxPipelineSteps });
-        this.pools.requireRunnable(pipeline);
-        return { text, pipeline, saveas: split.saveas };
+        return { text, ...this.pools.parseFop(text) };
       } catch (error) {
         throw new GatewayError(400, `fops[${index}]: ${(error as Error).message}`);
       }
