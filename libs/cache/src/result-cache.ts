@@ -25,13 +25,21 @@ interface EntryMeta {
 }
 
 // The index lives in Redis so that every gateway and worker shares one LRU order and one byte
-// count. Both scripts keep the byte count exact when two processes write or evict at once.
+// count. The scripts keep the byte count exact when two processes write or evict at once. The
+// order is a shared counter, not the clock: two uses in one millisecond still have an order.
 const PUT_SCRIPT = `
 local old = redis.call('HGET', KEYS[1], ARGV[1])
 if old then redis.call('DECRBY', KEYS[3], cjson.decode(old).size) end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
-return redis.call('INCRBY', KEYS[3], ARGV[4])`;
+redis.call('ZADD', KEYS[2], redis.call('INCR', KEYS[4]), ARGV[1])
+return redis.call('INCRBY', KEYS[3], ARGV[3])`;
+
+// A use moves an entry to the end of the order, unless it was evicted meanwhile.
+const TOUCH_SCRIPT = `
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then
+  redis.call('ZADD', KEYS[2], redis.call('INCR', KEYS[4]), ARGV[1])
+end
+return 0`;
 
 const POP_OLDEST_SCRIPT = `
 local total = tonumber(redis.call('GET', KEYS[3]) or '0')
@@ -57,6 +65,7 @@ return meta and 1 or 0`;
  */
 export class ResultCache {
   private readonly keys: [meta: string, lru: string, bytes: string];
+  private readonly clockKey: string;
 
   constructor(
     private readonly redis: Redis,
@@ -64,6 +73,7 @@ export class ResultCache {
   ) {
     const prefix = options.keyPrefix ?? 'fopflow:cache';
     this.keys = [`${prefix}:meta`, `${prefix}:lru`, `${prefix}:bytes`];
+    this.clockKey = `${prefix}:clock`;
   }
 
   /** Opens the result of `key`, marking it recently used; null when it is not cached. */
@@ -76,7 +86,7 @@ export class ResultCache {
       await this.forget(key);
       return null;
     }
-    await this.redis.zadd(this.keys[1], Date.now(), key);
+    await this.redis.eval(TOUCH_SCRIPT, 4, ...this.keys, this.clockKey, key);
     return { mime: meta.mime, size: meta.size, stream };
   }
 
@@ -112,7 +122,7 @@ export class ResultCache {
       throw error;
     }
     const meta: EntryMeta = { mime, size };
-    await this.redis.eval(PUT_SCRIPT, 3, ...this.keys, key, JSON.stringify(meta), Date.now(), size);
+    await this.redis.eval(PUT_SCRIPT, 4, ...this.keys, this.clockKey, key, JSON.stringify(meta), size);
     await this.evict();
   }
 
