@@ -46,6 +46,13 @@ const envSchema = z.object({
   FOPFLOW_WORKER_COMMANDS: csv(''),
   FOPFLOW_JOB_RETENTION_S: int(3600, 1),
   FOPFLOW_SHUTDOWN_GRACE_MS: int(30_000, 0),
+  FOPFLOW_UFOP_REGISTRY: z.string().regex(/^[A-Za-z0-9.-]+(?::[0-9]+)?$/).default('localhost:5000'),
+  FOPFLOW_UFOP_SOCKET_DIR: z.string().default(''),
+  FOPFLOW_UFOP_PIDS_LIMIT: int(128, 8),
+  FOPFLOW_UFOP_TMPFS_BYTES: int(64 * MiB, MiB),
+  FOPFLOW_UFOP_START_TIMEOUT_MS: int(60_000, 1000),
+  FOPFLOW_UFOP_BUILD_TIMEOUT_MS: int(10 * 60_000, 1000),
+  FOPFLOW_WORKER_IMAGE: z.string().min(1).default('fopflow/worker:latest'),
 });
 
 export interface FopflowConfig {
@@ -117,6 +124,23 @@ export interface FopflowConfig {
   jobRetentionS: number;
   /** How long a stopping worker may finish its active jobs, in ms (default 30 s). */
   shutdownGraceMs: number;
+  /** Custom programs (UFOPs): where their images go and how each instance is confined. */
+  ufop: {
+    /** Registry host:port UFOP images are pushed to (default localhost:5000). */
+    registry: string;
+    /** Host directory of the instances' handler sockets (default <dataDir>/ufop-sockets). */
+    socketDir: string;
+    /** Most processes one UFOP instance may run (default 128). */
+    pidsLimit: number;
+    /** Size of an instance's writable /tmp, in bytes (default 64 MiB). */
+    tmpfsBytes: number;
+    /** How long a new instance may take to answer /health, in ms (default 60 s). */
+    startTimeoutMs: number;
+    /** Longest image build, in ms (default 10 min). */
+    buildTimeoutMs: number;
+  };
+  /** Image of worker instances the docker and swarm runtimes start for custom commands. */
+  workerImage: string;
 }
 
 /** Thrown when the environment holds a bad value; names every offending variable. */
@@ -194,5 +218,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FopflowConfig 
     workerCommands: e.FOPFLOW_WORKER_COMMANDS,
     jobRetentionS: e.FOPFLOW_JOB_RETENTION_S,
     shutdownGraceMs: e.FOPFLOW_SHUTDOWN_GRACE_MS,
+    ufop: {
+      registry: e.FOPFLOW_UFOP_REGISTRY,
+      socketDir: e.FOPFLOW_UFOP_SOCKET_DIR || join(e.FOPFLOW_DATA_DIR, 'ufop-sockets'),
+      pidsLimit: e.FOPFLOW_UFOP_PIDS_LIMIT,
+      tmpfsBytes: e.FOPFLOW_UFOP_TMPFS_BYTES,
+      startTimeoutMs: e.FOPFLOW_UFOP_START_TIMEOUT_MS,
+      buildTimeoutMs: e.FOPFLOW_UFOP_BUILD_TIMEOUT_MS,
+    },
+    workerImage: e.FOPFLOW_WORKER_IMAGE,
   };
 }

@@ -44,11 +44,13 @@ export function instanceEnv(
   return Object.entries(env).map(([name, value]) => `${name}=${value}`);
 }
 
-/** An absolute path is bind-mounted, anything else is a named volume; either lands on /data. */
-export function dataMountSettings(dataMount?: string): Docker.MountSettings[] {
-  if (!dataMount) return [];
-  const Type = dataMount.startsWith('/') ? 'bind' : 'volume';
-  return [{ Type, Source: dataMount, Target: DATA_DIR_IN_INSTANCE }];
+/**
+ * The shared data (an absolute path is bind-mounted, anything else is a named volume; either
+ * lands on /data), then the spec's own binds.
+ */
+export function dataMountSettings(dataMount?: string, binds: InstanceSpec['binds'] = []): Docker.MountSettings[] {
+  const data: Docker.MountSettings[] = dataMount ? [{ Type: dataMount.startsWith('/') ? 'bind' : 'volume', Source: dataMount, Target: DATA_DIR_IN_INSTANCE }] : [];
+  return [...data, ...binds.map(({ source, target }): Docker.MountSettings => ({ Type: 'bind', Source: source, Target: target }))];
 }
 
 /** Rejects quotas the engine would refuse, with a message naming the field. */
@@ -126,7 +128,8 @@ export class DockerRuntime implements InstanceRuntime {
         MemorySwap: spec.memoryBytes,
         // The Scaler owns restarts: an instance that dies is replaced, never revived behind its back.
         RestartPolicy: { Name: 'no' },
-        Mounts: dataMountSettings(this.dataMount),
+        Mounts: dataMountSettings(this.dataMount, spec.binds),
+        GroupAdd: spec.groups,
         // Long-lived workers log a lot; bound what the engine keeps per container.
         LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },
         SecurityOpt: ['no-new-privileges'],

@@ -16,6 +16,10 @@ export interface InstanceSpec {
   memoryBytes?: number;
   /** How long a stopping instance may finish its jobs before it is killed, in ms. */
   graceMs: number;
+  /** Host paths bind-mounted into the instance (docker, swarm): a custom command's engine socket and socket dir. */
+  binds?: Array<{ source: string; target: string }>;
+  /** Supplementary groups of the instance's user (docker, swarm), e.g. the engine socket's group. */
+  groups?: string[];
 }
 
 /** An instance as its runtime sees it. */

@@ -173,7 +173,8 @@ export class SwarmRuntime implements InstanceRuntime {
           Labels: labels,
           StopSignal: 'SIGTERM',
           StopGracePeriod: spec.graceMs * 1e6, // nanoseconds
-          Mounts: dataMountSettings(this.dataMount),
+          Mounts: dataMountSettings(this.dataMount, spec.binds),
+          ...(spec.groups && { Groups: spec.groups }),
           CapabilityDrop: ['ALL'],
         },
         Resources: {
