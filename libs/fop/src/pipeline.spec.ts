@@ -145,3 +145,23 @@ describe('parsePipeline errors', () => {
     expect(thrown('foo').status).toBe(400);
   });
 });
+
+describe('parsePipeline with custom commands', () => {
+  const registered = (name: string) => name === 'my-sepia';
+
+  it('takes a registered name as a custom step whose text goes on as written', () => {
+    const { steps, normalized } = parsePipeline('imageView2/2/w/800|my-sepia/level/3/', { customCommands: registered });
+    expect(steps[1]).toEqual({ command: 'my-sepia', custom: true, args: { text: 'my-sepia/level/3' } });
+    expect(normalized).toBe('imageView2/2/w/800|my-sepia/level/3');
+  });
+
+  it('still refuses names nobody registered, and ill-formed names even when any is allowed', () => {
+    expect(thrown('other-one/x', { customCommands: registered }).message).toMatch(/unknown command 'other-one' in step 1/);
+    expect(thrown('Bad_Name/x', { customCommands: 'any' }).message).toMatch(/unknown command 'Bad_Name'/);
+  });
+
+  it('never lets a custom name shadow an official command', () => {
+    const { steps } = parsePipeline('imageInfo', { customCommands: 'any' });
+    expect(steps[0]).toEqual({ command: 'imageInfo', args: {} });
+  });
+});

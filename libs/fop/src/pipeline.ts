@@ -1,4 +1,5 @@
 import { type FopStep, commandNames, commands, isCommandName } from './catalogue';
+import { type CustomStep, type PipelineStep, isCustomCommandName } from './custom-step';
 import { FopSyntaxError } from './errors';
 import { quoteToken } from './params';
 
@@ -8,8 +9,8 @@ export const defaultMaxPipelineSteps = 10;
 export const defaultMaxFopChars = 4096;
 
 /** A parsed `a|b|c` fop. */
-export interface FopPipeline {
-  steps: FopStep[];
+export interface FopPipeline<Step extends PipelineStep = PipelineStep> {
+  steps: Step[];
   /** Canonical text of the whole pipeline: same meaning ⇒ same string (used as cache key). */
   normalized: string;
 }
@@ -20,6 +21,11 @@ export interface ParseOptions {
   maxSteps?: number;
   /** Longest input in characters (default 4096). */
   maxLength?: number;
+  /**
+   * Commands registered at run time (UFOPs, third-party services): true for a name that is one.
+   * `'any'` takes every well-formed name (a worker, whose jobs the gateway already checked).
+   */
+  customCommands?: ((name: string) => boolean) | 'any';
 }
 
 // C0 controls, DEL and C1 controls: never meaningful in a fop, and a newline in a cache key
@@ -46,13 +52,16 @@ function rejectControlCharacters(input: string): void {
   );
 }
 
-function parseStep(text: string, stepIndex: number): FopStep {
+function parseStep(text: string, stepIndex: number, customCommands: ParseOptions['customCommands']): PipelineStep {
   if (text === '') {
     throw new FopSyntaxError(`empty step ${stepIndex}: '|' must separate two commands`, text, stepIndex);
   }
   const [name, ...tokens] = text.split('/');
   if (name === '') {
     throw new FopSyntaxError(`step ${stepIndex} starts with '/' instead of a command name`, text, stepIndex);
+  }
+  if (!isCommandName(name) && isCustomCommandName(name) && (customCommands === 'any' || customCommands?.(name))) {
+    return customStep(name, tokens);
   }
   if (!isCommandName(name)) {
     const known = commandNames().join(', ');
@@ -67,7 +76,12 @@ function parseStep(text: string, stepIndex: number): FopStep {
   return { command: name, args: commands[name].parse(tokens, stepIndex) } as FopStep;
 }
 
-/** Parses `a|b|c`; throws FopSyntaxError (never anything else) on any bad input. */
+/**
+ * Parses `a|b|c`; throws FopSyntaxError (never anything else) on any bad input. Without
+ * `customCommands` every step is an official command's.
+ */
+export function parsePipeline(input: string, options?: ParseOptions & { customCommands?: undefined }): FopPipeline<FopStep>;
+export function parsePipeline(input: string, options?: ParseOptions): FopPipeline;
 export function parsePipeline(input: string, options: ParseOptions = {}): FopPipeline {
   const maxSteps = checkedLimit('maxSteps', options.maxSteps ?? defaultMaxPipelineSteps);
   const maxLength = checkedLimit('maxLength', options.maxLength ?? defaultMaxFopChars);
@@ -82,7 +96,21 @@ export function parsePipeline(input: string, options: ParseOptions = {}): FopPip
   if (texts.length > maxSteps) {
     throw new FopSyntaxError(`fop has ${texts.length} steps; at most ${maxSteps} are allowed`);
   }
-  const steps = texts.map((text, i) => parseStep(text, i + 1));
-  const normalized = steps.map((step) => commands[step.command].format(step.args)).join('|');
+  const steps = texts.map((text, i) => parseStep(text, i + 1, options.customCommands));
+  const normalized = steps.map(formatStep).join('|');
   return { steps, normalized };
+}
+
+/** Canonical text of one step. */
+export function formatStep(step: PipelineStep): string {
+  return 'custom' in step ? step.args.text : commands[step.command].format(step.args);
+}
+
+/**
+ * A custom program reads its own parameters, so the step's text goes to it as written: only a
+ * trailing '/' is dropped, as for official commands.
+ */
+function customStep(name: string, tokens: string[]): CustomStep {
+  if (tokens.at(-1) === '') tokens.pop();
+  return { command: name, custom: true, args: { text: [name, ...tokens].join('/') } };
 }
