@@ -6,7 +6,7 @@ export const UFOP_RESOURCE_DIR = '/opt/ufop';
 export const UFOP_PORT = 9100;
 /** uid and gid the program runs as: unprivileged, and above the ranges Debian hands out. */
 export const UFOP_USER_ID = 10100;
-/** Name of the uploaded tarball inside the build context and, during the build, in /tmp. */
+/** Name of the re-packed upload inside the build context (ADD unpacks it into $RESOURCE). */
 export const UFOP_SOURCE_FILE = 'ufop-source.tar';
 /** Printed before each build_script line so a failure in the log can be traced to its line. */
 export const BUILD_STEP_MARKER = '--> ufop build_script';
@@ -37,14 +37,10 @@ export function generateDockerfile(manifest: UfopManifest): string {
   });
   const run = [
     'set -eu',
-    'mkdir -p "$RESOURCE"',
-    // --no-same-owner: files belong to root whatever uid packed them; the program only reads them.
-    `tar -xf /tmp/${UFOP_SOURCE_FILE} --no-same-owner -C "$RESOURCE"`,
     ...steps,
     `echo ${shellQuote(BUILD_DONE_MARKER)}`,
-    // Same layer as the extraction: removing them in a later RUN could not shrink this one.
-    `rm -rf /tmp/${UFOP_SOURCE_FILE} /var/lib/apt/lists/*`,
-    'chmod -R a+rX "$RESOURCE"',
+    // Same layer as the build steps: removing apt's lists in a later RUN could not shrink this one.
+    'rm -rf /var/lib/apt/lists/* /tmp/*',
     `groupadd --system --gid ${UFOP_USER_ID} ufop`,
     `useradd --system --uid ${UFOP_USER_ID} --gid ${UFOP_USER_ID} --home-dir "$RESOURCE" --no-create-home --shell /usr/sbin/nologin ufop`,
   ];
@@ -54,7 +50,9 @@ export function generateDockerfile(manifest: UfopManifest): string {
     // Build steps run privileged (Qiniu's rule) whatever USER the base image ended on.
     'USER root',
     `ENV RESOURCE=${UFOP_RESOURCE_DIR}`,
-    `COPY ${UFOP_SOURCE_FILE} /tmp/${UFOP_SOURCE_FILE}`,
+    // ADD unpacks a local tar as it copies: the files land in one layer and the archive in none.
+    // The builder re-packed it (root-owned, modes 0644/0755, no links), so nothing to fix after.
+    `ADD ${UFOP_SOURCE_FILE} ${UFOP_RESOURCE_DIR}/`,
     `RUN ${run.join(' \\\n && ')}`,
     // Numeric, so a runtime's "must not run as root" check can verify it without /etc/passwd.
     `USER ${UFOP_USER_ID}:${UFOP_USER_ID}`,

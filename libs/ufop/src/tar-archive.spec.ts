@@ -29,8 +29,11 @@ describe('tar archive', () => {
       expect(entries.find((e) => e.name === 'ufop.yaml')?.data.toString()).toBe('run: x\n');
       expect(entries.find((e) => e.name === long)?.data.toString()).toBe('long');
 
-      writeFileSync(join(dir, 'ours.tar'), writeTar([{ name: 'Dockerfile', data: Buffer.from('FROM x\n') }]));
+      writeFileSync(join(dir, 'ours.tar'), writeTar([{ name: 'Dockerfile', data: Buffer.from('FROM x\n') }, { name: long, data: Buffer.from('again'), mode: 0o755 }]));
       expect(execFileSync('tar', ['-xOf', join(dir, 'ours.tar'), 'Dockerfile']).toString()).toBe('FROM x\n');
+      expect(execFileSync('tar', ['-xOf', join(dir, 'ours.tar'), long]).toString()).toBe('again');
+      expect(execFileSync('tar', ['-tvf', join(dir, 'ours.tar'), long]).toString()).toMatch(/^-rwxr-xr-x 0\/0 /);
+      expect(readTar(readFileSync(join(dir, 'ours.tar')), 1 << 20).find((e) => e.name === long)?.mode).toBe(0o755);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

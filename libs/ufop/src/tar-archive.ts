@@ -39,30 +39,38 @@ export function readTar(archive: Buffer, maxUnpackedBytes: number): TarEntry[] {
       const prefix = field(header, 345, 155);
       const name = longName ?? (prefix ? `${prefix}/${field(header, 0, 100)}` : field(header, 0, 100));
       longName = undefined;
-      if (type === '0' || type === '\0') entries.push({ name: name.replace(/^(\.\/)+/, ''), data: Buffer.from(data) });
+      const mode = parseInt(field(header, 100, 8) || '644', 8) & 0o7777;
+      if (type === '0' || type === '\0') entries.push({ name: name.replace(/^(\.\/)+/, ''), data: Buffer.from(data), mode });
     }
   }
   return entries;
 }
 
-/** Writes a plain ustar archive of regular files (names up to 100 bytes): a build context. */
+/**
+ * Writes a ustar archive of regular files, owned by root: a build context, or an upload made
+ * safe to unpack. A name over 100 bytes goes ahead in a GNU long-name entry, as GNU tar does.
+ */
 export function writeTar(entries: TarEntry[]): Buffer {
   const blocks: Buffer[] = [];
-  for (const entry of entries) {
-    if (Buffer.byteLength(entry.name) > 100) throw new Error(`tar: name longer than 100 bytes: ${entry.name}`);
+  const add = (name: string, data: Buffer, mode: number, type: string): void => {
     const header = Buffer.alloc(BLOCK);
-    header.write(entry.name, 0, 100, 'utf8');
-    header.write(octal(entry.mode ?? 0o644, 8), 100);
+    header.write(name, 0, 100, 'utf8');
+    header.write(octal(mode, 8), 100);
     header.write(octal(0, 8), 108);
     header.write(octal(0, 8), 116);
-    header.write(octal(entry.data.length, 12), 124);
+    header.write(octal(data.length, 12), 124);
     header.write(octal(Math.floor(Date.now() / 1000), 12), 136);
     header.write('        ', 148); // the checksum is computed with its own field as spaces
-    header.write('0', 156);
+    header.write(type, 156);
     header.write('ustar\u000000', 257, 'latin1');
     const checksum = header.reduce((sum, byte) => sum + byte, 0);
     header.write(`${checksum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
-    blocks.push(header, entry.data, Buffer.alloc((BLOCK - (entry.data.length % BLOCK)) % BLOCK));
+    blocks.push(header, data, Buffer.alloc((BLOCK - (data.length % BLOCK)) % BLOCK));
+  };
+  for (const entry of entries) {
+    const name = Buffer.from(entry.name);
+    if (name.length > 100) add('././@LongLink', Buffer.concat([name, Buffer.alloc(1)]), 0o644, 'L');
+    add(entry.name, entry.data, entry.mode ?? 0o644, '0');
   }
   blocks.push(Buffer.alloc(BLOCK * 2));
   return Buffer.concat(blocks);

@@ -2,7 +2,7 @@ import { isMap, isScalar, isSeq, LineCounter, Node, parseDocument, Scalar } from
 import { UfopManifestError } from './ufop.errors';
 
 /** Base images a UFOP may start FROM when the config gives no list: the ones docker/base-image.sh builds. */
-export const DEFAULT_UFOP_BASE_IMAGES: readonly string[] = ['fopflow/debian:bookworm', 'fopflow/node:20'];
+export const DEFAULT_UFOP_BASE_IMAGES: readonly string[] = ['fopflow/debian:bookworm', 'fopflow/node:20', 'fopflow/ffmpeg:latest'];
 
 /** Largest ufop.yaml read, in bytes: the file is a few lines; anything bigger is a mistake. */
 export const DEFAULT_MAX_MANIFEST_BYTES = 64 * 1024;

@@ -4,9 +4,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import Docker from 'dockerode';
+import sharp from 'sharp';
 import { writeTar } from './tar-archive';
 import { UfopBuilder } from './ufop.builder';
 import { UfopBuildError, UfopManifestError, UfopRequestError } from './ufop.errors';
+import { waitForHealth } from './testing/loopback';
 
 const EXAMPLE_DIR = join(__dirname, '..', 'examples', 'sepia-node');
 const BUILD_TIMEOUT_MS = 180_000;
@@ -25,24 +27,23 @@ async function requireEngine(docker: Docker): Promise<void> {
   } catch {
     throw new Error("these tests need a Docker engine: run 'bash docker/base-image.sh' as root (it starts dockerd and builds the base images)");
   }
-  try {
-    await docker.getImage('fopflow/node:20').inspect();
-  } catch {
-    throw new Error("base image fopflow/node:20 is missing: run 'bash docker/base-image.sh'");
+  for (const base of ['fopflow/node:20', 'fopflow/ffmpeg:latest', 'fopflow/debian:bookworm']) {
+    try {
+      await docker.getImage(base).inspect();
+    } catch {
+      throw new Error(`base image ${base} is missing: run 'bash docker/base-image.sh'`);
+    }
   }
 }
 
-async function waitForHealth(port: number): Promise<Response> {
-  let lastError: unknown;
-  for (let tries = 0; tries < 50; tries++) {
-    try {
-      return await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(2000) });
-    } catch (error) {
-      lastError = error;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
-  throw lastError;
+/** A flat-coloured JPEG, made here so the expected tone is known exactly. */
+const solidJpeg = (r: number, g: number, b: number): Promise<Buffer> =>
+  sharp({ create: { width: 64, height: 64, channels: 3, background: { r, g, b } } }).jpeg({ quality: 95 }).toBuffer();
+
+/** Mean red, green and blue of an image. */
+async function meanColour(image: Buffer): Promise<{ r: number; g: number; b: number }> {
+  const { channels } = await sharp(image).stats();
+  return { r: channels[0].mean, g: channels[1].mean, b: channels[2].mean };
 }
 
 describe('UfopBuilder (real Docker)', () => {
@@ -68,12 +69,13 @@ describe('UfopBuilder (real Docker)', () => {
   });
 
   it(
-    'builds the example, which then serves /health and /handler on 9100 as uid 10100',
+    'builds the sepia example, which then serves /health and tones images on /handler, on 9100 as uid 10100',
     async () => {
       const result = await builder.build({ owner, name: 'sepia-node', version: 'v1', tarball: packExample() });
       images.push(result.image);
       expect(result.image).toBe(`localhost:5000/ufop/${owner}-sepia-node:v1`);
-      expect(result.logs.some((line) => line.startsWith('--> ufop build_script[0] (ufop.yaml line 4): test -f server.js'))).toBe(true);
+      expect(result.logs.some((line) => line.startsWith('--> ufop build_script[0] (ufop.yaml line 5): node --check server.js'))).toBe(true);
+      expect(result.logs.some((line) => line.startsWith('--> ufop build_script[1] (ufop.yaml line 7): ffmpeg -hide_banner -filters'))).toBe(true);
       expect(result.logs.some((line) => /Successfully (built|tagged)/.test(line))).toBe(true);
       expect(result.durationMs).toBeGreaterThan(0);
 
@@ -96,23 +98,60 @@ describe('UfopBuilder (real Docker)', () => {
       const health = await waitForHealth(port);
       expect(health.status).toBe(200);
 
-      const source = randomBytes(2048);
-      const answer = await fetch(`http://127.0.0.1:${port}/handler?cmd=sepia%2F80`, {
-        method: 'POST',
-        headers: { 'content-type': 'image/png' },
-        body: source,
-        signal: AbortSignal.timeout(10_000),
-      });
-      expect(answer.status).toBe(200);
-      expect(answer.headers.get('content-type')).toBe('image/png');
-      expect(answer.headers.get('x-ufop-cmd')).toBe('sepia/80');
-      expect(Buffer.from(await answer.arrayBuffer()).equals(source)).toBe(true);
+      const handler = (cmd: string, body: Buffer) =>
+        fetch(`http://127.0.0.1:${port}/handler?cmd=${encodeURIComponent(cmd)}`, {
+          method: 'POST',
+          headers: { 'content-type': 'image/jpeg' },
+          body,
+          signal: AbortSignal.timeout(30_000),
+        });
+      /** Sends an image, expects a JPEG back, and returns its mean colour. */
+      const tone = async (cmd: string, body: Buffer) => {
+        const answer = await handler(cmd, body);
+        const bytes = Buffer.from(await answer.arrayBuffer());
+        expect({ status: answer.status, type: answer.headers.get('content-type') }).toEqual({ status: 200, type: 'image/jpeg' });
+        expect((await sharp(bytes).metadata()).format).toBe('jpeg');
+        return meanColour(bytes);
+      };
+
+      // Grey has no colour of its own: whatever warmth comes back is the filter's.
+      const grey = await solidJpeg(128, 128, 128);
+      const full = await tone('my-sepia/level/5', grey);
+      expect(full.r).toBeGreaterThan(full.g);
+      expect(full.g).toBeGreaterThan(full.b);
+      expect(full.r - full.b).toBeGreaterThan(40);
+      // Lower levels blend towards the original: warm still, less so. The first segment is the
+      // registered name, whatever it is, and level defaults to 3.
+      const slight = await tone('other-name/level/1', grey);
+      const standard = await tone('my-sepia', grey);
+      expect(slight.r).toBeGreaterThan(slight.b);
+      expect(slight.r - slight.b).toBeLessThan(standard.r - standard.b);
+      expect(standard.r - standard.b).toBeLessThan(full.r - full.b);
+      // Pure blue comes out brownish: more red than blue.
+      const blue = await tone('my-sepia/level/5', await solidJpeg(0, 0, 255));
+      expect(blue.r).toBeGreaterThan(blue.b);
+
+      for (const [cmd, error] of [
+        ['my-sepia/level/6', "level must be a whole number from 1 to 5, got '6'"],
+        ['my-sepia/strength/2', "unknown parameter 'strength' (known: level)"],
+        ['my-sepia/level', "parameter 'level' has no value"],
+      ]) {
+        const refused = await handler(cmd, grey);
+        expect({ cmd, status: refused.status, body: await refused.json() }).toEqual({ cmd, status: 400, body: { error } });
+      }
+      const undecodable = await handler('my-sepia', randomBytes(2048));
+      expect(undecodable.status).toBe(415);
+      expect(((await undecodable.json()) as { error: string }).error).toMatch(/^the source is not an image ffmpeg can decode/);
 
       const uid = execFileSync('docker', ['exec', container.id, 'id', '-u']).toString().trim();
       expect(uid).toBe('10100');
       // The program can read what was uploaded but not rewrite it.
       const listing = execFileSync('docker', ['exec', container.id, 'sh', '-c', 'test -r server.js && ! test -w server.js && ! test -e /tmp/ufop-source.tar && echo ok']);
       expect(listing.toString().trim()).toBe('ok');
+
+      // docker stop sends SIGTERM: the program exits on its own, cleanly, before the SIGKILL.
+      await container.stop({ t: 20 });
+      expect((await container.inspect()).State.ExitCode).toBe(0);
     },
     BUILD_TIMEOUT_MS,
   );
@@ -154,4 +193,29 @@ describe('UfopBuilder (real Docker)', () => {
     await expect(builder.build({ owner: 'Bad Owner', name: 'x', version: '1', tarball: packExample() })).rejects.toThrow(/owner must be/);
     await expect(builder.build({ owner, name: 'x', version: 'v:1', tarball: packExample() })).rejects.toThrow(/version must be/);
   });
+
+  it(
+    'unpacks the upload into $RESOURCE through ADD: long paths and executables kept, the archive in no layer',
+    async () => {
+      const long = `${'deep/'.repeat(25)}data.txt`;
+      const tarball = gzipSync(
+        writeTar([
+          { name: 'ufop.yaml', data: Buffer.from(`image: fopflow/node:20\nbuild_script:\n  - test -x bin/run.sh\n  - test -f ${long}\nrun: exec node -e "setInterval(() => {}, 1000)"\n`) },
+          { name: 'bin/run.sh', data: Buffer.from('#!/bin/sh\necho ran\n'), mode: 0o750 },
+          { name: long, data: Buffer.from('kept') },
+        ]),
+      );
+      const result = await builder.build({ owner, name: 'layout', version: '1', tarball });
+      images.push(result.image);
+      const history = await docker.getImage(result.image).history();
+      // The classic builder records ADD by content hash: the layer holds the unpacked files.
+      expect(history.some((layer: { CreatedBy: string }) => /#\(nop\) ADD file:[0-9a-f]+ in \/opt\/ufop\/ $/.test(layer.CreatedBy))).toBe(true);
+      const output = execFileSync('docker', ['run', '--rm', result.image, 'sh', '-c', `cat /opt/ufop/${long}; ls -l /opt/ufop/bin/run.sh; find / -xdev -name 'ufop-source.tar*' | wc -l`]).toString();
+      expect(output).toMatch(/^kept-rwxr-xr-x 1 root root .*run\.sh\n0\n$/s);
+
+      const escaping = gzipSync(writeTar([{ name: 'ufop.yaml', data: Buffer.from('image: fopflow/node:20\nbuild_script: []\nrun: x\n') }, { name: '../evil', data: Buffer.from('x') }]));
+      await expect(builder.build({ owner, name: 'layout', version: '2', tarball: escaping })).rejects.toThrow(/a path outside its directory: '\.\.\/evil'/);
+    },
+    BUILD_TIMEOUT_MS,
+  );
 });

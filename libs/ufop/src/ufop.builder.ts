@@ -42,6 +42,8 @@ export interface UfopBuildRequest {
   tarball: Buffer;
   /** Registry host:port in the tag (default DEFAULT_UFOP_REGISTRY). */
   registry?: string;
+  /** Called with each build log line as the engine prints it (for logs a user can follow). */
+  onLog?: (line: string) => void;
 }
 
 export interface UfopBuildResult {
@@ -84,25 +86,32 @@ export class UfopBuilder {
 
   /** Reads and validates the ufop.yaml at the root of an upload. */
   readManifest(tarball: Buffer): UfopManifest {
-    let entries;
-    try {
-      entries = readTar(tarball, this.options.maxUnpackedBytes ?? DEFAULT_MAX_UNPACKED_BYTES);
-    } catch (error) {
-      throw new UfopRequestError(`the upload is not a readable tar or tar.gz: ${(error as Error).message}`);
-    }
-    const manifest = entries.find((entry) => entry.name === 'ufop.yaml');
-    if (!manifest) throw new UfopManifestError('not found at the root of the upload');
-    return parseUfopManifest(manifest.data.toString('utf8'), this.options);
+    return readUploadManifest(tarball, this.options);
+  }
+
+  /**
+   * The upload as the image gets it: regular files only, owned by root, readable by all and
+   * executable where the upload said so, every path inside $RESOURCE. (Links, devices and odd
+   * owners in a user's tarball stop here rather than in the image.)
+   */
+  repack(tarball: Buffer): Buffer {
+    const entries = readTar(tarball, this.options.maxUnpackedBytes ?? DEFAULT_MAX_UNPACKED_BYTES).map((entry) => {
+      const name = entry.name.replace(/^\/+/, '');
+      if (name === '' || name.split('/').some((part) => part === '..')) throw new UfopRequestError(`the upload holds a path outside its directory: '${entry.name}'`);
+      return { name, data: entry.data, mode: (entry.mode ?? 0) & 0o111 ? 0o755 : 0o644 };
+    });
+    return writeTar(entries);
   }
 
   async build(request: UfopBuildRequest): Promise<UfopBuildResult> {
     const started = Date.now();
     const image = ufopImageTag(request);
     const manifest = this.readManifest(request.tarball);
-    const context = writeContext(generateDockerfile(manifest), request.tarball);
+    const context = writeContext(generateDockerfile(manifest), this.repack(request.tarball));
     const logs: string[] = [];
     const maxLogLines = this.options.maxLogLines ?? DEFAULT_MAX_LOG_LINES;
     const keep = (line: string): void => {
+      request.onLog?.(line);
       logs.push(line);
       if (logs.length > maxLogLines) logs.splice(0, logs.length - maxLogLines);
     };
@@ -188,7 +197,23 @@ export class UfopBuilder {
   }
 }
 
-/** The build context: the generated Dockerfile and the upload, exactly as received. */
+/**
+ * Reads and validates the ufop.yaml at the root of an upload, without an engine: the gateway
+ * checks an upload with it before anything is stored or queued.
+ */
+export function readUploadManifest(tarball: Buffer, options: Pick<UfopBuilderOptions, 'maxUnpackedBytes' | 'allowedImages' | 'maxManifestBytes'> = {}): UfopManifest {
+  let entries;
+  try {
+    entries = readTar(tarball, options.maxUnpackedBytes ?? DEFAULT_MAX_UNPACKED_BYTES);
+  } catch (error) {
+    throw new UfopRequestError(`the upload is not a readable tar or tar.gz: ${(error as Error).message}`);
+  }
+  const manifest = entries.find((entry) => entry.name === 'ufop.yaml');
+  if (!manifest) throw new UfopManifestError('not found at the root of the upload');
+  return parseUfopManifest(manifest.data.toString('utf8'), options);
+}
+
+/** The build context: the generated Dockerfile and the re-packed upload. */
 function writeContext(dockerfile: string, tarball: Buffer): Buffer {
   return writeTar([
     { name: 'Dockerfile', data: Buffer.from(dockerfile) },
