@@ -2,11 +2,13 @@ import { buildFopctl } from './fopctl';
 
 /** A strict fake gateway: answers only the calls a test names, and records them. */
 function fakeGateway(routes: Record<string, { status?: number; body: unknown }>) {
-  const calls: Array<{ method: string; path: string; body?: unknown; auth?: string }> = [];
+  const calls: Array<{ method: string; path: string; body?: any; auth?: string }> = [];
   const fake = (async (url: string, init: RequestInit) => {
     const path = new URL(url).pathname;
     const key = `${init.method} ${path}`;
-    calls.push({ method: init.method!, path, body: init.body ? JSON.parse(String(init.body)) : undefined, auth: (init.headers as Record<string, string>).Authorization });
+    const type = (init.headers as Record<string, string>)['Content-Type'];
+    const body = init.body === undefined ? undefined : type === 'application/json' ? JSON.parse(String(init.body)) : Buffer.from(init.body as Buffer);
+    calls.push({ method: init.method!, path, body, auth: (init.headers as Record<string, string>).Authorization });
     const route = routes[key];
     if (!route) throw new Error(`unexpected call ${key}`);
     return new Response(JSON.stringify(route.body), { status: route.status ?? 200 });
@@ -14,29 +16,32 @@ function fakeGateway(routes: Record<string, { status?: number; body: unknown }>)
   return { fake, calls };
 }
 
-async function run(args: string[], routes: Record<string, { status?: number; body: unknown }>) {
+/** What the gateway answers for a custom command nobody registered: the name is then a pool's. */
+const notCustom = (name: string) => ({ status: 404, body: { code: 404, error: `no custom command '${name}' is registered` } });
+
+async function run(args: string[], routes: Record<string, { status?: number; body: unknown }>, key?: { accessKey: string; secretKey: string }) {
   const out: string[] = [];
   const gateway = fakeGateway(routes);
-  const program = buildFopctl({ url: 'http://gw', token: 'tkn', print: (text) => out.push(text), fetch: gateway.fake });
+  const program = buildFopctl({ url: 'http://gw', token: key ? undefined : 'tkn', key, print: (text) => out.push(text), fetch: gateway.fake });
   await program.parseAsync(['node', 'fopctl', ...args]);
   return { out: out.join('\n'), calls: gateway.calls };
 }
 
 describe('fopctl', () => {
   it('resize -n pins a pool with the admin token', async () => {
-    const { out, calls } = await run(['resize', 'image', '-n', '3'], { 'POST /v1/pools/image/resize': { body: {} } });
-    expect(calls).toEqual([{ method: 'POST', path: '/v1/pools/image/resize', body: { instances: 3 }, auth: 'Bearer tkn' }]);
+    const { out, calls } = await run(['resize', 'image', '-n', '3'], { 'POST /v1/ufops/image/resize': notCustom('image'), 'POST /v1/pools/image/resize': { body: {} } });
+    expect(calls[1]).toEqual({ method: 'POST', path: '/v1/pools/image/resize', body: { instances: 3 }, auth: 'Bearer tkn' });
     expect(out).toBe('image: pinned at 3');
   });
 
   it('resize --auto unpins', async () => {
-    const { calls } = await run(['resize', 'av', '--auto'], { 'DELETE /v1/pools/av/resize': { body: {} } });
-    expect(calls[0]).toMatchObject({ method: 'DELETE', path: '/v1/pools/av/resize' });
+    const { calls } = await run(['resize', 'av', '--auto'], { 'POST /v1/ufops/av/resize': notCustom('av'), 'DELETE /v1/pools/av/resize': { body: {} } });
+    expect(calls[1]).toMatchObject({ method: 'DELETE', path: '/v1/pools/av/resize' });
   });
 
   it('upgrade sends the version and image', async () => {
-    const { calls } = await run(['upgrade', 'image', '2', '-i', 'fopflow/worker:2'], { 'POST /v1/pools/image/upgrade': { body: {} } });
-    expect(calls[0].body).toEqual({ version: '2', image: 'fopflow/worker:2' });
+    const { calls } = await run(['upgrade', 'image', '2', '-i', 'fopflow/worker:2'], { 'PUT /v1/ufops/image/version': notCustom('image'), 'POST /v1/pools/image/upgrade': { body: {} } });
+    expect(calls[1].body).toEqual({ version: '2', image: 'fopflow/worker:2' });
   });
 
   it('prints pools as a table', async () => {
@@ -53,7 +58,7 @@ describe('fopctl', () => {
   });
 
   it("names the gateway's error", async () => {
-    await expect(run(['resize', 'nope', '-n', '1'], { 'POST /v1/pools/nope/resize': { status: 404, body: { code: 404, error: "no such pool 'nope'" } } })).rejects.toThrow(
+    await expect(run(['resize', 'nope', '-n', '1'], { 'POST /v1/ufops/nope/resize': notCustom('nope'), 'POST /v1/pools/nope/resize': { status: 404, body: { code: 404, error: "no such pool 'nope'" } } })).rejects.toThrow(
       /404 no such pool 'nope'/,
     );
   });
@@ -61,5 +66,47 @@ describe('fopctl', () => {
   it('refuses a resize without -n or --auto, and a non-number', async () => {
     await expect(run(['resize', 'image'], {})).rejects.toThrow(/-n <instances> or --auto/);
     await expect(run(['resize', 'image', '-n', 'many'], {})).rejects.toThrow();
+  });
+
+  describe('custom commands', () => {
+    const key = { accessKey: 'AKuser', secretKey: 'SKuser' };
+
+    it('signs with the access key instead of the admin token', async () => {
+      const record = { name: 'my-sepia', kind: 'ufop', mode: 'private', flavor: 'C1M1' };
+      const { out, calls } = await run(['reg', 'my-sepia', '-m', '2'], { 'POST /v1/ufops': { body: record } }, key);
+      expect(calls[0].auth).toMatch(/^Qiniu AKuser:[A-Za-z0-9_-]+=*$/);
+      expect(calls[0].body).toEqual({ name: 'my-sepia', mode: 2 });
+      expect(out).toBe('my-sepia: registered (ufop, private, C1M1)');
+    });
+
+    it('resizes and upgrades a custom command without touching pools', async () => {
+      const resized = await run(['resize', 'my-sepia', '-n', '3'], { 'POST /v1/ufops/my-sepia/resize': { body: {} } }, key);
+      expect(resized.calls).toHaveLength(1);
+      expect(resized.calls[0].body).toEqual({ instances: 3 });
+      const upgraded = await run(['upgrade', 'my-sepia'], { 'POST /v1/ufops/my-sepia/upgrade': { body: { currentVersion: '4' } } }, key);
+      expect(upgraded.out).toBe('my-sepia: upgrading to version 4');
+    });
+
+    it('refuses a mode other than 1 or 2, and a third-party header without a colon', async () => {
+      await expect(run(['reg', 'x-y', '-m', '3'], {}, key)).rejects.toThrow(/-m is 1 \(public\) or 2 \(private\)/);
+      await expect(run(['reg', 'x-y', '--url', 'http://a.test/run', '--header', 'nocolon'], {})).rejects.toThrow(/'Name: value'/);
+    });
+
+    it('registers a third-party service with its URL host as the allowed host', async () => {
+      const { calls } = await run(['reg', 'ocr', '-m', '1', '--url', 'https://ocr.example.com/run', '--header', 'Authorization: Bearer x', '--rate', '5'], {
+        'POST /v1/ufops': { body: { name: 'ocr', kind: 'remote', mode: 'public', flavor: 'C1M1' } },
+      });
+      expect(calls[0].body.remote).toEqual({ url: 'https://ocr.example.com/run', allowedHosts: ['ocr.example.com'], authHeader: { name: 'Authorization', value: 'Bearer x' }, ratePerS: 5 });
+    });
+
+    it('lists versions with the current one marked', async () => {
+      const { out } = await run(['versions', 'my-sepia'], {
+        'GET /v1/ufops/my-sepia/versions': {
+          body: { current: '1', items: [{ version: '1', state: 'ready', createdAt: 0, image: 'r/ufop/a-my-sepia:1' }, { version: '2', state: 'failed', createdAt: 0, error: 'build_script[0] failed' }] },
+        },
+      });
+      expect(out.split('\n')[1]).toMatch(/^1 \*\s+ready\s+1970-01-01T00:00:00.000Z\s+r\/ufop\/a-my-sepia:1$/);
+      expect(out.split('\n')[2]).toMatch(/^2\s+failed\s+.*build_script\[0\] failed$/);
+    });
   });
 });

@@ -1,12 +1,30 @@
+import { AccessKey, signRequest } from '@fopflow/auth';
 import { Command, InvalidArgumentError } from 'commander';
+import { addUfopCommands } from './fopctl-ufop';
 
 /** Where fopctl talks to, and how it proves it may. */
 export interface FopctlOptions {
   url: string;
+  /** The operator's admin token (pools, instances, third-party commands). */
   token?: string;
+  /** An access key pair: calls are then signed with it (a user's UFOPs). */
+  key?: Pick<AccessKey, 'accessKey' | 'secretKey'>;
   /** Output sink (tests capture it). */
   print: (text: string) => void;
   fetch?: typeof fetch;
+}
+
+/** One call to the gateway: JSON (or raw bytes) in, JSON out; a failure names status and cause. */
+export type GatewayCall = (method: string, path: string, body?: unknown, contentType?: string) => Promise<any>;
+
+/** A gateway answer that was not 2xx. */
+export class GatewayCallError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
 }
 
 interface PoolView {
@@ -27,20 +45,32 @@ const wholeNumber = (value: string) => {
  * and gray upgrades, for Fopflow's pools. Answers are printed as a table; errors name the cause.
  */
 export function buildFopctl(options: FopctlOptions): Command {
-  const call = async (method: string, path: string, body?: unknown) => {
-    const answer = await (options.fetch ?? fetch)(`${options.url}${path}`, {
-      method,
-      headers: { ...(options.token && { Authorization: `Bearer ${options.token}` }), ...(body !== undefined && { 'Content-Type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    }).catch((error: Error & { cause?: Error }) => {
+  const call: GatewayCall = async (method, path, body, contentType = 'application/json') => {
+    const bytes = body === undefined ? undefined : Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body));
+    const headers: Record<string, string> = { ...(bytes && { 'Content-Type': contentType }) };
+    if (options.key) {
+      const url = new URL(`${options.url}${path}`);
+      headers.Authorization = signRequest(
+        { method, path: `${url.pathname}${url.search}`, host: url.host, headers: { 'content-type': headers['Content-Type'] }, body: bytes ?? Buffer.alloc(0) },
+        { ...options.key, tier: '' } as AccessKey,
+      );
+    } else if (options.token) {
+      headers.Authorization = `Bearer ${options.token}`;
+    }
+    const answer = await (options.fetch ?? fetch)(`${options.url}${path}`, { method, headers, body: bytes }).catch((error: Error & { cause?: Error }) => {
       throw new Error(`cannot reach ${options.url} (${error.cause?.message ?? error.message}); set FOPFLOW_URL`);
     });
     const text = await answer.text();
-    const json = text ? JSON.parse(text) : {};
-    if (!answer.ok) throw new Error(`${method} ${path}: ${answer.status} ${json.error ?? text}`);
+    let json: any = {};
+    try {
+      json = text ? JSON.parse(text) : {};
+    } catch {
+      json = { error: text };
+    }
+    if (!answer.ok) throw new GatewayCallError(`${method} ${path}: ${answer.status} ${json.error ?? text}`, answer.status);
     return json;
   };
-  const program = new Command('fopctl').description('Operate Fopflow pools and instances').exitOverride();
+  const program = new Command('fopctl').description('Operate Fopflow: custom commands (UFOPs), pools and instances').exitOverride();
   program.configureOutput({ writeOut: options.print, writeErr: options.print });
 
   program
@@ -78,29 +108,46 @@ export function buildFopctl(options: FopctlOptions): Command {
     });
 
   program
-    .command('resize <pool>')
-    .description('pin a pool at n instances, or return it to autoscaling with --auto')
+    .command('resize <name>')
+    .description('pin a custom command or pool at n instances (0 stops them), or return it to autoscaling with --auto')
     .option('-n, --instances <n>', 'instances to keep', wholeNumber)
     .option('--auto', 'let the scaler decide again')
-    .action(async (pool: string, { instances, auto }: { instances?: number; auto?: boolean }) => {
+    .option('--max <n>', 'with --auto: most instances of a custom command', wholeNumber)
+    .action(async (name: string, { instances, auto, max }: { instances?: number; auto?: boolean; max?: number }) => {
       if (Boolean(auto) === (instances !== undefined)) throw new InvalidArgumentError('give either -n <instances> or --auto');
-      await (auto ? call('DELETE', `/v1/pools/${pool}/resize`) : call('POST', `/v1/pools/${pool}/resize`, { instances }));
-      options.print(auto ? `${pool}: autoscaling` : `${pool}: pinned at ${instances}`);
+      const custom = await orPool(() => call('POST', `/v1/ufops/${name}/resize`, auto ? { auto: true, ...(max && { maxInstances: max }) } : { instances }));
+      if (!custom) await (auto ? call('DELETE', `/v1/pools/${name}/resize`) : call('POST', `/v1/pools/${name}/resize`, { instances }));
+      options.print(auto ? `${name}: autoscaling` : `${name}: pinned at ${instances}`);
     });
 
   program
-    .command('upgrade <pool> <version>')
-    .description('gray upgrade: new instances warm up, then old ones retire one by one')
-    .option('-i, --image <image>', 'worker image of the new version (docker, swarm)')
-    .action(async (pool: string, version: string, { image }: { image?: string }) => {
-      await call('POST', `/v1/pools/${pool}/upgrade`, { version, ...(image && { image }) });
-      options.print(`${pool}: upgrading to ${version}`);
+    .command('upgrade <name> [version]')
+    .description('gray upgrade: new instances warm up, then old ones retire one by one (a custom command: to its newest build)')
+    .option('-i, --image <image>', 'a pool: worker image of the new version (docker, swarm)')
+    .action(async (name: string, version: string | undefined, { image }: { image?: string }) => {
+      const custom = await orPool(() => (version ? call('PUT', `/v1/ufops/${name}/version`, { version }) : call('POST', `/v1/ufops/${name}/upgrade`)));
+      if (custom) return options.print(`${name}: upgrading to version ${custom.currentVersion}`);
+      if (!version) throw new InvalidArgumentError(`'${name}' is not a custom command; a pool's upgrade needs <version>`);
+      await call('POST', `/v1/pools/${name}/upgrade`, { version, ...(image && { image }) });
+      options.print(`${name}: upgrading to ${version}`);
     });
+
+  addUfopCommands(program, call, options.print);
 
   return program;
 }
 
-function table(header: string[], rows: Array<Array<string | number>>): string {
+/** Runs a custom-command call; undefined when no such command exists (the name is then a pool's). */
+async function orPool<T>(attempt: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await attempt();
+  } catch (error) {
+    if (error instanceof GatewayCallError && error.status === 404 && /no custom command/.test(error.message)) return undefined;
+    throw error;
+  }
+}
+
+export function table(header: string[], rows: Array<Array<string | number>>): string {
   const cells = [header, ...rows.map((row) => row.map(String))];
   const widths = header.map((_, column) => Math.max(...cells.map((row) => row[column].length)));
   return cells.map((row) => row.map((cell, column) => cell.padEnd(widths[column])).join('  ').trimEnd()).join('\n');

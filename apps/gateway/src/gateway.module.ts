@@ -27,6 +27,8 @@ import { MetricsController } from './metrics/metrics.controller';
 import { metricsProviders } from './metrics/metrics.providers';
 import { ObjectsController } from './objects/objects.controller';
 import { REDIS_PRODUCER, RedisModule } from './redis.module';
+import { CommandsController } from './commands/commands.controller';
+import { CommandCatalog, CommandRegistry, UFOP_BUILD_QUEUE } from '@fopflow/ufop';
 
 /** Path of Bull Board. */
 export const BULL_BOARD_ROUTE = '/admin/queues';
@@ -45,12 +47,12 @@ export class GatewayModule {
           inject: [REDIS_PRODUCER],
           useFactory: (redis: Redis) => ({ connection: redis }),
         }),
-        BullModule.registerQueue(...queueNames.map((name) => ({ name }))),
+        BullModule.registerQueue(...queueNames.map((name) => ({ name })), { name: UFOP_BUILD_QUEUE }),
         BullBoardModule.forRoot({ route: BULL_BOARD_ROUTE, adapter: ExpressAdapter }),
-        BullBoardModule.forFeature(...queueNames.map((name) => ({ name, adapter: BullMQAdapter }))),
+        BullBoardModule.forFeature(...[...queueNames, UFOP_BUILD_QUEUE].map((name) => ({ name, adapter: BullMQAdapter }))),
       ],
       // MediaController matches any /<bucket>/<key>, so it comes after every fixed route.
-      controllers: [HealthController, MetricsController, ObjectsController, JobsController, QiniuController, PoolsController, MediaController],
+      controllers: [HealthController, MetricsController, ObjectsController, JobsController, QiniuController, PoolsController, CommandsController, MediaController],
       providers: [
         QueueRegistry.provider(queueNames),
         QueueRegistry,
@@ -72,6 +74,15 @@ export class GatewayModule {
         },
         BacklogGate,
         AccessPolicy,
+        {
+          provide: CommandCatalog,
+          inject: [REDIS_PRODUCER],
+          useFactory: async (redis: Redis) => {
+            const catalog = new CommandCatalog(new CommandRegistry(redis), redis);
+            await catalog.start();
+            return catalog;
+          },
+        },
         PoolCatalog,
         { provide: Keeper, inject: [REDIS_PRODUCER], useFactory: (redis: Redis) => new Keeper(redis) },
         { provide: PoolStateStore, inject: [REDIS_PRODUCER], useFactory: (redis: Redis) => new PoolStateStore(redis) },

@@ -1,8 +1,11 @@
 import { Logger } from '@nestjs/common';
 import { InstanceRecord, Keeper, PoolDecision, PoolSettings, PoolStateStore } from '@fopflow/keeper';
-import { InstanceRuntime, RuntimeInstance } from '@fopflow/runtime';
+import { InstanceRuntime, InstanceSpec, RuntimeInstance } from '@fopflow/runtime';
 import { PoolObserver } from './pool.observer';
 import { decide, neededInstances, Recommendations } from './scaling.policy';
+
+/** Where a pool's run-time state comes from: Redis for configured pools, the registry for custom ones. */
+export type PoolStateSource = Pick<PoolStateStore, 'get' | 'recordDecision'>;
 
 /** An instance as the reconciler counts it: what the runtime started, joined with what Keeper heard. */
 interface Member {
@@ -27,10 +30,12 @@ export class PoolReconciler {
     private readonly settings: PoolSettings,
     private readonly observer: PoolObserver,
     private readonly keeper: Keeper,
-    private readonly state: PoolStateStore,
+    private readonly state: PoolStateSource,
     private readonly runtime: InstanceRuntime,
     private readonly env: Record<string, string>,
     private readonly concurrencyPerInstance: number,
+    /** Last say over a new instance's spec (custom commands add their program's image). */
+    private readonly customize: (spec: InstanceSpec) => InstanceSpec = (spec) => spec,
   ) {
     this.logger = new Logger(`Scaler:${name}`);
   }
@@ -86,6 +91,13 @@ export class PoolReconciler {
     return decision;
   }
 
+  /** Stops every instance of this pool (a custom command that was unregistered). */
+  async retireAll(): Promise<number> {
+    const launched = await this.runtime.list(this.name);
+    await Promise.all(launched.map((instance) => this.runtime.stop(instance.id, this.settings.graceMs).catch(() => undefined)));
+    return launched.length;
+  }
+
   /** Retires everything this reconciler's runtime runs (scaler shutdown keeps nothing running). */
   async close(): Promise<void> {
     await this.observer.close();
@@ -103,7 +115,7 @@ export class PoolReconciler {
   }
 
   private async start(version: string, image: string): Promise<void> {
-    const instance = await this.runtime.start({
+    const instance = await this.runtime.start(this.customize({
       pool: this.name,
       version,
       image,
@@ -112,7 +124,7 @@ export class PoolReconciler {
       cpus: this.settings.cpus,
       memoryBytes: this.settings.memoryMiB ? this.settings.memoryMiB * 1024 * 1024 : undefined,
       graceMs: this.settings.graceMs,
-    });
+    }));
     this.logger.log(`started ${instance.id} (version ${version})`);
   }
 

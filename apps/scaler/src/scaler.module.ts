@@ -5,6 +5,7 @@ import { createRedis } from '@fopflow/queue';
 import { InstanceRuntime, ProcessRuntime } from '@fopflow/runtime';
 import { INSTANCE_RUNTIME, SCALER_REDIS, ScalerService } from './scaler.service';
 import { createContainerRuntime } from './container-runtimes';
+import { UfopBuildService } from './ufop-build.service';
 
 @Module({
   imports: [ConfigModule],
@@ -19,6 +20,7 @@ import { createContainerRuntime } from './container-runtimes';
           : createContainerRuntime(config.runtime),
     },
     ScalerService,
+    UfopBuildService,
   ],
 })
 export class ScalerModule {}

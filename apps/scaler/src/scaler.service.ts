@@ -5,6 +5,7 @@ import { Keeper, loadPools, PoolStateStore } from '@fopflow/keeper';
 import { InstanceRuntime } from '@fopflow/runtime';
 import { Redis } from 'ioredis';
 import { readFileSync } from 'node:fs';
+import { CustomPools } from './custom-pools';
 import { LeaderLock } from './leader.lock';
 import { PoolObserver } from './pool.observer';
 import { PoolReconciler } from './pool.reconciler';
@@ -23,6 +24,7 @@ const LOCK_TICKS = 5;
 export class ScalerService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Scaler');
   private readonly reconcilers: PoolReconciler[] = [];
+  private custom?: CustomPools;
   private readonly lock: LeaderLock;
   private timer?: NodeJS.Timeout;
   private stopped = false;
@@ -47,6 +49,7 @@ export class ScalerService implements OnApplicationBootstrap, OnApplicationShutd
       const observer = new PoolObserver(this.redis, settings.commands, this.config.tiers);
       this.reconcilers.push(new PoolReconciler(name, settings, observer, keeper, state, this.runtime, env, perInstance));
     }
+    this.custom = new CustomPools(this.redis, keeper, state, this.runtime, env, this.config);
     this.logger.log(`runtime ${this.runtime.name}; pools ${Object.keys(pools).join(', ')}; tick ${this.config.scalerTickMs} ms`);
     this.schedule(0);
   }
@@ -56,6 +59,7 @@ export class ScalerService implements OnApplicationBootstrap, OnApplicationShutd
     clearTimeout(this.timer);
     await this.lock.release().catch(() => undefined);
     await Promise.all(this.reconcilers.map((reconciler) => reconciler.close()));
+    await this.custom?.close();
     // The process runtime's instances are this process's children: they stop with it, gracefully.
     if (this.runtime.name === 'process') await this.runtime.close();
   }
@@ -71,7 +75,8 @@ export class ScalerService implements OnApplicationBootstrap, OnApplicationShutd
       if (leading !== this.leading) this.logger.log(leading ? 'leading: this scaler acts' : 'standing by: another scaler leads');
       this.leading = leading;
       if (!leading) return;
-      for (const reconciler of this.reconcilers) {
+      const custom = (await this.custom?.sync().catch((error: Error) => this.logger.warn(`custom commands: ${error.message}`))) ?? [];
+      for (const reconciler of [...this.reconcilers, ...custom]) {
         await reconciler.tick().catch((error: Error) => this.logger.warn(`${reconciler.name}: ${error.message}`));
       }
     } catch (error) {
@@ -96,7 +101,9 @@ function instanceEnv(config: FopflowConfig): Record<string, string> {
   ];
   const env: Record<string, string> = { REDIS_URL: config.redisUrl, FOPFLOW_DATA_DIR: config.dataDir };
   for (const name of pass) if (process.env[name]) env[name] = process.env[name]!;
-  for (const [name, value] of Object.entries(process.env)) if (name.startsWith('FOPFLOW_MAX_') && value) env[name] = value;
+  for (const [name, value] of Object.entries(process.env)) {
+    if ((name.startsWith('FOPFLOW_MAX_') || name.startsWith('FOPFLOW_UFOP_')) && value) env[name] = value;
+  }
   return env;
 }
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ResultCache } from '@fopflow/cache';
 import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
-import { FopStep, parsePipeline } from '@fopflow/fop';
+import { parsePipeline, PipelineStep } from '@fopflow/fop';
 import { declaredStatus, encodeFailure, FopJobData, FopJobResult, fopQueueName, resultKey } from '@fopflow/queue';
 import { OBJECT_STORAGE, ObjectStorage } from '@fopflow/storage';
 import { OutboundGuard } from '@fopflow/outbound';
@@ -46,7 +46,7 @@ export class FopJobProcessor {
     try {
       const kept = await this.keptResult(job.data);
       if (kept) return { ...kept, durationMs: Math.round(performance.now() - started) };
-      const { steps } = parsePipeline(job.data.pipeline, { maxSteps: this.config.limits.maxPipelineSteps });
+      const { steps } = parsePipeline(job.data.pipeline, { maxSteps: this.config.limits.maxPipelineSteps, customCommands: 'any' });
       const ownCount = countLeading(steps, (step) => routing.consumes(step.command));
       if (ownCount === 0) throw Object.assign(new Error(`this worker does not run '${steps[0].command}'`), { status: 503 });
 
@@ -106,22 +106,22 @@ export class FopJobProcessor {
   }
 
   /** The cache key of the steps this instance ran: reusable by any request for the same prefix. */
-  private prefixKey(data: FopJobData, own: readonly FopStep[]): string {
-    const prefix = parsePipeline(data.pipeline).normalized.split('|').slice(0, own.length).join('|');
+  private prefixKey(data: FopJobData, own: readonly PipelineStep[]): string {
+    const prefix = parsePipeline(data.pipeline, { customCommands: 'any' }).normalized.split('|').slice(0, own.length).join('|');
     const base = data.intermediate ? `${data.intermediate.resultKey}|` : '';
     return resultKey(data.source.bucket, data.source.key, data.source.etag, `${base}${prefix}`);
   }
 
   private async handOn(
     job: Job<FopJobData, FopJobResult>,
-    rest: readonly FopStep[],
+    rest: readonly PipelineStep[],
     intermediateKey: string,
     mime: string,
     routing: PipelineRouting,
     durationMs: number,
   ): Promise<FopJobResult> {
     const queueName = fopQueueName(rest[0].command, job.data.tier);
-    const remaining = parsePipeline(job.data.pipeline).normalized.split('|').slice(-rest.length).join('|');
+    const remaining = parsePipeline(job.data.pipeline, { customCommands: 'any' }).normalized.split('|').slice(-rest.length).join('|');
     await routing.queue(queueName).add(remaining, { ...job.data, pipeline: remaining, intermediate: { resultKey: intermediateKey, mime } }, {
       ...job.opts,
       jobId: job.id,
@@ -144,6 +144,8 @@ function asJobFailure(error: unknown, signal: AbortSignal): Error {
   const status = declaredStatus(error);
   const message = error instanceof Error ? error.message : String(error);
   if (status !== undefined && status < 500) return new UnrecoverableError(encodeFailure(status, message));
+  // A custom program that ran out of memory or hung would do the same on a retry.
+  if ((error as { unrecoverable?: boolean }).unrecoverable) return new UnrecoverableError(encodeFailure(status ?? 500, message));
   return new Error(encodeFailure(status ?? 500, message));
 }
 

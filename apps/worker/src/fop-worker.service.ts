@@ -1,9 +1,10 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
 import { commandNames } from '@fopflow/fop';
 import { JobStatsRecorder } from '@fopflow/metrics';
 import { createRedis, FopJobData, FopJobResult, fopQueueName } from '@fopflow/queue';
-import { UnrecoverableError, Worker } from 'bullmq';
+import { RateLimiterOptions, UnrecoverableError, Worker } from 'bullmq';
+import { CustomCommandHost } from './custom-command.host';
 import { listenForCancels } from './cancel.listener';
 import { resolveConcurrency } from './concurrency';
 import { FopJobProcessor } from './fop-job.processor';
@@ -20,7 +21,7 @@ const WORKER_RETRY_DELAY_MS = 1000;
  * waits for active ones up to the grace period.
  */
 @Injectable()
-export class FopWorkerService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class FopWorkerService implements OnApplicationShutdown {
   private readonly logger = new Logger('FopWorker');
   private readonly workers = new Map<string, Worker<FopJobData, FopJobResult>>();
   private routing?: InstanceRouting;
@@ -31,13 +32,15 @@ export class FopWorkerService implements OnApplicationBootstrap, OnApplicationSh
     private readonly processor: FopJobProcessor,
     private readonly stats: JobStatsRecorder,
     private readonly tracker: PersistentJobTracker,
+    private readonly custom: CustomCommandHost,
   ) {}
 
   /** The commands this instance consumes. */
   commands(): string[] {
     const known = commandNames();
     const wanted = this.config.workerCommands.length ? this.config.workerCommands : known;
-    const unknown = wanted.filter((command) => !(known as string[]).includes(command));
+    const custom = new Set(CustomCommandHost.customOf(wanted));
+    const unknown = wanted.filter((command) => !(known as string[]).includes(command) && !custom.has(command));
     if (unknown.length) throw new Error(`FOPFLOW_WORKER_COMMANDS: unknown command(s) ${unknown.join(', ')}`);
     return wanted;
   }
@@ -52,16 +55,22 @@ export class FopWorkerService implements OnApplicationBootstrap, OnApplicationSh
   /** Resolves once every consumer has closed (its jobs finished, or the grace period ran out). */
   readonly closed = new Promise<void>((resolve) => (this.markClosed = resolve));
 
-  /** Creates the queue consumers without taking jobs yet: the instance warms up first. */
-  onApplicationBootstrap(): void {
+  /**
+   * Creates the queue consumers without taking jobs yet: the instance warms up first. Called by
+   * InstanceService once custom commands' registrations are read (a rate limit is one of them).
+   */
+  createConsumers(): void {
     const commands = this.commands();
     this.routing = new InstanceRouting(this.config.redisUrl, new Set(commands), (queue, error) => this.logger.warn(`${queue}: ${error.message}`));
     const concurrency = resolveConcurrency(commands, this.config.concurrencyFile, this.config.concurrencyOverride);
+    // A UFOP instance serves one job at a time: its sandbox was sized (flavor) for one, and a
+    // program that dies then fails only the job it held.
+    for (const command of CustomCommandHost.customOf(commands)) if (this.custom.record(command)?.kind === 'ufop') concurrency[command] = 1;
     const weights = Object.fromEntries(Object.entries(this.config.tierSettings).map(([tier, settings]) => [tier, settings.weight]));
     for (const [command, jobsAtOnce] of Object.entries(concurrency)) {
       for (const [tier, share] of Object.entries(tierShares(jobsAtOnce, weights))) {
         const name = fopQueueName(command, tier);
-        this.workers.set(name, this.startWorker(name, command, tier, share));
+        this.workers.set(name, this.startWorker(name, command, tier, share, this.limiter(command)));
       }
     }
     this.stopCancels = listenForCancels(this.config.redisUrl, ({ queue, jobId }) => {
@@ -92,11 +101,26 @@ export class FopWorkerService implements OnApplicationBootstrap, OnApplicationSh
       await Promise.all(workers.map((worker) => worker.close(true)));
     }
     await this.routing?.close();
+    await this.custom.close();
     this.markClosed();
     this.logger.log('stopped');
   }
 
-  private startWorker(queueName: string, command: string, tier: string, concurrency: number): Worker<FopJobData, FopJobResult> {
+  /**
+   * A third-party service's rate, as BullMQ's limiter: it holds across every worker of the queue,
+   * so the service sees at most that many requests a second whatever the number of instances.
+   * Each tier's queue gets the rate in full: tiers are separate queues to BullMQ.
+   */
+  private limiter(command: string): RateLimiterOptions | undefined {
+    const record = this.custom.record(command);
+    const rate = record?.kind === 'remote' ? Number(record.remote?.ratePerS ?? 0) : 0;
+    if (!(rate > 0)) return undefined;
+    // Whole jobs per window: 2.5/s is 2 per 800 ms, 0.5/s is 1 per 2 s.
+    const max = Math.max(1, Math.floor(rate));
+    return { max, duration: Math.round((1000 * max) / rate) };
+  }
+
+  private startWorker(queueName: string, command: string, tier: string, concurrency: number, limiter?: RateLimiterOptions): Worker<FopJobData, FopJobResult> {
     const connection = createRedis(this.config.redisUrl, 'worker', `fopflow-worker-${queueName}`);
     const routing = this.routing!;
     const worker = new Worker<FopJobData, FopJobResult>(
@@ -105,6 +129,7 @@ export class FopWorkerService implements OnApplicationBootstrap, OnApplicationSh
       {
         connection,
         concurrency,
+        limiter,
         autorun: false,
         // A worker killed mid-job holds its lock until it expires; then the stalled check gives
         // the job to another instance.

@@ -3,6 +3,7 @@ import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
 import { HEARTBEAT_INTERVAL_MS, InstanceRecord, InstanceState, Keeper } from '@fopflow/keeper';
 import { INSTANCE_ENV } from '@fopflow/runtime';
 import { hostname } from 'node:os';
+import { CustomCommandHost } from './custom-command.host';
 import { FopWorkerService } from './fop-worker.service';
 import { PipelineRunner } from './pipeline.runner';
 import { warmUp } from './warmup';
@@ -24,6 +25,7 @@ export class InstanceService implements OnApplicationBootstrap, OnApplicationShu
     private readonly keeper: Keeper,
     private readonly workers: FopWorkerService,
     private readonly runner: PipelineRunner,
+    private readonly custom: CustomCommandHost,
   ) {
     this.identity = {
       id: process.env[INSTANCE_ENV.id] || `${hostname()}-${process.pid}`,
@@ -37,13 +39,19 @@ export class InstanceService implements OnApplicationBootstrap, OnApplicationShu
     };
   }
 
-  /** Runs after the queue consumers exist: warm up, then take jobs and report ready. */
+  /**
+   * Starts custom commands' sandboxes, creates the queue consumers, warms up (a sandbox warms by
+   * answering /health), then takes jobs and reports ready.
+   */
   async onApplicationBootstrap(): Promise<void> {
     await this.beat();
     this.timer = setInterval(() => void this.beat(), HEARTBEAT_INTERVAL_MS);
     this.state = 'warming';
     await this.beat();
-    const warmupMs = await warmUp(this.runner, this.config.workDir, this.identity.commands);
+    const started = performance.now();
+    await this.custom.start(this.identity.commands);
+    this.workers.createConsumers();
+    const warmupMs = (await warmUp(this.runner, this.config.workDir, this.identity.commands)) + Math.round(performance.now() - started);
     this.workers.startConsuming();
     this.state = 'ready';
     await this.beat();

@@ -1,13 +1,17 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { CustomCommandHost } from './custom-command.host';
 import { WorkerModule } from './worker.module';
 import { closeOnSignals } from '@fopflow/config';
 
 /** A worker instance: no HTTP, only queue consumers. SIGTERM finishes active jobs, then exits 0. */
 async function main(): Promise<void> {
-  const app = await NestFactory.createApplicationContext(WorkerModule);
+  const app = await NestFactory.createApplicationContext(WorkerModule, { abortOnError: false });
   closeOnSignals(app, 'Worker');
+  // A custom program that died or hung: stop as on SIGTERM (held jobs end first), so the scaler
+  // starts a fresh instance in this one's place.
+  app.get(CustomCommandHost).onBroken = () => process.kill(process.pid, 'SIGTERM');
   Logger.log(`worker ${process.pid} ready`, 'Worker');
 }
 

@@ -1,7 +1,8 @@
 import { promises as fs } from 'node:fs';
-import { commands, FopStep } from '@fopflow/fop';
+import { commands, isCustomStep, PipelineStep } from '@fopflow/fop';
 import { AvProcessor, ImageProcessor } from '@fopflow/media';
 import { ObjectStorage } from '@fopflow/storage';
+import type { CustomStepRunner } from './custom-command.host';
 import { fetchObject } from './source.fetcher';
 import { WorkDir } from './work-dir';
 
@@ -12,7 +13,7 @@ export interface WorkFile {
 }
 
 export interface PipelineRun {
-  steps: readonly FopStep[];
+  steps: readonly PipelineStep[];
   input: WorkFile;
   workDir: WorkDir;
   signal: AbortSignal;
@@ -22,7 +23,8 @@ export interface PipelineRun {
 
 /**
  * Runs steps one after the other, each on the previous one's output, passing files in the job's
- * work directory: images through sharp in-process, audio/video through ffmpeg child processes.
+ * work directory: images through sharp in-process, audio/video through ffmpeg child processes,
+ * custom commands through their sandbox or service.
  */
 export class PipelineRunner {
   constructor(
@@ -31,6 +33,7 @@ export class PipelineRunner {
     private readonly storage: ObjectStorage,
     /** Largest file an image step reads into memory, and largest extra object a step loads. */
     private readonly maxSourceBytes: number,
+    private readonly custom?: CustomStepRunner,
   ) {}
 
   async run({ steps, input, workDir, signal, onProgress }: PipelineRun): Promise<WorkFile> {
@@ -46,7 +49,11 @@ export class PipelineRunner {
     return current;
   }
 
-  private async runStep(step: FopStep, input: WorkFile, workDir: WorkDir, signal: AbortSignal, onProgress: (percent: number) => void): Promise<WorkFile> {
+  private async runStep(step: PipelineStep, input: WorkFile, workDir: WorkDir, signal: AbortSignal, onProgress: (percent: number) => void): Promise<WorkFile> {
+    if (isCustomStep(step)) {
+      if (!this.custom) throw Object.assign(new Error(`this worker does not run '${step.command}'`), { status: 503 });
+      return this.custom.run(step, input, workDir, signal);
+    }
     if (commands[step.command].family === 'av') {
       return this.av.runStep(step as never, input.path, {
         workDir: workDir.path,

@@ -8,6 +8,7 @@ import { createRedis, NOTIFY_QUEUE, PersistentJobStore } from '@fopflow/queue';
 import { Queue } from 'bullmq';
 import { LocalDiskStorage, OBJECT_STORAGE, ObjectStorage } from '@fopflow/storage';
 import { Redis } from 'ioredis';
+import { CustomCommandHost, WORKER_REDIS } from './custom-command.host';
 import { FopJobProcessor } from './fop-job.processor';
 import { FopWorkerService } from './fop-worker.service';
 import { InstanceService } from './instance.service';
@@ -26,6 +27,8 @@ const REDIS = Symbol('REDIS');
       inject: [FOPFLOW_CONFIG],
       useFactory: (config: FopflowConfig) => createRedis(config.redisUrl, 'worker', 'fopflow-worker'),
     },
+    { provide: WORKER_REDIS, useExisting: REDIS },
+    CustomCommandHost,
     {
       provide: OBJECT_STORAGE,
       inject: [FOPFLOW_CONFIG],
@@ -39,12 +42,12 @@ const REDIS = Symbol('REDIS');
     },
     {
       provide: PipelineRunner,
-      inject: [FOPFLOW_CONFIG, OBJECT_STORAGE],
-      useFactory: (config: FopflowConfig, storage: ObjectStorage) => {
+      inject: [FOPFLOW_CONFIG, OBJECT_STORAGE, CustomCommandHost],
+      useFactory: (config: FopflowConfig, storage: ObjectStorage, custom: CustomCommandHost) => {
         const { maxInputPixels, maxOutputPixels, maxFrames, maxDurationS, ffmpegTimeLimitMs, maxSourceBytes } = config.limits;
         const images = new ImageProcessor({ ...DEFAULT_IMAGE_LIMITS, maxInputPixels, maxOutputPixels, maxFrames });
         const av = new AvProcessor({ maxDurationS, ffmpegTimeLimitMs });
-        return new PipelineRunner(images, av, storage, maxSourceBytes);
+        return new PipelineRunner(images, av, storage, maxSourceBytes, custom);
       },
     },
     { provide: JobStatsRecorder, inject: [REDIS], useFactory: (redis: Redis) => new JobStatsRecorder(redis) },

@@ -16,6 +16,11 @@ const BUCKET_INFO_CACHE_SIZE = 10_000;
 /** Who makes a management call. */
 export type Manager = { kind: 'operator' } | { kind: 'key'; key: AccessKey } | { kind: 'open' };
 
+/** With neither access keys nor an admin token, there is nobody to check against: a private development setup. */
+export function isOpenPlatform(config: Pick<FopflowConfig, 'accessKeys' | 'adminToken'>): boolean {
+  return config.accessKeys.length === 0 && !config.adminToken;
+}
+
 /**
  * Who may do what. With neither access keys nor an admin token configured the platform is open
  * (a private development setup); otherwise management calls are signed with an access key (or
@@ -36,7 +41,7 @@ export class AccessPolicy {
 
   /** True when nothing is configured to check against. */
   get open(): boolean {
-    return this.keys.size === 0 && !this.config.adminToken;
+    return isOpenPlatform(this.config);
   }
 
   /** The key that signed a job call (401 otherwise), counted against its tier's request rate. */
@@ -69,16 +74,16 @@ export class AccessPolicy {
    * Checks a read of `bucket` (raw or fop URL); answers the tier its processing runs in. A private
    * bucket needs a download token of its owner (401 without, or once expired).
    */
-  async read(req: Request, bucket: string): Promise<{ tier: string; reader?: AccessKey }> {
+  async read(req: Request, bucket: string): Promise<{ tier: string; reader?: AccessKey; owner?: string }> {
     const info = await this.bucketInfo(bucket);
     const owner = info.owner ? this.keys.find(info.owner) : undefined;
     const tier = owner?.tier ?? this.config.defaultTier;
-    if (!info.private && !hasDownloadToken(req.originalUrl)) return { tier };
-    if (carriesAdminToken(req, this.config.adminToken)) return { tier };
+    if (!info.private && !hasDownloadToken(req.originalUrl)) return { tier, owner: info.owner };
+    if (carriesAdminToken(req, this.config.adminToken)) return { tier, owner: info.owner };
     if (!hasDownloadToken(req.originalUrl)) throw new GatewayError(401, `bucket '${bucket}' is private: add ?e=<deadline>&token=<AK>:<sign>`);
     const reader = authenticateDownload(req, this.keys);
     if (info.owner && reader.accessKey !== info.owner) throw new GatewayError(401, `download token is not signed by the owner of bucket '${bucket}'`);
-    return { tier, reader };
+    return { tier, reader, owner: info.owner };
   }
 
   /**

@@ -2,7 +2,7 @@ import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { AccessKeyStore, qiniuSign, signaturesEqual } from '@fopflow/auth';
 import { CachedResult, ResultCache } from '@fopflow/cache';
 import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
-import { commands, FopPipeline, FopSyntaxError, SaveasTarget } from '@fopflow/fop';
+import { commands, FopPipeline, FopSyntaxError, isCustomStep, SaveasTarget } from '@fopflow/fop';
 import { declaredStatus, FopJobData, FopProducer, fopQueueName, resultKey } from '@fopflow/queue';
 import { OBJECT_STORAGE, ObjectStorage } from '@fopflow/storage';
 import { createHash } from 'node:crypto';
@@ -53,12 +53,13 @@ export class FopService implements OnApplicationShutdown {
 
   /**
    * Parses the fop of a sync URL; 400 naming the bad token. `signedUrl` is the URL without its
-   * scheme (`host/path?query`), which a saveas signature covers up to `/sign/`.
+   * scheme (`host/path?query`), which a saveas signature covers up to `/sign/`. `account` is
+   * whose processing this is (the reader, else the bucket's owner), for private custom commands.
    */
-  parse(text: string, signedUrl: string): FopRequest {
-    const { pipeline, saveas } = this.pools.parseFop(text);
+  parse(text: string, signedUrl: string, account?: string): FopRequest {
+    const { pipeline, saveas } = this.pools.parseFop(text, account);
     pipeline.steps.forEach((step, index) => {
-      if (commands[step.command].syncAllowed === false) {
+      if (!isCustomStep(step) && commands[step.command].syncAllowed === false) {
         throw new FopSyntaxError(`${step.command}: runs only as an async job (POST /v1/jobs or /pfop/), not in a fop URL`, step.command, index + 1);
       }
     });

@@ -38,12 +38,12 @@ export class MediaController {
 
   private async serve(req: Request, res: Response): Promise<void> {
     const { bucket, key } = bucketAndKey(req);
-    const { tier, reader } = await this.access.read(req, bucket);
+    const { tier, reader, owner } = await this.access.read(req, bucket);
     const fop = fopOf(req);
     if (fop === undefined) return this.serveObject(req, res, bucket, key);
 
     // A saveas signature covers the URL as sent, without its scheme: host, path and raw query.
-    const request = this.fops.parse(fop, `${req.headers.host ?? ''}${req.originalUrl}`);
+    const request = this.fops.parse(fop, `${req.headers.host ?? ''}${req.originalUrl}`, reader?.accessKey ?? owner);
     const identity = reader ? { key: reader.accessKey, tier: reader.tier } : anonymousIdentity(req);
     await this.limits.consume(identity, request.pipeline.steps[0].command);
     const answer = await this.fops.process(bucket, key, request, tier);

@@ -1,4 +1,5 @@
 import type { Request } from 'express';
+import type { z } from 'zod';
 import { GatewayError } from './error.filter';
 
 /** Largest body of an API call (not an upload), in bytes. */
@@ -26,4 +27,9 @@ export function parseJsonObject(body: Buffer): Record<string, unknown> {
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new GatewayError(400, 'body must be a JSON object');
   return value as Record<string, unknown>;
+}
+
+/** What a schema refused, field by field: `fops: expected string; source.key: required`. */
+export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
+  return issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; ');
 }

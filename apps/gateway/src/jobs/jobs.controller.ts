@@ -5,7 +5,7 @@ import type { Request } from 'express';
 import { z } from 'zod';
 import { AccessPolicy } from '../auth/access.policy';
 import { GatewayError } from '../http/error.filter';
-import { parseJsonObject, readRawBody } from '../http/raw-body';
+import { describeIssues, parseJsonObject, readRawBody } from '../http/raw-body';
 import { JobsService, JobSubmission } from './jobs.service';
 
 const submissionSchema = z.object({
@@ -21,10 +21,6 @@ const MAX_BATCH_BODY_BYTES = 8 * 1024 * 1024;
 
 function asSubmission({ source, fops, notifyUrl, pipeline, force }: z.infer<typeof submissionSchema>): JobSubmission {
   return { kind: 'native', ...source, fops: typeof fops === 'string' ? [fops] : fops, notifyUrl, pipeline, force };
-}
-
-function describeIssues(issues: z.core.$ZodIssue[]): string {
-  return issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; ');
 }
 
 /** The native async API: `POST /v1/jobs`, `GET /v1/jobs[/<id>]`, `DELETE /v1/jobs/<id>`. Calls are signed. */

@@ -114,7 +114,7 @@ export class JobsService {
 
   /** Checks a submission and builds its record and queue entries; writes nothing. */
   private async prepare(caller: AccessKey, submission: JobSubmission): Promise<PreparedJob> {
-    const fops = this.parseFops(submission.fops);
+    const fops = this.parseFops(submission.fops, caller.accessKey);
     if (submission.notifyUrl) await this.checkOutbound('notifyUrl', submission.notifyUrl);
     const queueTier = this.queueTier(caller, submission.pipeline ?? '');
     const source = await this.source(caller, submission, fops);
@@ -216,7 +216,7 @@ export class JobsService {
     const meta = await this.store.meta(id);
     if (!meta || meta.owner !== caller.accessKey) throw new GatewayError(404, `no such job '${id}'`);
     for (const [index, text] of meta.fops.entries()) {
-      const commands = [...new Set(parsePipeline(splitSaveas(text).pipeline).steps.map((step) => step.command))];
+      const commands = [...new Set(parsePipeline(splitSaveas(text).pipeline, { customCommands: 'any' }).steps.map((step) => step.command))];
       for (const command of commands) {
         const queueName = fopQueueName(command, meta.queueTier);
         const job = await this.queues.get(queueName).getJob(`${id}-${index}`);
@@ -234,16 +234,16 @@ export class JobsService {
     return this.status(id);
   }
 
-  private parseFops(texts: string[]): ParsedFop[] {
+  private parseFops(texts: string[], account: string): ParsedFop[] {
     if (texts.length === 0) throw new GatewayError(400, 'fops: at least one fop is needed');
     if (texts.length > this.config.maxFopsPerJob) {
       throw new GatewayError(400, `fops: ${texts.length} given, at most ${this.config.maxFopsPerJob} (maxFopsPerJob)`);
     }
     return texts.map((text, index) => {
       try {
-        return { text, ...this.pools.parseFop(text) };
+        return { text, ...this.pools.parseFop(text, account) };
       } catch (error) {
-        throw new GatewayError(400, `fops[${index}]: ${(error as Error).message}`);
+        throw new GatewayError(declaredStatus(error) ?? 400, `fops[${index}]: ${(error as Error).message}`);
       }
     });
   }

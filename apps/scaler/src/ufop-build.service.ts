@@ -1,0 +1,123 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
+import { createRedis } from '@fopflow/queue';
+import { LocalDiskStorage } from '@fopflow/storage';
+import {
+  CommandRegistry,
+  ownerSlug,
+  pushImage,
+  UFOP_BUILD_QUEUE,
+  UfopBuildError,
+  UfopBuilder,
+  UfopBuildJobData,
+} from '@fopflow/ufop';
+import { Job, UnrecoverableError, Worker } from 'bullmq';
+import Docker from 'dockerode';
+import { Redis } from 'ioredis';
+import { SCALER_REDIS } from './scaler.service';
+
+/** Largest upload read back for a build, in bytes. */
+const MAX_TARBALL_BYTES = 256 * 1024 * 1024;
+/** Build log lines are written to Redis in batches at most this far apart, ms. */
+const LOG_FLUSH_MS = 500;
+
+/**
+ * The builder: takes `ufop.build` jobs one at a time, turns the upload into an image (ufop.yaml →
+ * Dockerfile → engine build), pushes it to the registry and records the version as ready, or as
+ * failed with the reason. The log is kept line by line while it is written, so `fopctl logs`
+ * follows a build in progress. A failed build changes nothing that runs: the current version
+ * stays current.
+ */
+@Injectable()
+export class UfopBuildService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('UfopBuilder');
+  private readonly registry: CommandRegistry;
+  private readonly storage: LocalDiskStorage;
+  private readonly docker = new Docker();
+  private worker?: Worker<UfopBuildJobData>;
+
+  constructor(
+    @Inject(FOPFLOW_CONFIG) private readonly config: FopflowConfig,
+    @Inject(SCALER_REDIS) private readonly redis: Redis,
+  ) {
+    this.registry = new CommandRegistry(redis);
+    this.storage = new LocalDiskStorage(config.dataDir);
+  }
+
+  onApplicationBootstrap(): void {
+    const connection = createRedis(this.config.redisUrl, 'worker', 'fopflow-ufop-builder');
+    this.worker = new Worker<UfopBuildJobData>(UFOP_BUILD_QUEUE, (job) => this.build(job), {
+      connection,
+      // Builds are heavy and share one engine; one at a time keeps each one's log readable.
+      concurrency: 1,
+      lockDuration: 60_000,
+    });
+    this.worker.on('error', (error) => this.logger.warn(`${UFOP_BUILD_QUEUE}: ${error.message}`));
+    this.worker.on('closed', () => connection.disconnect());
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.worker?.close();
+    this.registry.close();
+  }
+
+  private async build(job: Job<UfopBuildJobData>): Promise<{ image: string; digest: string }> {
+    const { name, version, owner, tarball } = job.data;
+    const log = new BuildLog(this.registry, name, version);
+    await this.registry.finishVersion(name, version, { state: 'building' });
+    log.line(`building ${name} version ${version}`);
+    try {
+      const { data } = await this.storage.readBuffer(tarball.bucket, tarball.key, MAX_TARBALL_BYTES);
+      const builder = new UfopBuilder({ docker: this.docker, buildTimeoutMs: this.config.ufop.buildTimeoutMs });
+      const built = await builder.build({ owner: ownerSlug(owner), name, version, tarball: data, registry: this.config.ufop.registry, onLog: (line) => log.line(line) });
+      log.line(`built ${built.image} in ${built.durationMs} ms; pushing to ${this.config.ufop.registry}`);
+      const { digest } = await pushImage(this.docker, built.image, { onLog: (line) => log.line(line) });
+      log.line(`pushed ${built.image}@${digest}`);
+      await log.flush();
+      await this.registry.finishVersion(name, version, { state: 'ready', image: built.image, digest });
+      this.logger.log(`${name} version ${version}: ready (${built.image})`);
+      return { image: built.image, digest };
+    } catch (error) {
+      const message = error instanceof UfopBuildError ? error.message.split('\n')[0] : (error as Error).message;
+      log.line(`build failed: ${message}`);
+      await log.flush();
+      await this.registry.finishVersion(name, version, { state: 'failed', error: message }).catch(() => undefined);
+      this.logger.warn(`${name} version ${version}: ${message}`);
+      // The upload is what it is: building it again would fail the same way.
+      throw new UnrecoverableError(message);
+    } finally {
+      log.close();
+    }
+  }
+}
+
+/** Build log lines on their way to Redis, batched so a chatty build is not a write per line. */
+class BuildLog {
+  private pending: string[] = [];
+  private timer?: NodeJS.Timeout;
+  private writing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly registry: CommandRegistry,
+    private readonly name: string,
+    private readonly version: string,
+  ) {}
+
+  line(text: string): void {
+    this.pending.push(text);
+    this.timer ??= setTimeout(() => void this.flush(), LOG_FLUSH_MS);
+  }
+
+  flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const lines = this.pending;
+    this.pending = [];
+    this.writing = this.writing.then(() => this.registry.appendBuildLog(this.name, this.version, lines)).catch(() => undefined);
+    return this.writing;
+  }
+
+  close(): void {
+    clearTimeout(this.timer);
+  }
+}
