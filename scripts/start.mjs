@@ -336,7 +336,7 @@ async function uploadSample(base, adminToken) {
   return fopUrl;
 }
 
-function printBanner(base, fopUrl, credentials) {
+function printBanner(base, fopUrl, credentials, ufops) {
   const line = paint('1;36', '─'.repeat(72));
   const item = (label, value) => console.log(`  ${label.padEnd(14)} ${paint('1', value)}`);
   console.log(`\n${line}\n  ${paint('1;32', 'Fopflow is running')}\n`);
@@ -349,7 +349,35 @@ function printBanner(base, fopUrl, credentials) {
   item('metrics', `${base}/metrics`);
   item('admin token', credentials.adminToken);
   if (credentials.devKey) item('access key', `${credentials.devKey.accessKey}  secret: ${credentials.devKey.secretKey}  (tier paid)`);
+  if (ufops) item('UFOPs', 'npm run fopctl -- init my-ufop  (README: Custom commands)');
   console.log(`\n  Ctrl-C stops everything.\n${line}\n`);
+}
+
+// ---------- custom commands (UFOPs) ----------
+
+/**
+ * UFOPs run in containers and their images go to a local registry. Both need a Docker engine:
+ * when one answers, make sure the base images and the registry are there (the first time this
+ * takes a few minutes: Debian is bootstrapped, ffmpeg installed); otherwise say what would enable
+ * them and go on — everything else works without Docker.
+ */
+function ensureUfopSupport() {
+  const enable = 'apt-get install -y docker.io debootstrap docker-registry && bash docker/base-image.sh && bash docker/registry.sh';
+  if (!onPath('docker') || spawnSync('docker', ['info'], { stdio: 'ignore' }).status !== 0) {
+    warn(`no Docker engine answers: custom commands (UFOPs) are off. To enable them (as root): ${enable}`);
+    return false;
+  }
+  const images = ['fopflow/debian:bookworm', 'fopflow/node:20', 'fopflow/ffmpeg:latest'];
+  const missing = images.filter((image) => spawnSync('docker', ['image', 'inspect', image], { stdio: 'ignore' }).status !== 0);
+  try {
+    if (missing.length) run('bash', ['docker/base-image.sh'], `building the UFOP base images (${missing.join(', ')}; the first time takes a few minutes)`);
+    if (!onPath('docker-registry')) throw new Fatal('docker-registry is not installed');
+    run('bash', ['docker/registry.sh'], 'starting the local image registry for UFOPs');
+    return true;
+  } catch (error) {
+    warn(`custom commands (UFOPs) are off: ${error.message}. To enable them (as root): ${enable}`);
+    return false;
+  }
 }
 
 // ---------- main ----------
@@ -366,6 +394,7 @@ async function main() {
   const dataDir = resolve(ROOT, or(process.env.FOPFLOW_DATA_DIR, '.data'));
   await assertPortFree(port);
 
+  const ufops = ensureUfopSupport();
   const redisUrl = process.env.REDIS_URL || (await startRedis(dataDir));
   const credentials = devCredentials(dataDir);
   const env = {
@@ -390,7 +419,7 @@ async function main() {
     if (process.env.REDIS_URL) warn(`is REDIS_URL (${process.env.REDIS_URL}) reachable?`);
     throw error;
   }
-  printBanner(base, await uploadSample(base, credentials.adminToken), credentials);
+  printBanner(base, await uploadSample(base, credentials.adminToken), credentials, ufops);
 }
 
 main().catch((error) => {

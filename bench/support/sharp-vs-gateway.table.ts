@@ -1,16 +1,32 @@
+import type { MeasuredCell } from './cells';
 import { Column, figure, figureColumns, markdownTable, wordColumns } from './markdown';
 import { cellCounts, errorNotes, rateOf } from './notes';
-import type { ImagePathCell, SharpVsGatewayRun } from './sharp-vs-gateway';
+import type { SharpVsGatewayRun } from './sharp-vs-gateway';
 import { sharpVsGatewayReading } from './sharp-vs-gateway.reading';
 
 /** What the table's req/s and latency columns are, for the section's method. */
 export const LATENCY_FIGURES =
   'req/s is completed operations over that elapsed time; p50 and p99 are nearest-rank latencies of the completed ones.';
 
-const COLUMNS: readonly Column[] = [
-  ...wordColumns('Path'),
-  ...figureColumns('In flight', 'Requests', 'Errors', 'req/s', 'p50 ms', 'p99 ms', '× raw sharp', 'Job ms', 'Other CPU'),
-];
+/** The columns of a table of paths against a baseline path, named in the ratio's header. */
+export function latencyColumns(baseline: string): Column[] {
+  return [...wordColumns('Path'), ...figureColumns('In flight', 'Requests', 'Errors', 'req/s', 'p50 ms', 'p99 ms', `× ${baseline}`, 'Job ms', 'Other CPU')];
+}
+
+/** One row of such a table; `baselinePerS` is the rate of the baseline path the ratio divides by. */
+export function latencyRow(cell: MeasuredCell, baselinePerS: number): string[] {
+  const { result } = cell;
+  return [
+    cell.path,
+    ...cellCounts(cell),
+    figure(result.opsPerSecond, 1),
+    figure(result.p50Ms, 1),
+    figure(result.p99Ms, 1),
+    `${figure(result.opsPerSecond / baselinePerS, 2)}×`,
+    figure(cell.meanJobMs ?? Number.NaN, 1),
+    figure(result.otherCpuCores, 2),
+  ];
+}
 
 /** The Results and Reading parts of a sharp-vs-gateway section; `command` is the fop's. */
 export function sharpVsGatewayResults(run: SharpVsGatewayRun, command: string): string[] {
@@ -18,26 +34,11 @@ export function sharpVsGatewayResults(run: SharpVsGatewayRun, command: string): 
   return [
     '### Results',
     '',
-    markdownTable(COLUMNS, cells.map((cell) => row(cell, cells))),
+    markdownTable(latencyColumns('raw sharp'), cells.map((cell) => latencyRow(cell, rateOf(cells, 'raw sharp', cell.concurrency)))),
     ...errorNotes(cells),
     '',
     '### Reading',
     '',
     sharpVsGatewayReading(run, command),
-  ];
-}
-
-function row(cell: ImagePathCell, cells: readonly ImagePathCell[]): string[] {
-  const { result } = cell;
-  const baseline = rateOf(cells, 'raw sharp', cell.concurrency);
-  return [
-    cell.path,
-    ...cellCounts(cell),
-    figure(result.opsPerSecond, 1),
-    figure(result.p50Ms, 1),
-    figure(result.p99Ms, 1),
-    `${figure(result.opsPerSecond / baseline, 2)}×`,
-    figure(cell.meanJobMs ?? Number.NaN, 1),
-    figure(result.otherCpuCores, 2),
   ];
 }

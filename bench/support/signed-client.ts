@@ -41,9 +41,26 @@ export class SignedClient {
 
   /** Stores `body` as bucket/key, owned by this key (a job may only read its own key's buckets). */
   async upload(bucket: string, key: string, body: Buffer, mime: string): Promise<void> {
-    const url = `${this.baseUrl}/v1/objects/${bucket}/${key}`;
-    const response = await fetch(url, { method: 'PUT', headers: { Authorization: this.authorization(url), 'Content-Type': mime }, body });
+    const response = await this.send('PUT', `/v1/objects/${bucket}/${key}`, body, mime);
     if (!response.ok) throw new Error(`upload of ${bucket}/${key} failed: ${response.status} ${await response.text()}`);
+  }
+
+  /**
+   * A management call (`/v1/ufops`...): `body` goes as JSON, or as it is when it is bytes of
+   * `mime`. Answers the parsed JSON answer; any status but 2xx fails with what the gateway said.
+   */
+  async call<T>(method: string, path: string, body?: unknown, mime = 'application/json'): Promise<T> {
+    const payload = body === undefined || Buffer.isBuffer(body) ? body : JSON.stringify(body);
+    const response = await this.send(method, path, payload, mime);
+    const text = await response.text();
+    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  private send(method: string, path: string, body: Buffer | string | undefined, mime: string): Promise<Response> {
+    const url = `${this.baseUrl}${path}`;
+    const headers: Record<string, string> = { Authorization: this.authorization(url), ...(body !== undefined && { 'Content-Type': mime }) };
+    return fetch(url, { method, headers, body });
   }
 
   private authorization(url: string): string {

@@ -17,16 +17,17 @@ export async function buildWorkerImage(): Promise<void> {
 }
 
 /** Removes the test pools' worker containers (they outlive their scaler by design); others' pools stay. */
-export async function removeContainers(): Promise<void> {
-  const ids = ['image', 'av']
+export async function removeContainers(pools: readonly string[] = ['image', 'av']): Promise<void> {
+  const ids = pools
     .flatMap((pool) => execFileSync('docker', ['ps', '-aq', '--filter', `label=fopflow.pool=${pool}`]).toString().split(/\s+/))
     .filter(Boolean);
   if (ids.length) execFileSync('docker', ['rm', '-f', ...ids], { stdio: 'ignore' });
 }
 
 /** Removes the test pools' worker services, and waits for their containers to go. */
-export async function removeServices(): Promise<void> {
-  const ids = ['fopflow-image-', 'fopflow-av-']
+export async function removeServices(pools: readonly string[] = ['image', 'av']): Promise<void> {
+  const ids = pools
+    .map((pool) => `fopflow-${pool}-`)
     .flatMap((prefix) => execFileSync('docker', ['service', 'ls', '-q', '--filter', `name=${prefix}`]).toString().split(/\s+/))
     .filter(Boolean);
   if (ids.length) execFileSync('docker', ['service', 'rm', ...ids], { stdio: 'ignore' });

@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { freePort, waitFor } from './ports';
@@ -96,4 +96,20 @@ export async function startPlatform(env: Record<string, string> = {}, workerEnvs
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * startPlatform for suites whose workers may be containers running as an ordinary user: with
+ * `shareDataDir` what the host gateway creates (the data dir and all in it) is theirs to use too.
+ */
+export async function startSharedPlatform(env: Record<string, string>, shareDataDir = false): Promise<Platform> {
+  const umask = shareDataDir ? process.umask(0) : undefined;
+  let platform: Platform;
+  try {
+    platform = await startPlatform(env, []);
+  } finally {
+    if (umask !== undefined) process.umask(umask);
+  }
+  if (shareDataDir) chmodSync(platform.dataDir, 0o777);
+  return platform;
 }

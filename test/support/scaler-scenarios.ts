@@ -1,12 +1,11 @@
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Queue } from 'bullmq';
-import IORedis from 'ioredis';
 import { ApiClient } from './api-client';
 import { makeJpeg } from './media';
-import { AppProcess, Platform, startApp, startPlatform } from './platform';
+import { AppProcess, Platform, startApp, startSharedPlatform } from './platform';
 import { waitFor } from './ports';
+import { commandCounts } from './queues';
 
 export interface Instance {
   id: string;
@@ -53,21 +52,7 @@ describe(`the scaler on the ${runtime.name} runtime`, () => {
   const instances = async (pool = 'image'): Promise<Instance[]> =>
     ((await (await fetch(`${platform.url}/v1/instances`, { headers: admin })).json()) as { items: Instance[] }).items.filter((i) => i.pool === pool);
   const ready = async (pool = 'image') => (await instances(pool)).filter((instance) => instance.state === 'ready');
-  const counts = async () => {
-    const connection = new IORedis(platform.redis.url);
-    const queues = ['paid', 'free'].map((tier) => new Queue(`fop.imageView2.${tier}`, { connection }));
-    try {
-      const all = await Promise.all(queues.map((queue) => queue.getJobCounts('completed', 'failed', 'waiting', 'active', 'delayed')));
-      return all.reduce((sum, c) => ({ completed: sum.completed + c.completed, failed: sum.failed + c.failed, open: sum.open + c.waiting + c.active + c.delayed }), {
-        completed: 0,
-        failed: 0,
-        open: 0,
-      });
-    } finally {
-      await Promise.all(queues.map((queue) => queue.close()));
-      connection.disconnect();
-    }
-  };
+  const counts = () => commandCounts(platform.redis.url, 'imageView2');
   /** Submits `count` distinct thumbnail jobs in batches; answers their ids. */
   const burst = async (count: number, offset: number, format = 'jpg') => {
     const ids: string[] = [];
@@ -108,14 +93,7 @@ describe(`the scaler on the ${runtime.name} runtime`, () => {
     );
     const env = { FOPFLOW_KEYS: `${AK}:${SK}:paid`, FOPFLOW_ADMIN_TOKEN: ADMIN, FOPFLOW_POOLS_FILE: pools, FOPFLOW_JOB_LOCK_MS: '2000' };
     await runtime.prepare?.();
-    // Container workers run as an ordinary user: what the host gateway creates must be theirs too.
-    const umask = runtime.shareDataDir ? process.umask(0) : undefined;
-    try {
-      platform = await startPlatform(env, []);
-    } finally {
-      if (umask !== undefined) process.umask(umask);
-    }
-    if (runtime.shareDataDir) chmodSync(platform.dataDir, 0o777);
+    platform = await startSharedPlatform(env, runtime.shareDataDir);
     client = new ApiClient(platform.url, AK, SK);
     expect((await client.upload('media/photo.jpg', await makeJpeg(1600, 1200))).status).toBe(200);
     scaler = startApp('scaler', {
@@ -146,7 +124,7 @@ describe(`the scaler on the ${runtime.name} runtime`, () => {
       expect(totals).toMatchObject({ completed: 400, failed: 0 });
       const status = await client.json<{ code: number }>('GET', `/v1/jobs/${ids[399]}`);
       expect(status.body.code).toBe(0);
-      await waitFor('back to one instance', async () => (await instances()).length === 1, 30_000);
+      await waitFor('back to one instance', async () => (await instances()).length === 1, 60_000);
     } finally {
       clearInterval(watch);
     }

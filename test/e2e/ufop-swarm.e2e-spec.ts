@@ -1,0 +1,12 @@
+import { describeUfopScenarios } from '../support/ufop-scenarios';
+import { buildWorkerImage, removeServices } from '../support/docker';
+
+describeUfopScenarios({
+  name: 'swarm',
+  prepare: buildWorkerImage,
+  cleanup: () => removeServices(['image', 'av', 'ufop-my-sepia', 'ufop-hog', 'ufop-hang', 'ufop-shout', 'remote-ocr']),
+  shareDataDir: true,
+  // Workers are swarm tasks on this single node; each starts its program's sandbox through the
+  // node's engine socket, which the service mounts.
+  scalerEnv: (platform) => ({ FOPFLOW_RUNTIME: 'swarm', FOPFLOW_WORKER_NETWORK: 'host', FOPFLOW_DATA_MOUNT: platform.dataDir }),
+});
