@@ -11,7 +11,7 @@ import { ApiClient } from './api-client';
 import { AppProcess, Platform, startApp, startSharedPlatform } from './platform';
 import { waitFor } from './ports';
 import { operationManager, sdkCall } from './qiniu-sdk';
-import { execNodeJson } from '../../libs/ufop/src/testing/misbehaving-ufop.fixture';
+import { bridgeGateway, execNodeJson } from '../../libs/ufop/src/testing/misbehaving-ufop.fixture';
 import { commandCounts } from './queues';
 
 /**
@@ -196,7 +196,7 @@ describe(`custom commands (UFOPs and third-party services) on the ${runtime.name
     // From inside a running instance of the platform: Redis and the gateway are out of reach,
     // on the loopback (the sandbox's own) and through the engine's bridge (no route at all).
     const handler = (await sandboxes('my-sepia')).find((container) => container.Labels['fopflow.ufop.role'] === 'handler' && container.State === 'running')!;
-    const bridge = ((await docker.getNetwork('bridge').inspect()) as { IPAM: { Config: Array<{ Gateway: string }> } }).IPAM.Config[0].Gateway;
+    const bridge = await bridgeGateway(docker);
     const ports = [new URL(platform.redis.url).port, new URL(platform.url).port];
     const probe = `const net = require('node:net');
       const tryConnect = (host, port) => new Promise((done) => {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { HandlerError } from './handler.client';
-import { buildMisbehavingUfop, execNodeJson, requireSandboxEngine } from './testing/misbehaving-ufop.fixture';
+import { bridgeGateway, buildMisbehavingUfop, execNodeJson, requireSandboxEngine } from './testing/misbehaving-ufop.fixture';
 import { SandboxLimits, sandboxContainerName, UFOP_SANDBOX_LABEL } from './sandbox.containers';
 import { UfopSandbox, UfopSandboxOptions } from './ufop.sandbox';
 
@@ -131,8 +131,7 @@ describe('UfopSandbox (real Docker)', () => {
       try {
         const first = await startSandbox();
         const second = await startSandbox();
-        const bridge = await docker.getNetwork('bridge').inspect();
-        const gateway = bridge.IPAM?.Config?.[0]?.Gateway ?? '';
+        const gateway = await bridgeGateway(docker);
         expect(gateway).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
 
         const seen = await execNodeJson<{ interfaces: string[]; routes: string[]; host: string; gateway: string; otherSocket: string; otherDir: boolean; loopback: string }>(

@@ -23,6 +23,23 @@ export async function requireSandboxEngine(docker: Docker): Promise<void> {
 }
 
 /**
+ * The host's address on the engine's default bridge: the gateway a container on that bridge
+ * routes through. A fresh engine records only the subnet in the network's IPAM config; the
+ * engine then gives the bridge the subnet's first host address.
+ */
+export async function bridgeGateway(docker: Docker): Promise<string> {
+  const bridge = (await docker.getNetwork('bridge').inspect()) as { IPAM?: { Config?: Array<{ Gateway?: string; Subnet?: string }> } };
+  const config = bridge.IPAM?.Config?.find((entry) => /^\d+\.\d+\.\d+\.\d+/.test(entry.Subnet ?? entry.Gateway ?? ''));
+  if (config?.Gateway) return config.Gateway;
+  const subnet = config?.Subnet?.match(/^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/);
+  if (!subnet) throw new Error(`the engine's bridge network has no IPv4 subnet (IPAM: ${JSON.stringify(bridge.IPAM)})`);
+  const bits = Number(subnet[5]);
+  const network = subnet.slice(1, 5).reduce((value, octet) => value * 256 + Number(octet), 0);
+  const first = (bits === 0 ? 0 : Math.floor(network / 2 ** (32 - bits)) * 2 ** (32 - bits)) + 1;
+  return [24, 16, 8, 0].map((shift) => Math.floor(first / 2 ** shift) % 256).join('.');
+}
+
+/**
  * Builds the misbehaving UFOP as a user would upload it, through UfopBuilder; `run` replaces its
  * ufop.yaml's run line (a program that never starts, say). Returns the image tag.
  */
