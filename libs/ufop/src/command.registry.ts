@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { isCommandName, isCustomCommandName } from '@fopflow/fop';
 
 /** Who may run a custom command: Qiniu's `-m 1` (every account) or `-m 2` (its owner only). */
@@ -82,6 +83,8 @@ const NAMES = 'fopflow:commands';
 const VERSION_SEQ = (name: string) => `fopflow:command:${name}:seq`;
 const BUILD_LOG = (name: string, version: string) => `fopflow:command:${name}:log:${version}`;
 const RUN_LOGS = (name: string) => `fopflow:command:${name}:run`;
+/** Optimistic tries of one update before it is refused as a conflict. */
+const UPDATE_ATTEMPTS = 50;
 /** How long an instance's program output stays readable after its last update. */
 export const RUN_LOG_RETENTION_MS = 24 * 3600 * 1000;
 
@@ -172,7 +175,10 @@ export class CommandRegistry {
   private async updateNow(name: string, change: (record: CommandRecord) => void): Promise<CommandRecord> {
     this.transactions ??= this.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: 3 });
     const connection = this.transactions;
-    for (let attempt = 0; attempt < 20; attempt++) {
+    for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
+      // After a lost race, wait a random while that grows with each loss, so that writers
+      // contending for one record spread out instead of colliding again in lockstep.
+      if (attempt > 0) await sleep(Math.random() * Math.min(200, 2 ** attempt));
       await connection.watch(KEY(name));
       const text = await connection.get(KEY(name));
       if (!text) {
@@ -190,7 +196,7 @@ export class CommandRegistry {
       const done = await connection.multi().set(KEY(name), JSON.stringify(record)).publish(COMMANDS_CHANGED_CHANNEL, name).exec();
       if (done) return record;
     }
-    throw new Error(`'${name}' changed too often to update; try again`);
+    throw conflict(`'${name}' changed too often to update; try again`);
   }
 
   async unregister(name: string): Promise<CommandRecord> {
