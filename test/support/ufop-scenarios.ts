@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, IncomingMessage, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -63,15 +63,19 @@ describe(`custom commands (UFOPs and third-party services) on the ${runtime.name
   let other: ApiClient;
   let dir: string;
 
-  /** Runs the built fopctl as a user would, signed with `key` (or the admin token). */
-  const fopctl = async (args: string[], key: { ak: string; sk: string } | 'admin' = { ak: AK, sk: SK }): Promise<Cli> => {
+  /**
+   * Runs the built fopctl as a user would, signed with `key` (or the admin token), in `dir`;
+   * `viaNpm`: through the README's alias, `npm --prefix <checkout> run fopctl --`.
+   */
+  const fopctl = async (args: string[], key: { ak: string; sk: string } | 'admin' = { ak: AK, sk: SK }, viaNpm = false): Promise<Cli> => {
     const env = {
       ...process.env,
       FOPFLOW_URL: platform.url,
       ...(key === 'admin' ? { FOPFLOW_ADMIN_TOKEN: ADMIN } : { FOPFLOW_ACCESS_KEY: key.ak, FOPFLOW_SECRET_KEY: key.sk }),
     };
+    const [file, prefix] = viaNpm ? ['npm', ['--prefix', ROOT, 'run', '--silent', 'fopctl', '--']] : [process.execPath, [join(ROOT, 'dist/apps/cli/src/main.js')]];
     try {
-      const { stdout, stderr } = await promisify(execFile)(process.execPath, [join(ROOT, 'dist/apps/cli/src/main.js'), ...args], { env, cwd: dir });
+      const { stdout, stderr } = await promisify(execFile)(file, [...prefix, ...args], { env, cwd: dir });
       return { code: 0, out: stdout + stderr };
     } catch (error) {
       const failed = error as { code?: number; stdout?: string; stderr?: string };
@@ -353,14 +357,16 @@ describe(`custom commands (UFOPs and third-party services) on the ${runtime.name
   }, 300_000);
 
   it('walks the README: init, reg, build, resize, put, and a working custom fop URL', async () => {
-    const project = join(dir, 'shout');
-    expect((await fopctl(['init', project, '--name', 'shout'])).out).toMatch(/wrote .*ufop\.yaml.*\nnext: fopctl reg shout -m 2 && fopctl build shout/s);
-    expect((await fopctl(['init', project, '--name', 'shout'])).code).not.toBe(0);
-    expect((await fopctl(['reg', 'shout', '-m', '2'])).code).toBe(0);
-    expect((await fopctl(['build', 'shout', project])).out).toMatch(/shout: version 1 is ready and current/);
-    expect((await fopctl(['resize', 'shout', '-n', '1'])).code).toBe(0);
+    // Through the README's alias, from a directory of the user's: relative paths are theirs.
+    const user = (args: string[]) => fopctl(args, { ak: AK, sk: SK }, true);
+    expect((await user(['init', 'shout', '--name', 'shout'])).out).toMatch(/wrote .*ufop\.yaml.*\nnext: fopctl reg shout -m 2 && fopctl build shout/s);
+    expect(existsSync(join(dir, 'shout', 'ufop.yaml'))).toBe(true);
+    expect((await user(['init', 'shout', '--name', 'shout'])).code).not.toBe(0);
+    expect((await user(['reg', 'shout', '-m', '2'])).code).toBe(0);
+    expect((await user(['build', 'shout', './shout'])).out).toMatch(/shout: version 1 is ready and current/);
+    expect((await user(['resize', 'shout', '-n', '1'])).code).toBe(0);
     writeFileSync(join(dir, 'hello.txt'), 'Hello, fop');
-    expect((await fopctl(['put', 'notes/hello.txt', join(dir, 'hello.txt')])).out).toMatch(/notes\/hello\.txt: 10 bytes/);
+    expect((await user(['put', 'notes/hello.txt', 'hello.txt'])).out).toMatch(/notes\/hello\.txt: 10 bytes/);
     const answer = await fetch(`${platform.url}/notes/hello.txt?shout/case/upper`);
     expect(answer.status).toBe(200);
     expect(await answer.text()).toBe('HELLO, FOP');

@@ -7,6 +7,8 @@ import { buildFopctl } from './fopctl';
  * FOPFLOW_ACCESS_KEY / FOPFLOW_SECRET_KEY when both are set, else carry FOPFLOW_ADMIN_TOKEN.
  */
 async function main(): Promise<void> {
+  // `npm run fopctl` runs in the package's directory: paths on the command line are the caller's.
+  if (process.env.npm_lifecycle_event === 'fopctl' && process.env.INIT_CWD) process.chdir(process.env.INIT_CWD);
   const { FOPFLOW_ACCESS_KEY: accessKey, FOPFLOW_SECRET_KEY: secretKey } = process.env;
   const program = buildFopctl({
     url: (process.env.FOPFLOW_URL ?? 'http://127.0.0.1:8080').replace(/\/$/, ''),
