@@ -39,6 +39,15 @@ describe('tar archive', () => {
     }
   });
 
+  it('tells a body that is no tar from a damaged one', () => {
+    expect(() => readTar(Buffer.from('just some text'), 1 << 20)).toThrow(/^not a tar archive \(14 bytes/);
+    expect(() => readTar(Buffer.from('x'.repeat(2048)), 1 << 20)).toThrow(/^not a tar archive \(its first header has no valid checksum\)/);
+    expect(() => readTar(gzipSync(Buffer.from('<html>'.repeat(200))), 1 << 20)).toThrow(/^not a tar archive/);
+    const tar = writeTar([{ name: 'a.txt', data: Buffer.from('a') }, { name: 'b.txt', data: Buffer.from('b') }]);
+    tar[1024 + 10] ^= 0xff; // the second header's name
+    expect(() => readTar(tar, 1 << 20)).toThrow(/^tar: damaged header at byte 1024/);
+  });
+
   it('refuses to unpack beyond the byte limit', () => {
     expect(() => readTar(gzipSync(Buffer.alloc(10_000)), 1000)).toThrow();
   });

@@ -21,11 +21,15 @@ export const isGzip = (bytes: Buffer): boolean => bytes.length >= 2 && bytes[0] 
  */
 export function readTar(archive: Buffer, maxUnpackedBytes: number): TarEntry[] {
   const tar = isGzip(archive) ? gunzipSync(archive, { maxOutputLength: maxUnpackedBytes }) : archive;
+  if (tar.length < BLOCK) throw new Error(`not a tar archive (${tar.length} bytes, less than one ${BLOCK}-byte header)`);
   const entries: TarEntry[] = [];
   let longName: string | undefined;
   for (let offset = 0; offset + BLOCK <= tar.length; ) {
     const header = tar.subarray(offset, offset + BLOCK);
     if (header.every((byte) => byte === 0)) break;
+    if (!checksumMatches(header)) {
+      throw new Error(offset === 0 ? 'not a tar archive (its first header has no valid checksum)' : `tar: damaged header at byte ${offset} (checksum mismatch)`);
+    }
     const size = parseInt(field(header, 124, 12) || '0', 8);
     if (!Number.isFinite(size) || size < 0) throw new Error(`tar: bad size in the header at byte ${offset}`);
     const type = String.fromCharCode(header[156] || 0x30);
@@ -47,6 +51,24 @@ export function readTar(archive: Buffer, maxUnpackedBytes: number): TarEntry[] {
 }
 
 /**
+ * A header's checksum: the sum of its bytes, its own 8-byte field counted as spaces; `signed`
+ * counts bytes as int8, as some old tar programs did (readers accept either).
+ */
+function headerChecksum(header: Buffer, signed = false): number {
+  let sum = 0;
+  for (let i = 0; i < BLOCK; i++) {
+    const byte = i >= 148 && i < 156 ? 0x20 : header[i];
+    sum += signed && byte > 127 ? byte - 256 : byte;
+  }
+  return sum;
+}
+
+function checksumMatches(header: Buffer): boolean {
+  const recorded = parseInt(field(header, 148, 8), 8);
+  return recorded === headerChecksum(header) || recorded === headerChecksum(header, true);
+}
+
+/**
  * Writes a ustar archive of regular files, owned by root: a build context, or an upload made
  * safe to unpack. A name over 100 bytes goes ahead in a GNU long-name entry, as GNU tar does.
  */
@@ -60,10 +82,9 @@ export function writeTar(entries: TarEntry[]): Buffer {
     header.write(octal(0, 8), 116);
     header.write(octal(data.length, 12), 124);
     header.write(octal(Math.floor(Date.now() / 1000), 12), 136);
-    header.write('        ', 148); // the checksum is computed with its own field as spaces
     header.write(type, 156);
     header.write('ustar\u000000', 257, 'latin1');
-    const checksum = header.reduce((sum, byte) => sum + byte, 0);
+    const checksum = headerChecksum(header);
     header.write(`${checksum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
     blocks.push(header, data, Buffer.alloc((BLOCK - (data.length % BLOCK)) % BLOCK));
   };

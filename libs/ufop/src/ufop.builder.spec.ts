@@ -190,6 +190,9 @@ describe('UfopBuilder (real Docker)', () => {
       /ufop\.yaml: not found at the root/,
     );
     await expect(builder.build({ owner, name: 'x', version: '1', tarball: Buffer.from([0x1f, 0x8b, 1, 2]) })).rejects.toBeInstanceOf(UfopRequestError);
+    await expect(builder.build({ owner, name: 'x', version: '1', tarball: Buffer.from('x'.repeat(4096)) })).rejects.toThrow(
+      /^the upload is not a readable tar or tar\.gz: not a tar archive/,
+    );
     await expect(builder.build({ owner: 'Bad Owner', name: 'x', version: '1', tarball: packExample() })).rejects.toThrow(/owner must be/);
     await expect(builder.build({ owner, name: 'x', version: 'v:1', tarball: packExample() })).rejects.toThrow(/version must be/);
   });
