@@ -17,7 +17,25 @@ const ENGINE_SOCKET_IN_INSTANCE = '/var/run/docker.sock';
 /** Sandboxes are looked over for orphans every this many syncs. */
 const REAP_EVERY_SYNCS = 30;
 /** A sandbox younger than this is never an orphan: its worker may not have reported yet. */
-const ORPHAN_AFTER_MS = 2 * 60_000;
+export const ORPHAN_AFTER_MS = 2 * 60_000;
+
+/**
+ * The instances whose sandboxes are orphaned: sandboxes of `commands` (this platform's), created
+ * more than ORPHAN_AFTER_MS before `now`, of an instance that is not `live`. Sandboxes of
+ * another platform's commands (on a shared engine), of live instances, and young ones (whose
+ * worker may not have reported yet) are left alone.
+ */
+export function orphanedSandboxes(
+  containers: ReadonlyArray<Pick<Docker.ContainerInfo, 'Labels' | 'Created'>>,
+  { live, commands, now }: { live: ReadonlySet<string>; commands: ReadonlySet<string>; now: number },
+): Set<string> {
+  return new Set(
+    containers
+      .filter((container) => commands.has(container.Labels[UFOP_SANDBOX_LABEL.name]) && now - container.Created * 1000 > ORPHAN_AFTER_MS)
+      .map((container) => container.Labels[UFOP_SANDBOX_LABEL.instance])
+      .filter((id) => id !== undefined && !live.has(id)),
+  );
+}
 
 /**
  * One pool per registered custom command, kept in step with the registry: a pool appears when a
@@ -118,14 +136,11 @@ export class CustomPools {
       this.keeper.instances(),
       this.runtime.list(),
     ]);
-    const live = new Set([...records.map((record) => record.id), ...launched.map((instance) => instance.id)]);
-    const names = new Set([...this.records.values()].map((record) => record.name));
-    const orphans = new Set(
-      containers
-        .filter((container) => names.has(container.Labels[UFOP_SANDBOX_LABEL.name]) && Date.now() - container.Created * 1000 > ORPHAN_AFTER_MS)
-        .map((container) => container.Labels[UFOP_SANDBOX_LABEL.instance])
-        .filter((id) => !live.has(id)),
-    );
+    const orphans = orphanedSandboxes(containers, {
+      live: new Set([...records.map((record) => record.id), ...launched.map((instance) => instance.id)]),
+      commands: new Set([...this.records.values()].map((record) => record.name)),
+      now: Date.now(),
+    });
     if (orphans.size === 0) return;
     const reaped = await UfopSandbox.reap(this.docker, (id) => !orphans.has(id));
     this.logger.log(`removed the sandboxes of ${reaped.length} gone instance(s): ${reaped.join(', ')}`);
