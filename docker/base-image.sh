@@ -15,6 +15,8 @@
 # FOPFLOW_REBUILD_DEBIAN=1 to throw the cached rootfs away.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. docker/lock.sh
+run_locked base-image "$@"
 
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 cache_dir=.data/docker

@@ -9,6 +9,8 @@
 # Env: FOPFLOW_SKIP_NPM_BUILD=1 reuses dist/ as it is.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. docker/lock.sh
+run_locked build-images "$@"
 
 log() { printf '[build-images] %s\n' "$*" >&2; }
 

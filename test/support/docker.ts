@@ -2,6 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..');
+/** Longer than any real build here (a cold one takes about a minute, a warm one 20 s). */
+const IMAGE_BUILD_TIMEOUT_MS = 15 * 60_000;
 
 /**
  * Builds fopflow/worker:latest from this checkout (the build is already done by npm test). A
@@ -13,7 +15,13 @@ export async function buildWorkerImage(): Promise<void> {
   } catch {
     throw new Error("these tests need a Docker engine: run 'bash docker/base-image.sh' as root (it starts dockerd), as .ci/run does");
   }
-  execFileSync('bash', ['docker/build-images.sh'], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, FOPFLOW_SKIP_NPM_BUILD: '1' } });
+  // Synchronous, so no jest timeout can interrupt it: its own limit turns a stuck build into a failure.
+  execFileSync('bash', ['docker/build-images.sh'], {
+    cwd: ROOT,
+    stdio: 'inherit',
+    env: { ...process.env, FOPFLOW_SKIP_NPM_BUILD: '1' },
+    timeout: IMAGE_BUILD_TIMEOUT_MS,
+  });
 }
 
 /** Removes the test pools' worker containers (they outlive their scaler by design); others' pools stay. */

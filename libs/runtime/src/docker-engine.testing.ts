@@ -5,6 +5,8 @@ import Docker from 'dockerode';
 /** Test-only helpers of the docker and swarm runtime specs (not exported from index.ts). */
 
 const repoRoot = join(__dirname, '..', '..', '..');
+/** Longer than any real build here (a cold base image takes about a minute). */
+const BUILD_TIMEOUT_MS = 15 * 60_000;
 
 /** A worker stand-in: on SIGTERM it takes 1 s to "finish its jobs" and exits 0; IGNORE_TERM=1 makes it deaf to SIGTERM. */
 export const TERM_LOOP_IMAGE = 'fopflow-test/term-loop:latest';
@@ -46,7 +48,11 @@ export function buildTermLoopImage(): void {
 }
 
 function run(command: string, args: string[], input?: string): void {
-  const result = spawnSync(command, args, { cwd: repoRoot, input, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  // Synchronous, so no jest timeout can interrupt it: its own limit turns a stuck build into a failure.
+  const result = spawnSync(command, args, { cwd: repoRoot, input, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: BUILD_TIMEOUT_MS });
+  if ((result.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT') {
+    throw new Error(`${command} ${args.join(' ')} did not finish within ${BUILD_TIMEOUT_MS / 60_000} minutes:\n${(result.stderr || result.stdout || '').slice(-4000)}`);
+  }
   if (result.error) throw new Error(`${command} could not run (${result.error.message}). Fix: ${FIX}`);
   if (result.status !== 0) {
     throw new Error(`${command} ${args.join(' ')} failed (${result.status}):\n${(result.stderr || result.stdout).slice(-4000)}`);
