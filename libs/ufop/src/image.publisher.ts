@@ -1,4 +1,5 @@
 import Docker from 'dockerode';
+import { LineSplitter } from './line-splitter';
 
 /** Longest a push may take, in ms, before it is abandoned (a first push uploads the whole base image). */
 export const DEFAULT_PUSH_TIMEOUT_MS = 10 * 60 * 1000;
@@ -162,7 +163,6 @@ export async function registryManifestDigest(registry: string, repository: strin
 /** Reads the engine's JSON-lines push stream to its end: the first error, and the digest of the pushed tag. */
 function follow(stream: NodeJS.ReadableStream, onLog: ((line: string) => void) | undefined, signal: AbortSignal): Promise<{ error?: string; digest?: string }> {
   return new Promise((resolve, reject) => {
-    let pending = '';
     let error: string | undefined;
     let digest: string | undefined;
     const onEvent = (raw: string): void => {
@@ -179,13 +179,10 @@ function follow(stream: NodeJS.ReadableStream, onLog: ((line: string) => void) |
       // Progress bars repeat once per chunk uploaded; the layer's status changes are what a reader wants.
       if (event.status && event.progress === undefined) onLog?.(event.id ? `${event.id}: ${event.status}` : event.status);
     };
-    stream.on('data', (chunk: Buffer) => {
-      const lines = (pending + chunk.toString('utf8')).split('\n');
-      pending = lines.pop() ?? '';
-      lines.forEach(onEvent);
-    });
+    const events = new LineSplitter(onEvent);
+    stream.on('data', (chunk: Buffer) => events.push(chunk.toString('utf8')));
     stream.on('end', () => {
-      onEvent(pending);
+      events.end();
       resolve({ error, digest });
     });
     stream.on('error', (streamError: Error) => {

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { Logger } from '@nestjs/common';
 import Docker from 'dockerode';
 import { BUILD_DONE_MARKER, BUILD_STEP_MARKER, generateDockerfile, UFOP_SOURCE_FILE } from './dockerfile.generator';
+import { LineSplitter } from './line-splitter';
 import { readTar, writeTar } from './tar-archive';
 import { parseUfopManifest, UfopManifest, UfopManifestOptions } from './ufop-manifest';
 import { UfopBuildError, UfopManifestError, UfopRequestError } from './ufop.errors';
@@ -134,9 +135,11 @@ export class UfopBuilder {
   private follow(stream: NodeJS.ReadableStream, keep: (line: string) => void): Promise<string | undefined> {
     const timeoutMs = this.options.buildTimeoutMs ?? DEFAULT_BUILD_TIMEOUT_MS;
     return new Promise((resolve, reject) => {
-      let pending = '';
-      let partialLog = '';
       let error: string | undefined;
+      // A stream chunk may end mid-line; the rest comes with the next event.
+      const log = new LineSplitter((line) => {
+        if (line.trim() !== '') keep(line.replace(/\s+$/, ''));
+      });
       const timer = setTimeout(() => {
         // Closing the connection is how the engine's API cancels a classic build.
         (stream as Readable).destroy();
@@ -150,23 +153,15 @@ export class UfopBuilder {
         } catch {
           event = { stream: `${raw}\n` };
         }
-        if (event.stream) {
-          // A stream chunk may end mid-line; the rest comes with the next event.
-          const lines = (partialLog + event.stream).split('\n');
-          partialLog = lines.pop() ?? '';
-          lines.filter((line) => line.trim() !== '').forEach((line) => keep(line.replace(/\s+$/, '')));
-        }
+        if (event.stream) log.push(event.stream);
         if (event.error) error = event.errorDetail?.message ?? event.error;
       };
-      stream.on('data', (chunk: Buffer) => {
-        const lines = (pending + chunk.toString('utf8')).split('\n');
-        pending = lines.pop() ?? '';
-        lines.forEach(onEvent);
-      });
+      const events = new LineSplitter(onEvent);
+      stream.on('data', (chunk: Buffer) => events.push(chunk.toString('utf8')));
       stream.on('end', () => {
         clearTimeout(timer);
-        onEvent(pending);
-        if (partialLog.trim()) keep(partialLog);
+        events.end();
+        log.end();
         resolve(error);
       });
       stream.on('error', (streamError) => {
