@@ -68,14 +68,16 @@ export class CustomPools {
     this.records = new Map(records.map((record) => [commandPool(record), record]));
     for (const [pool, record] of this.records) {
       const settings = this.settings(record);
-      // Settings that shape instances (flavor, bounds) need a new reconciler; version and size do not.
-      const shape = JSON.stringify(settings);
+      // Settings that shape instances (flavor, bounds) need a new reconciler; version and size do
+      // not: the reconciler reads them each tick (stateOf), and a new one would forget its history.
+      const { version: _version, ...shaping } = settings;
+      const shape = JSON.stringify(shaping);
       if (this.pools.get(pool)?.shape === shape) continue;
       await this.pools.get(pool)?.reconciler.close();
       const observer = new PoolObserver(this.redis, settings.commands, this.config.tiers);
-      const reconciler = new PoolReconciler(pool, settings, observer, this.keeper, this.stateOf(pool), this.runtime, this.env, 1, (spec) =>
-        record.kind === 'ufop' ? this.ufopInstance(spec) : { ...spec, image: this.config.workerImage },
-      );
+      // Remote commands run the plain worker image (the pool's image); a UFOP instance needs more.
+      const customize = record.kind === 'ufop' ? (spec: InstanceSpec) => this.ufopInstance(spec) : undefined;
+      const reconciler = new PoolReconciler(pool, settings, observer, this.keeper, this.stateOf(pool), this.runtime, this.env, 1, customize);
       this.pools.set(pool, { reconciler, shape });
       this.logger.log(`pool ${pool}: ${record.kind} '${record.name}', up to ${settings.maxInstances} instances`);
     }
@@ -152,7 +154,7 @@ export class CustomPools {
       get: async () => {
         const record = this.records.get(pool);
         if (!record) return { pinnedInstances: 0 };
-        const version = record.kind === 'remote' ? REMOTE_VERSION : record.currentVersion;
+        const version = runningVersion(record);
         return { version, image: record.kind === 'remote' ? undefined : versionImage(record, version), pinnedInstances: record.instances };
       },
       recordDecision: (name, decision) => this.state.recordDecision(name, decision),
@@ -170,9 +172,14 @@ export class CustomPools {
       maxScaleUpStep: 2,
       graceMs: record.timeoutMs + 5000,
       image: this.config.workerImage,
-      version: record.kind === 'remote' ? REMOTE_VERSION : (record.currentVersion ?? '1'),
+      version: runningVersion(record) ?? '1',
     };
   }
+}
+
+/** The version a command's instances run: a UFOP's current build; remote commands have one. */
+function runningVersion(record: CommandRecord): string | undefined {
+  return record.kind === 'remote' ? REMOTE_VERSION : record.currentVersion;
 }
 
 /** The engine's Unix socket on this host: DOCKER_HOST's when it names one, else Docker's default. */
