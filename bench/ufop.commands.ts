@@ -1,7 +1,5 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { writeTar } from '@fopflow/ufop';
+import { packDirectory, writeTar } from '@fopflow/ufop';
 import { BUILD_POLL_MS, BUILD_TIMEOUT_MS, INSTANCE_POLL_MS } from './ufop.plan';
 import type { SignedClient } from './support/signed-client';
 
@@ -44,7 +42,7 @@ export class UfopCommandApi {
 
   /** Uploads `dir` packed as fopctl packs it and waits until the version is built and pushed; answers its image. */
   async build(dir: string): Promise<string> {
-    const { version } = await this.client.call<{ version: string }>('POST', `/v1/ufops/${this.name}/builds`, packDirectory(dir), 'application/gzip');
+    const { version } = await this.client.call<{ version: string }>('POST', `/v1/ufops/${this.name}/builds`, gzipSync(writeTar(await packDirectory(dir))), 'application/gzip');
     const deadline = Date.now() + BUILD_TIMEOUT_MS;
     while (Date.now() < deadline) {
       const { items } = await this.client.call<{ items: VersionView[] }>('GET', `/v1/ufops/${this.name}/versions`);
@@ -86,8 +84,3 @@ export function readyOf(live: readonly LiveInstance[]): LiveInstance[] {
   return live.filter((instance) => instance.state === 'ready');
 }
 
-/** The files of `dir` (ufop.yaml at its root) as a tar.gz, modes kept, as `fopctl build` sends them. */
-function packDirectory(dir: string): Buffer {
-  const names = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((name) => statSync(join(dir, name)).isFile());
-  return gzipSync(writeTar(names.sort().map((name) => ({ name, data: readFileSync(join(dir, name)), mode: statSync(join(dir, name)).mode & 0o777 }))));
-}

@@ -1,10 +1,10 @@
-import { describeUfopScenarios } from '../support/ufop-scenarios';
+import { describeUfopScenarios, UFOP_TEST_POOLS } from '../support/ufop-scenarios';
 import { buildWorkerImage, removeContainers } from '../support/docker';
 
 describeUfopScenarios({
   name: 'docker',
   prepare: buildWorkerImage,
-  cleanup: () => removeContainers(['image', 'av', 'ufop-my-sepia', 'ufop-hog', 'ufop-hang', 'ufop-shout', 'remote-ocr']),
+  cleanup: () => removeContainers(UFOP_TEST_POOLS),
   shareDataDir: true,
   // Workers are containers reaching the test's Redis on the host's loopback; each starts its
   // program's sandbox through the engine socket the scaler hands it.

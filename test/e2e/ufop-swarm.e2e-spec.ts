@@ -1,10 +1,10 @@
-import { describeUfopScenarios } from '../support/ufop-scenarios';
+import { describeUfopScenarios, UFOP_TEST_POOLS } from '../support/ufop-scenarios';
 import { buildWorkerImage, removeServices } from '../support/docker';
 
 describeUfopScenarios({
   name: 'swarm',
   prepare: buildWorkerImage,
-  cleanup: () => removeServices(['image', 'av', 'ufop-my-sepia', 'ufop-hog', 'ufop-hang', 'ufop-shout', 'remote-ocr']),
+  cleanup: () => removeServices(UFOP_TEST_POOLS),
   shareDataDir: true,
   // Workers are swarm tasks on this single node; each starts its program's sandbox through the
   // node's engine socket, which the service mounts.

@@ -1,19 +1,25 @@
-import { Queue } from 'bullmq';
-import IORedis from 'ioredis';
+import { fopQueueName, QueueCounter } from '../../bench/support/queue-counts';
 
-/** Jobs of a command over both tiers' queues: completed, failed, and still open (waiting, active, delayed). */
-export async function commandCounts(redisUrl: string, command: string): Promise<{ completed: number; failed: number; open: number }> {
-  const connection = new IORedis(redisUrl);
-  const queues = ['paid', 'free'].map((tier) => new Queue(`fop.${command}.${tier}`, { connection }));
-  try {
-    const all = await Promise.all(queues.map((queue) => queue.getJobCounts('completed', 'failed', 'waiting', 'active', 'delayed')));
-    return all.reduce<{ completed: number; failed: number; open: number }>((sum, c) => ({ completed: sum.completed + c.completed, failed: sum.failed + c.failed, open: sum.open + c.waiting + c.active + c.delayed }), {
-      completed: 0,
-      failed: 0,
-      open: 0,
-    });
-  } finally {
-    await Promise.all(queues.map((queue) => queue.close()));
-    connection.disconnect();
+const TIERS = ['paid', 'free'];
+
+/** Job counts per command over both tiers' queues; each command's queues are opened once. */
+export class CommandCounts {
+  private readonly counters = new Map<string, QueueCounter>();
+
+  constructor(private readonly redisUrl: string) {}
+
+  /** Completed, failed, and still open (waiting, delayed or active). */
+  async of(command: string): Promise<{ completed: number; failed: number; open: number }> {
+    let counter = this.counters.get(command);
+    if (!counter) {
+      counter = new QueueCounter(this.redisUrl, TIERS.map((tier) => fopQueueName(command, tier)));
+      this.counters.set(command, counter);
+    }
+    const totals = await counter.totals();
+    return { completed: totals.completed, failed: totals.failed, open: totals.pending + totals.active };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.counters.values()].map((counter) => counter.close()));
   }
 }

@@ -5,7 +5,7 @@ import { ApiClient } from './api-client';
 import { makeJpeg } from './media';
 import { AppProcess, Platform, startApp, startSharedPlatform } from './platform';
 import { waitFor } from './ports';
-import { commandCounts } from './queues';
+import { CommandCounts } from './queues';
 
 export interface Instance {
   id: string;
@@ -52,7 +52,8 @@ describe(`the scaler on the ${runtime.name} runtime`, () => {
   const instances = async (pool = 'image'): Promise<Instance[]> =>
     ((await (await fetch(`${platform.url}/v1/instances`, { headers: admin })).json()) as { items: Instance[] }).items.filter((i) => i.pool === pool);
   const ready = async (pool = 'image') => (await instances(pool)).filter((instance) => instance.state === 'ready');
-  const counts = () => commandCounts(platform.redis.url, 'imageView2');
+  let queueCounts: CommandCounts;
+  const counts = () => queueCounts.of('imageView2');
   /** Submits `count` distinct thumbnail jobs in batches; answers their ids. */
   const burst = async (count: number, offset: number, format = 'jpg') => {
     const ids: string[] = [];
@@ -94,6 +95,7 @@ describe(`the scaler on the ${runtime.name} runtime`, () => {
     const env = { FOPFLOW_KEYS: `${AK}:${SK}:paid`, FOPFLOW_ADMIN_TOKEN: ADMIN, FOPFLOW_POOLS_FILE: pools, FOPFLOW_JOB_LOCK_MS: '2000' };
     await runtime.prepare?.();
     platform = await startSharedPlatform(env, runtime.shareDataDir);
+    queueCounts = new CommandCounts(platform.redis.url);
     client = new ApiClient(platform.url, AK, SK);
     expect((await client.upload('media/photo.jpg', await makeJpeg(1600, 1200))).status).toBe(200);
     scaler = startApp('scaler', {
@@ -107,6 +109,7 @@ describe(`the scaler on the ${runtime.name} runtime`, () => {
   }, 300_000);
 
   afterAll(async () => {
+    await queueCounts?.close();
     await scaler?.stop();
     await runtime.cleanup?.();
     await platform?.stop();

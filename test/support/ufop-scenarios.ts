@@ -12,7 +12,9 @@ import { AppProcess, Platform, startApp, startSharedPlatform } from './platform'
 import { waitFor } from './ports';
 import { operationManager, sdkCall } from './qiniu-sdk';
 import { bridgeGateway, execNodeJson } from '../../libs/ufop/src/testing/misbehaving-ufop.fixture';
-import { commandCounts } from './queues';
+import { CommandCounts } from './queues';
+import type { RuntimeSetup } from './scaler-scenarios';
+import { commandPool } from '../../libs/ufop/src/command.registry';
 
 /**
  * Custom commands end to end, on a real Docker engine and a real local registry: a user
@@ -42,17 +44,12 @@ interface Cli {
   out: string;
 }
 
-export interface UfopRuntimeSetup {
-  name: 'process' | 'docker' | 'swarm';
-  /** Env of the scaler beyond the platform's (FOPFLOW_RUNTIME, network, data mount). */
-  scalerEnv: (platform: Platform) => Record<string, string>;
-  /** Before the platform starts (build the worker image). */
-  prepare?: () => Promise<void>;
-  /** Gives the platform's data dir to a container user (not root). */
-  shareDataDir?: boolean;
-  /** Removes what the runtime left. */
-  cleanup?: () => Promise<void>;
-}
+/** A runtime the UFOP scenarios run on: the scaler scenarios' setup, without killing instances. */
+export type UfopRuntimeSetup = Omit<RuntimeSetup, 'kill'>;
+
+/** The UFOPs the scenarios register, and their pools (what a runtime's cleanup removes). */
+const UFOP_TEST_COMMANDS = ['my-sepia', 'hog', 'hang', 'shout'];
+export const UFOP_TEST_POOLS = ['image', 'av', ...UFOP_TEST_COMMANDS.map((name) => commandPool({ kind: 'ufop', name })), commandPool({ kind: 'remote', name: 'ocr' })];
 
 export function describeUfopScenarios(runtime: UfopRuntimeSetup): void {
 describe(`custom commands (UFOPs and third-party services) on the ${runtime.name} runtime`, () => {
@@ -85,7 +82,8 @@ describe(`custom commands (UFOPs and third-party services) on the ${runtime.name
   const live = async (name: string): Promise<Live[]> => (await owner.json<{ live: Live[] }>('GET', `/v1/ufops/${name}`)).body.live;
   const ready = async (name: string) => (await live(name)).filter((instance) => instance.state === 'ready');
   const sandboxes = async (name: string) => docker.listContainers({ all: true, filters: { label: [`fopflow.ufop.name=${name}`] } });
-  const counts = (command: string) => commandCounts(platform.redis.url, command);
+  let queueCounts: CommandCounts;
+  const counts = (command: string) => queueCounts.of(command);
   const warmth = async (image: Buffer) => {
     const { channels } = await sharp(image).stats();
     return { red: channels[0].mean, green: channels[1].mean, blue: channels[2].mean };
@@ -120,6 +118,7 @@ describe(`custom commands (UFOPs and third-party services) on the ${runtime.name
     };
     await runtime.prepare?.();
     platform = await startSharedPlatform(env, runtime.shareDataDir);
+    queueCounts = new CommandCounts(platform.redis.url);
     owner = new ApiClient(platform.url, AK, SK);
     other = new ApiClient(platform.url, OTHER_AK, OTHER_SK);
     const photo = await sharp({ create: { width: 640, height: 480, channels: 3, background: { r: 60, g: 110, b: 200 } } }).jpeg().toBuffer();
@@ -133,6 +132,7 @@ describe(`custom commands (UFOPs and third-party services) on the ${runtime.name
   }, 180_000);
 
   afterAll(async () => {
+    await queueCounts?.close();
     await scaler?.stop();
     // What the scaler and container workers printed, for reading after a failed run.
     const logs = join(ROOT, 'test-logs');
@@ -144,7 +144,7 @@ describe(`custom commands (UFOPs and third-party services) on the ${runtime.name
     }
     await runtime.cleanup?.();
     await platform?.stop();
-    for (const name of ['my-sepia', 'hog', 'hang', 'shout']) {
+    for (const name of UFOP_TEST_COMMANDS) {
       for (const container of await sandboxes(name).catch(() => [])) await docker.getContainer(container.Id).remove({ force: true }).catch(() => undefined);
     }
     if (dir) rmSync(dir, { recursive: true, force: true });

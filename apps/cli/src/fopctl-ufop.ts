@@ -1,10 +1,10 @@
 import { promises as fs } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { Command, InvalidArgumentError } from 'commander';
-import { TarEntry, writeTar, writeUfopTemplate } from '@fopflow/ufop';
+import { MAX_UFOP_UPLOAD_BYTES, packDirectory, TarEntry, writeTar, writeUfopTemplate } from '@fopflow/ufop';
 import type { GatewayCall } from './fopctl';
-import { table } from './fopctl';
+import { table, wholeNumber } from './fopctl';
 
 interface VersionView {
   version: string;
@@ -31,17 +31,8 @@ interface CommandView {
   live?: Array<{ id: string; version: string; state: string; inFlight: number }>;
 }
 
-/** Upload size fopctl refuses to send (the gateway's own limit). */
-const MAX_UPLOAD_BYTES = 256 * 1024 * 1024;
-/** Directories never packed: dependencies are installed by build_script, history is not code. */
-const SKIPPED = new Set(['.git', 'node_modules']);
 /** How often `build` looks at a running build's log, ms. */
 const FOLLOW_INTERVAL_MS = 1000;
-
-const wholeNumber = (value: string) => {
-  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('a whole number');
-  return Number(value);
-};
 
 /**
  * Qiniu's `qufopctl` verbs for custom commands: reg, unreg, list, info, build, versions,
@@ -144,8 +135,8 @@ export function addUfopCommands(program: Command, call: GatewayCall, print: (tex
     .description('pack <dir> (ufop.yaml at its root) and build it as the next version')
     .option('--no-wait', 'return once the upload is queued instead of following the build')
     .action(async (name: string, dir: string, { wait }: { wait: boolean }) => {
-      const tarball = gzipSync(writeTar(await packDirectory(resolve(dir))));
-      if (tarball.length > MAX_UPLOAD_BYTES) throw new InvalidArgumentError(`${dir} packs to ${tarball.length} bytes; at most ${MAX_UPLOAD_BYTES}`);
+      const tarball = gzipSync(writeTar(await packUfop(resolve(dir))));
+      if (tarball.length > MAX_UFOP_UPLOAD_BYTES) throw new InvalidArgumentError(`${dir} packs to ${tarball.length} bytes; at most ${MAX_UFOP_UPLOAD_BYTES}`);
       const { version } = (await call('POST', `/v1/ufops/${name}/builds`, tarball, 'application/gzip')) as { version: string };
       print(`${name}: version ${version} queued (${tarball.length} bytes)`);
       if (!wait) return;
@@ -211,21 +202,9 @@ function remoteSettings(options: Record<string, string | number | string[] | und
   };
 }
 
-/** The directory's files, paths relative to it; executables keep their mode. */
-async function packDirectory(root: string): Promise<TarEntry[]> {
-  const entries: TarEntry[] = [];
-  const walk = async (dir: string): Promise<void> => {
-    for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) {
-        if (!SKIPPED.has(entry.name)) await walk(path);
-      } else if (entry.isFile()) {
-        const { mode } = await fs.stat(path);
-        entries.push({ name: relative(root, path).split('\\').join('/'), data: await fs.readFile(path), mode: mode & 0o777 });
-      }
-    }
-  };
-  await walk(root).catch((error: NodeJS.ErrnoException) => {
+/** A UFOP's directory as an upload: its files (not .git, node_modules), with ufop.yaml at the root. */
+async function packUfop(root: string): Promise<TarEntry[]> {
+  const entries = await packDirectory(root).catch((error: NodeJS.ErrnoException) => {
     throw new InvalidArgumentError(`cannot read ${root}: ${error.code ?? error.message}`);
   });
   if (!entries.some((entry) => entry.name === 'ufop.yaml')) throw new InvalidArgumentError(`${root} has no ufop.yaml at its root (fopctl init makes one)`);

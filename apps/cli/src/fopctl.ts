@@ -35,7 +35,7 @@ interface PoolView {
   instances: Array<{ id: string; version: string; state: string; inFlight: number }>;
 }
 
-const wholeNumber = (value: string) => {
+export const wholeNumber = (value: string) => {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError('a whole number');
   return Number(value);
 };

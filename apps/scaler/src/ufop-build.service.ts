@@ -4,6 +4,7 @@ import { createRedis } from '@fopflow/queue';
 import { LocalDiskStorage } from '@fopflow/storage';
 import {
   CommandRegistry,
+  MAX_UFOP_UPLOAD_BYTES,
   ownerSlug,
   pushImage,
   UFOP_BUILD_QUEUE,
@@ -16,8 +17,6 @@ import Docker from 'dockerode';
 import { Redis } from 'ioredis';
 import { SCALER_REDIS } from './scaler.service';
 
-/** Largest upload read back for a build, in bytes. */
-const MAX_TARBALL_BYTES = 256 * 1024 * 1024;
 /** Build log lines are written to Redis in batches at most this far apart, ms. */
 const LOG_FLUSH_MS = 500;
 
@@ -67,7 +66,7 @@ export class UfopBuildService implements OnApplicationBootstrap, OnApplicationSh
     await this.registry.finishVersion(name, version, { state: 'building' });
     log.line(`building ${name} version ${version}`);
     try {
-      const { data } = await this.storage.readBuffer(tarball.bucket, tarball.key, MAX_TARBALL_BYTES);
+      const { data } = await this.storage.readBuffer(tarball.bucket, tarball.key, MAX_UFOP_UPLOAD_BYTES);
       const builder = new UfopBuilder({ docker: this.docker, buildTimeoutMs: this.config.ufop.buildTimeoutMs });
       const built = await builder.build({ owner: ownerSlug(owner), name, version, tarball: data, registry: this.config.ufop.registry, onLog: (line) => log.line(line) });
       log.line(`built ${built.image} in ${built.durationMs} ms; pushing to ${this.config.ufop.registry}`);

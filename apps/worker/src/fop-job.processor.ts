@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ResultCache } from '@fopflow/cache';
 import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
-import { parsePipeline, PipelineStep } from '@fopflow/fop';
+import { formatStep, parsePipeline, PipelineStep } from '@fopflow/fop';
 import { declaredStatus, encodeFailure, FopJobData, FopJobResult, fopQueueName, resultKey } from '@fopflow/queue';
 import { OBJECT_STORAGE, ObjectStorage } from '@fopflow/storage';
 import { OutboundGuard } from '@fopflow/outbound';
@@ -107,7 +107,7 @@ export class FopJobProcessor {
 
   /** The cache key of the steps this instance ran: reusable by any request for the same prefix. */
   private prefixKey(data: FopJobData, own: readonly PipelineStep[]): string {
-    const prefix = parsePipeline(data.pipeline, { customCommands: 'any' }).normalized.split('|').slice(0, own.length).join('|');
+    const prefix = own.map(formatStep).join('|');
     const base = data.intermediate ? `${data.intermediate.resultKey}|` : '';
     return resultKey(data.source.bucket, data.source.key, data.source.etag, `${base}${prefix}`);
   }
@@ -121,7 +121,7 @@ export class FopJobProcessor {
     durationMs: number,
   ): Promise<FopJobResult> {
     const queueName = fopQueueName(rest[0].command, job.data.tier);
-    const remaining = parsePipeline(job.data.pipeline, { customCommands: 'any' }).normalized.split('|').slice(-rest.length).join('|');
+    const remaining = rest.map(formatStep).join('|');
     await routing.queue(queueName).add(remaining, { ...job.data, pipeline: remaining, intermediate: { resultKey: intermediateKey, mime } }, {
       ...job.opts,
       jobId: job.id,

@@ -70,7 +70,7 @@ export class FopWorkerService implements OnApplicationShutdown {
     for (const [command, jobsAtOnce] of Object.entries(concurrency)) {
       for (const [tier, share] of Object.entries(tierShares(jobsAtOnce, weights))) {
         const name = fopQueueName(command, tier);
-        this.workers.set(name, this.startWorker(name, command, tier, share, this.limiter(command)));
+        this.workers.set(name, this.startWorker(name, command, tier, share));
       }
     }
     this.stopCancels = listenForCancels(this.config.redisUrl, ({ queue, jobId }) => {
@@ -120,7 +120,7 @@ export class FopWorkerService implements OnApplicationShutdown {
     return { max, duration: Math.round((1000 * max) / rate) };
   }
 
-  private startWorker(queueName: string, command: string, tier: string, concurrency: number, limiter?: RateLimiterOptions): Worker<FopJobData, FopJobResult> {
+  private startWorker(queueName: string, command: string, tier: string, concurrency: number): Worker<FopJobData, FopJobResult> {
     const connection = createRedis(this.config.redisUrl, 'worker', `fopflow-worker-${queueName}`);
     const routing = this.routing!;
     const worker = new Worker<FopJobData, FopJobResult>(
@@ -129,7 +129,7 @@ export class FopWorkerService implements OnApplicationShutdown {
       {
         connection,
         concurrency,
-        limiter,
+        limiter: this.limiter(command),
         autorun: false,
         // A worker killed mid-job holds its lock until it expires; then the stalled check gives
         // the job to another instance.

@@ -51,7 +51,8 @@ export class InstanceService implements OnApplicationBootstrap, OnApplicationShu
     const started = performance.now();
     await this.custom.start(this.identity.commands);
     this.workers.createConsumers();
-    const warmupMs = (await warmUp(this.runner, this.config.workDir, this.identity.commands)) + Math.round(performance.now() - started);
+    await warmUp(this.runner, this.config.workDir, this.identity.commands);
+    const warmupMs = Math.round(performance.now() - started);
     this.workers.startConsuming();
     this.state = 'ready';
     await this.beat();

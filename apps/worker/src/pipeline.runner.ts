@@ -33,7 +33,7 @@ export class PipelineRunner {
     private readonly storage: ObjectStorage,
     /** Largest file an image step reads into memory, and largest extra object a step loads. */
     private readonly maxSourceBytes: number,
-    private readonly custom?: CustomStepRunner,
+    private readonly custom: CustomStepRunner,
   ) {}
 
   async run({ steps, input, workDir, signal, onProgress }: PipelineRun): Promise<WorkFile> {
@@ -50,10 +50,7 @@ export class PipelineRunner {
   }
 
   private async runStep(step: PipelineStep, input: WorkFile, workDir: WorkDir, signal: AbortSignal, onProgress: (percent: number) => void): Promise<WorkFile> {
-    if (isCustomStep(step)) {
-      if (!this.custom) throw Object.assign(new Error(`this worker does not run '${step.command}'`), { status: 503 });
-      return this.custom.run(step, input, workDir, signal);
-    }
+    if (isCustomStep(step)) return this.custom.run(step, input, workDir, signal);
     if (commands[step.command].family === 'av') {
       return this.av.runStep(step as never, input.path, {
         workDir: workDir.path,

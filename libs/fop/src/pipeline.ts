@@ -1,5 +1,5 @@
 import { type FopStep, commandNames, commands, isCommandName } from './catalogue';
-import { type CustomStep, type PipelineStep, isCustomCommandName } from './custom-step';
+import { type CustomStep, type PipelineStep, isCustomCommandName, isCustomStep } from './custom-step';
 import { FopSyntaxError } from './errors';
 import { quoteToken } from './params';
 
@@ -103,7 +103,7 @@ export function parsePipeline(input: string, options: ParseOptions = {}): FopPip
 
 /** Canonical text of one step. */
 export function formatStep(step: PipelineStep): string {
-  return 'custom' in step ? step.args.text : commands[step.command].format(step.args);
+  return isCustomStep(step) ? step.args.text : commands[step.command].format(step.args);
 }
 
 /**

@@ -88,7 +88,8 @@ export function normalizeHost(host: string): string {
   return unbracketed.toLowerCase().replace(/\.$/, '');
 }
 
-const HOSTNAME_PATTERN = /^(?=.{1,253}$)[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*$/;
+/** A DNS hostname (lower case, as normalizeHost leaves it): labels of letters, digits, '_' and '-'. */
+export const HOSTNAME_PATTERN = /^(?=.{1,253}$)[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*$/;
 
 /**
  * FOPFLOW_ALLOWED_TARGETS: the operator's exceptions to the SSRF rules. An entry is an exact

@@ -1,5 +1,5 @@
 export * from './outbound.errors';
-export { AllowList, blockedAddressReason } from './address.policy';
+export { AllowList, blockedAddressReason, HOSTNAME_PATTERN, normalizeHost } from './address.policy';
 export * from './ssrf.guard';
 export * from './guarded-fetch.client';
 export * from './webhook.signing';

@@ -24,6 +24,15 @@ export const dockerStatus = (error: unknown): number | undefined => (error as { 
 /** Docker object names allow `[a-zA-Z0-9_.-]`; pools and versions are mapped onto that. */
 export const dockerNamePart = (value: string): string => value.replace(/[^a-zA-Z0-9_.-]/g, '-');
 
+/** Force-removes (kills first); a container already gone (404) or already being removed (409) is fine. */
+export async function removeContainer(container: Docker.Container): Promise<void> {
+  try {
+    await container.remove({ force: true });
+  } catch (error) {
+    if (dockerStatus(error) !== 404 && dockerStatus(error) !== 409) throw error;
+  }
+}
+
 /**
  * The environment an instance starts with: the spec's own, its command list, the data dir as the
  * instance sees it, and — last, so nothing overrides it — its identity.
@@ -177,11 +186,7 @@ export class DockerRuntime implements InstanceRuntime {
       if (dockerStatus(error) !== 304 && dockerStatus(error) !== 404) throw error; // 304: already stopped
     }
     await this.logExit(container, id, graceMs);
-    try {
-      await container.remove({ force: true });
-    } catch (error) {
-      if (dockerStatus(error) !== 404 && dockerStatus(error) !== 409) throw error; // 409: removal under way
-    }
+    await removeContainer(container);
   }
 
   async list(pool?: string): Promise<RuntimeInstance[]> {

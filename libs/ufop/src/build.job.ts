@@ -5,6 +5,8 @@ export const UFOP_BUILD_QUEUE = 'ufop.build';
 
 /** Bucket holding uploaded UFOP tarballs: private, owned by no access key, so only the platform reads it. */
 export const UFOP_UPLOAD_BUCKET = 'fopflow-ufop-uploads';
+/** Largest UFOP upload, packed: fopctl checks it, the gateway refuses more, the builder reads no more. */
+export const MAX_UFOP_UPLOAD_BYTES = 256 * 1024 * 1024;
 /** Owner of the upload bucket: no access key can be called this (keys are 4+ characters of [A-Za-z0-9_-]). */
 export const PLATFORM_OWNER = '#platform';
 

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isCommandName, isCustomCommandName } from '@fopflow/fop';
+import { DEFAULT_MAX_LOG_LINES } from './ufop.builder';
 
 /** Who may run a custom command: Qiniu's `-m 1` (every account) or `-m 2` (its owner only). */
 export type CommandMode = 'public' | 'private';
@@ -69,8 +70,8 @@ export const FLAVORS: Readonly<Record<string, Flavor>> = Object.freeze({
 export const DEFAULT_FLAVOR = 'C1M1';
 export const DEFAULT_MAX_INSTANCES = 4;
 export const DEFAULT_TIMEOUT_MS = 30_000;
-/** Build log lines kept per version. */
-export const MAX_BUILD_LOG_LINES = 5000;
+/** Build log lines kept per version: as many as a build keeps. */
+export const MAX_BUILD_LOG_LINES = DEFAULT_MAX_LOG_LINES;
 
 /** Environment variable naming the program image of the UFOP version an instance runs. */
 export const UFOP_IMAGE_ENV = 'FOPFLOW_UFOP_IMAGE';
@@ -114,12 +115,15 @@ export class CommandRegistryError extends Error {
 const notFound = (message: string) => new CommandRegistryError(message, 404);
 const conflict = (message: string) => new CommandRegistryError(message, 409);
 
-/** Checks a name a user wants to register; throws UfopRequestError naming the rule. */
+/** Words of Fopflow's own URLs and fop grammar that no custom command may be called. */
+export const isReservedWord = (name: string): boolean => RESERVED.has(name);
+
+/** Checks a name a user wants to register; throws CommandRegistryError naming the rule (400 malformed, 409 taken). */
 export function checkCommandName(name: string): void {
   if (!isCustomCommandName(name)) {
     throw new CommandRegistryError(`name '${name}' must be 2-40 lower-case letters and digits with single '-' between them, starting with a letter`, 400);
   }
-  if (isCommandName(name) || RESERVED.has(name)) throw conflict(`name '${name}' is taken by Fopflow itself`);
+  if (isCommandName(name) || isReservedWord(name)) throw conflict(`name '${name}' is taken by Fopflow itself`);
 }
 
 /**

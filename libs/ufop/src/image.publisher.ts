@@ -1,4 +1,5 @@
 import Docker from 'dockerode';
+import { dockerStatus } from '@fopflow/runtime';
 import { LineSplitter } from './line-splitter';
 
 /** Longest a push may take, in ms, before it is abandoned (a first push uploads the whole base image). */
@@ -94,7 +95,7 @@ export async function pushImage(docker: Docker, image: string, options: PushImag
     try {
       await docker.getImage(image).inspect();
     } catch (error) {
-      const cause = (error as { statusCode?: number }).statusCode === 404 ? 'there is no local image by that name; build or tag it first' : `the engine did not answer: ${(error as Error).message}`;
+      const cause = dockerStatus(error) === 404 ? 'there is no local image by that name; build or tag it first' : `the engine did not answer: ${(error as Error).message}`;
       throw new ImagePublishError(`cannot push ${image}: ${cause}`, reference.registry);
     }
     let stream: NodeJS.ReadableStream;

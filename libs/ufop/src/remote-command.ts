@@ -4,6 +4,8 @@ import { z } from 'zod';
 import {
   guardedFetch,
   GuardedResponse,
+  HOSTNAME_PATTERN,
+  normalizeHost,
   OutboundBlockedError,
   OutboundGuard,
   OutboundRedirectError,
@@ -36,13 +38,6 @@ const RESERVED_HEADER_NAMES = new Set([
 ]);
 /** RFC 9110 token: what a header name may be made of. */
 const HEADER_NAME_PATTERN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const HOSTNAME_PATTERN = /^(?=.{1,253}$)[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*$/;
-
-/** `[::1]` → `::1`, lower case, no trailing dot: the one spelling allowedHosts are compared in. */
-function normalizeHost(host: string): string {
-  const unbracketed = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
-  return unbracketed.toLowerCase().replace(/\.$/, '');
-}
 
 const authHeaderSchema = z.strictObject({
   name: z

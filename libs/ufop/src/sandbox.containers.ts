@@ -1,6 +1,7 @@
 import { chmod, chown, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import Docker from 'dockerode';
+import { dockerNamePart, dockerStatus } from '@fopflow/runtime';
 import { UFOP_PORT, UFOP_USER_ID } from './dockerfile.generator';
 
 /** Labels on both containers of a sandbox: how reap() finds them again, and whose they are. */
@@ -77,12 +78,9 @@ process.on('SIGTERM', () => process.exit(0));
 const MIB = 1024 * 1024;
 const LOG_CONFIG = { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '2' } };
 
-/** The engine's HTTP status on a failed call (dockerode puts it on the error). */
-export const dockerStatus = (error: unknown): number | undefined => (error as { statusCode?: number }).statusCode;
-
 /** Container names: `fopflow-ufop-<instance id in docker's name charset>-<role>`. */
 export function sandboxContainerName(instanceId: string, role: SandboxRole): string {
-  return `fopflow-ufop-${instanceId.replace(/[^a-zA-Z0-9_.-]/g, '-')}-${role}`;
+  return `fopflow-ufop-${dockerNamePart(instanceId)}-${role}`;
 }
 
 /** Rejects quotas the engine would refuse or that would leave the program no room, naming the field. */
@@ -196,15 +194,6 @@ export async function createSandboxContainer(
       throw new Error(`a UFOP sandbox container named ${name} already exists: instance ids must be unique (UfopSandbox.reap removes those of dead instances)`);
     }
     throw error;
-  }
-}
-
-/** Force-removes (kills first); a container already gone or already being removed is fine. */
-export async function removeContainer(container: Docker.Container): Promise<void> {
-  try {
-    await container.remove({ force: true });
-  } catch (error) {
-    if (dockerStatus(error) !== 404 && dockerStatus(error) !== 409) throw error;
   }
 }
 

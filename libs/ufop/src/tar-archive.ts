@@ -1,3 +1,5 @@
+import { promises as fs } from 'node:fs';
+import { join, relative } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 
 /** One regular file in a tar archive. */
@@ -101,3 +103,25 @@ const field = (header: Buffer, start: number, length: number): string =>
   header.toString('utf8', start, start + length).replace(/\0.*$/s, '').trim();
 
 const octal = (value: number, width: number): string => `${value.toString(8).padStart(width - 1, '0')}\0`;
+
+/**
+ * The regular files under `root` as tar entries (names relative to it, with `/`, and their
+ * permission bits), skipping directories named in `skip` (by default .git and node_modules:
+ * dependencies are installed by build_script, history is not code). Fails with the filesystem's error when something cannot be read.
+ */
+export async function packDirectory(root: string, skip: ReadonlySet<string> = new Set(['.git', 'node_modules'])): Promise<TarEntry[]> {
+  const entries: TarEntry[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (!skip.has(entry.name)) await walk(path);
+      } else if (entry.isFile()) {
+        const { mode } = await fs.stat(path);
+        entries.push({ name: relative(root, path).split('\\').join('/'), data: await fs.readFile(path), mode: mode & 0o777 });
+      }
+    }
+  };
+  await walk(root);
+  return entries;
+}

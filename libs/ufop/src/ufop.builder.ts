@@ -3,7 +3,7 @@ import { Logger } from '@nestjs/common';
 import Docker from 'dockerode';
 import { BUILD_DONE_MARKER, BUILD_STEP_MARKER, generateDockerfile, UFOP_SOURCE_FILE } from './dockerfile.generator';
 import { LineSplitter } from './line-splitter';
-import { readTar, writeTar } from './tar-archive';
+import { readTar, TarEntry, writeTar } from './tar-archive';
 import { parseUfopManifest, UfopManifest, UfopManifestOptions } from './ufop-manifest';
 import { UfopBuildError, UfopManifestError, UfopRequestError } from './ufop.errors';
 
@@ -85,30 +85,28 @@ export class UfopBuilder {
     this.docker = options.docker ?? new Docker();
   }
 
-  /** Reads and validates the ufop.yaml at the root of an upload. */
-  readManifest(tarball: Buffer): UfopManifest {
-    return readUploadManifest(tarball, this.options);
-  }
-
   /**
    * The upload as the image gets it: regular files only, owned by root, readable by all and
    * executable where the upload said so, every path inside $RESOURCE. (Links, devices and odd
    * owners in a user's tarball stop here rather than in the image.)
    */
-  repack(tarball: Buffer): Buffer {
-    const entries = readTar(tarball, this.options.maxUnpackedBytes ?? DEFAULT_MAX_UNPACKED_BYTES).map((entry) => {
-      const name = entry.name.replace(/^\/+/, '');
-      if (name === '' || name.split('/').some((part) => part === '..')) throw new UfopRequestError(`the upload holds a path outside its directory: '${entry.name}'`);
-      return { name, data: entry.data, mode: (entry.mode ?? 0) & 0o111 ? 0o755 : 0o644 };
-    });
-    return writeTar(entries);
+  private repack(entries: readonly TarEntry[]): Buffer {
+    return writeTar(
+      entries.map((entry) => {
+        const name = entry.name.replace(/^\/+/, '');
+        if (name === '' || name.split('/').some((part) => part === '..')) throw new UfopRequestError(`the upload holds a path outside its directory: '${entry.name}'`);
+        return { name, data: entry.data, mode: (entry.mode ?? 0) & 0o111 ? 0o755 : 0o644 };
+      }),
+    );
   }
 
   async build(request: UfopBuildRequest): Promise<UfopBuildResult> {
     const started = Date.now();
     const image = ufopImageTag(request);
-    const manifest = this.readManifest(request.tarball);
-    const context = writeContext(generateDockerfile(manifest), this.repack(request.tarball));
+    // Unpacked once: the manifest is read from the same entries the image gets.
+    const entries = readUploadEntries(request.tarball, this.options);
+    const manifest = manifestOf(entries, this.options);
+    const context = writeContext(generateDockerfile(manifest), this.repack(entries));
     const logs: string[] = [];
     const maxLogLines = this.options.maxLogLines ?? DEFAULT_MAX_LOG_LINES;
     const keep = (line: string): void => {
@@ -197,12 +195,18 @@ export class UfopBuilder {
  * checks an upload with it before anything is stored or queued.
  */
 export function readUploadManifest(tarball: Buffer, options: Pick<UfopBuilderOptions, 'maxUnpackedBytes' | 'allowedImages' | 'maxManifestBytes'> = {}): UfopManifest {
-  let entries;
+  return manifestOf(readUploadEntries(tarball, options), options);
+}
+
+function readUploadEntries(tarball: Buffer, options: Pick<UfopBuilderOptions, 'maxUnpackedBytes'>): TarEntry[] {
   try {
-    entries = readTar(tarball, options.maxUnpackedBytes ?? DEFAULT_MAX_UNPACKED_BYTES);
+    return readTar(tarball, options.maxUnpackedBytes ?? DEFAULT_MAX_UNPACKED_BYTES);
   } catch (error) {
     throw new UfopRequestError(`the upload is not a readable tar or tar.gz: ${(error as Error).message}`);
   }
+}
+
+function manifestOf(entries: readonly TarEntry[], options: UfopManifestOptions): UfopManifest {
   const manifest = entries.find((entry) => entry.name === 'ufop.yaml');
   if (!manifest) throw new UfopManifestError('not found at the root of the upload');
   return parseUfopManifest(manifest.data.toString('utf8'), options);

@@ -3,17 +3,16 @@ import { rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import Docker from 'dockerode';
+import { dockerStatus, removeContainer } from '@fopflow/runtime';
 import { describeBytes, HandlerClient, HandlerError, HandlerRequest, HandlerResult } from './handler.client';
 import {
   checkSandboxLimits,
   createSandboxContainer,
   DEFAULT_SANDBOX_PORT_IMAGE,
   demuxLogs,
-  dockerStatus,
   handlerContainerSpec,
   portContainerSpec,
   prepareSocketDir,
-  removeContainer,
   requireImage,
   SANDBOX_SOCKET_DIR_IN_PORT,
   SANDBOX_SOCKET_NAME,

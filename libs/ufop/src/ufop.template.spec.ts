@@ -69,6 +69,7 @@ describe('writeUfopTemplate', () => {
       expect(() => writeUfopTemplate(dir, name)).toThrow(UfopRequestError);
     }
     expect(() => writeUfopTemplate(dir, 'avthumb')).toThrow(/official command/);
+    expect(() => writeUfopTemplate(dir, 'saveas')).toThrow(UfopRequestError);
     expect(() => writeUfopTemplate(dir, 'my-sepia', 'cobol')).toThrow(/UFOP template 'cobol' not found/);
   });
 

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { isCommandName, isCustomCommandName } from '@fopflow/fop';
+import { isReservedWord } from './command.registry';
 import { UfopRequestError } from './ufop.errors';
 
 /** Template `fopctl init` writes when none is named: a node UFOP on built-ins only. */
@@ -48,6 +49,7 @@ export function writeUfopTemplate(dir: string, name: string, template = DEFAULT_
     throw new UfopRequestError(`UFOP name must be 2-40 lower-case letters and digits with single '-' between them, starting with a letter, got '${name}'`);
   }
   if (isCommandName(name)) throw new UfopRequestError(`'${name}' is an official command; choose another UFOP name`);
+  if (isReservedWord(name)) throw new UfopRequestError(`'${name}' is a word Fopflow reserves; choose another UFOP name`);
 
   const source = ufopTemplateDir(template);
   const files = listFiles(source);

@@ -11,6 +11,7 @@ import {
   DEFAULT_MAX_INSTANCES,
   DEFAULT_TIMEOUT_MS,
   FLAVORS,
+  MAX_UFOP_UPLOAD_BYTES,
   parseRemoteCommand,
   PLATFORM_OWNER,
   RunLog,
@@ -26,8 +27,6 @@ import { AccessPolicy, Manager } from '../auth/access.policy';
 import { GatewayError } from '../http/error.filter';
 import { describeIssues, parseJsonObject, readRawBody } from '../http/raw-body';
 
-/** Largest UFOP upload, in bytes (a program and its files, not media). */
-export const MAX_UFOP_UPLOAD_BYTES = 256 * 1024 * 1024;
 /** Owner recorded for commands the operator (or an open development setup) registers. */
 const OPERATOR_OWNER = 'operator';
 
