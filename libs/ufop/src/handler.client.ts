@@ -156,7 +156,7 @@ export class HandlerClient {
       if (stop.aborted) throw stop.reason;
       // A cut-off error body still leaves the status to report.
     }
-    const text = errorText(body);
+    const text = contractErrorText(body);
     if (status >= 400 && status <= 499) {
       return new HandlerError(text ? `${this.ufop}: ${text}` : `${this.ufop} refused the request (${status})`, status);
     }
@@ -211,10 +211,10 @@ async function readCapped(stream: IncomingMessage, max: number): Promise<string>
 }
 
 /**
- * The text to show from a UFOP's error body: its JSON `error` field by contract, else the body as
- * text. Control characters are flattened and the length capped, since the text reaches end users.
+ * The text to show from a UFOP's or a remote command's error body: its JSON `error` field by
+ * contract, else the body as text (a proxy's HTML page, say), on one line. Control characters are flattened and the length capped, since the text reaches end users.
  */
-function errorText(body: string): string {
+export function contractErrorText(body: string): string {
   let text = body;
   try {
     const parsed: unknown = JSON.parse(body);

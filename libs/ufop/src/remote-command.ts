@@ -11,13 +11,12 @@ import {
   OutboundRedirectError,
   OutboundTimeoutError,
 } from '@fopflow/outbound';
+import { contractErrorText } from './handler.client';
 
 /** Answer bytes kept when the operator sets no maxOutputBytes, 64 MiB; the answer is held in memory whole. */
 export const DEFAULT_REMOTE_MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
 /** Ceiling for maxOutputBytes, 1 GiB: guardedFetch buffers the answer, so a larger bound is a memory hazard. */
 export const MAX_REMOTE_OUTPUT_BYTES = 1024 * 1024 * 1024;
-/** Characters of a remote's error text passed on to the end user. */
-const MAX_REMOTE_ERROR_CHARS = 500;
 
 /**
  * Header names an operator may not use for the auth header: Fopflow sets them itself, or they
@@ -250,7 +249,7 @@ export class RemoteCommandClient {
   }
 
   private remoteFailure(answer: GuardedResponse): RemoteCommandError {
-    const text = this.scrub(errorText(answer.body));
+    const text = this.scrub(contractErrorText(answer.body.toString('utf8')));
     if (answer.status === 401 || answer.status === 407) {
       // The service refused the operator's credentials; passing 401 on would tell the end user
       // that *their* credentials are wrong.
@@ -269,22 +268,6 @@ export class RemoteCommandClient {
     const secret = this.settings.authHeader?.value;
     return secret ? text.split(secret).join('[redacted]') : text;
   }
-}
-
-/** The contract's `{"error": "..."}`, else the start of a plain-text body, on one line. */
-function errorText(body: Buffer): string {
-  const raw = body.toString('utf8');
-  let text = raw;
-  try {
-    const parsed: unknown = JSON.parse(raw);
-    if (parsed && typeof parsed === 'object' && typeof (parsed as { error?: unknown }).error === 'string') {
-      text = (parsed as { error: string }).error;
-    }
-  } catch {
-    // not JSON: a proxy's HTML page or plain text, shown as is (shortened)
-  }
-  const oneLine = text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
-  return oneLine.length > MAX_REMOTE_ERROR_CHARS ? `${oneLine.slice(0, MAX_REMOTE_ERROR_CHARS)}…` : oneLine;
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {
