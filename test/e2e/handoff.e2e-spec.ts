@@ -28,7 +28,7 @@ describe('a pipeline across pools', () => {
     platform = await startPlatform({}, [{ FOPFLOW_WORKER_COMMANDS: avCommands }, { FOPFLOW_WORKER_COMMANDS: imageCommands }]);
     const dir = mkdtempSync(join(tmpdir(), 'fopflow-handoff-'));
     await makeClip(join(dir, 'clip.mp4'), { seconds: 2 });
-    const upload = await fetch(`${platform.url}/v1/objects/media/clip.mp4`, { method: 'PUT', body: readFileSync(join(dir, 'clip.mp4')) });
+    const upload = await platform.asOperator(`/v1/objects/media/clip.mp4`, { method: 'PUT', body: readFileSync(join(dir, 'clip.mp4')) });
     expect(upload.status).toBe(200);
     rmSync(dir, { recursive: true, force: true });
   }, 60_000);

@@ -15,7 +15,7 @@ describe('objects and buckets', () => {
   const body = Buffer.from(Array.from({ length: 1000 }, (_, i) => i % 251));
 
   const put = (path: string, data: Buffer | string, headers: Record<string, string> = {}) =>
-    fetch(`${platform.url}/v1/objects/${path}`, { method: 'PUT', body: data, headers });
+    platform.asOperator(`/v1/objects/${path}`, { method: 'PUT', body: data, headers });
 
   beforeAll(async () => {
     platform = await startPlatform({ FOPFLOW_MAX_UPLOAD_BYTES: '4096' });
@@ -59,37 +59,37 @@ describe('objects and buckets', () => {
   it('keeps `a` and `a/b` apart and lists by prefix, delimiter and pages', async () => {
     await put('docs/a', 'short');
     await put('docs/a/x.txt', 'x');
-    const all = (await (await fetch(`${platform.url}/v1/objects/docs?prefix=a`)).json()) as { items: { key: string }[] };
+    const all = (await (await platform.asOperator(`/v1/objects/docs?prefix=a`)).json()) as { items: { key: string }[] };
     expect(all.items.map((item) => item.key)).toEqual(['a', 'a/b/c.bin', 'a/x.txt']);
 
-    const rolled = (await (await fetch(`${platform.url}/v1/objects/docs?prefix=a/&delimiter=/`)).json()) as {
+    const rolled = (await (await platform.asOperator(`/v1/objects/docs?prefix=a/&delimiter=/`)).json()) as {
       items: { key: string }[];
       commonPrefixes: string[];
     };
     expect(rolled.items.map((item) => item.key)).toEqual(['a/x.txt']);
     expect(rolled.commonPrefixes).toEqual(['a/b/']);
 
-    const page = (await (await fetch(`${platform.url}/v1/objects/docs?limit=1`)).json()) as { items: { key: string }[]; nextMarker: string };
+    const page = (await (await platform.asOperator(`/v1/objects/docs?limit=1`)).json()) as { items: { key: string }[]; nextMarker: string };
     expect(page.items).toHaveLength(1);
-    const next = (await (await fetch(`${platform.url}/v1/objects/docs?limit=5&marker=${encodeURIComponent(page.nextMarker)}`)).json()) as {
+    const next = (await (await platform.asOperator(`/v1/objects/docs?limit=5&marker=${encodeURIComponent(page.nextMarker)}`)).json()) as {
       items: { key: string }[];
     };
     expect(next.items.map((item) => item.key)).toEqual(['a/b/c.bin', 'a/x.txt']);
-    expect((await fetch(`${platform.url}/v1/objects/docs?limit=0`)).status).toBe(400);
+    expect((await platform.asOperator(`/v1/objects/docs?limit=0`)).status).toBe(400);
   });
 
   it('deletes an object: 204, then 404', async () => {
-    expect((await fetch(`${platform.url}/v1/objects/docs/a`, { method: 'DELETE' })).status).toBe(204);
+    expect((await platform.asOperator(`/v1/objects/docs/a`, { method: 'DELETE' })).status).toBe(204);
     expect((await fetch(`${platform.url}/docs/a`)).status).toBe(404);
-    expect((await fetch(`${platform.url}/v1/objects/docs/a`, { method: 'DELETE' })).status).toBe(404);
+    expect((await platform.asOperator(`/v1/objects/docs/a`, { method: 'DELETE' })).status).toBe(404);
   });
 
   it('creates buckets explicitly and refuses bad or reserved names', async () => {
-    expect((await fetch(`${platform.url}/v1/buckets/empty-one`, { method: 'PUT' })).status).toBe(200);
-    const buckets = (await (await fetch(`${platform.url}/v1/buckets`)).json()) as { items: { name: string }[] };
+    expect((await platform.asOperator(`/v1/buckets/empty-one`, { method: 'PUT' })).status).toBe(200);
+    const buckets = (await (await platform.asOperator(`/v1/buckets`)).json()) as { items: { name: string }[] };
     expect(buckets.items.map((bucket) => bucket.name)).toEqual(expect.arrayContaining(['docs', 'empty-one']));
     for (const name of ['Upper', 'metrics', 'a']) {
-      const answer = await fetch(`${platform.url}/v1/buckets/${name}`, { method: 'PUT' });
+      const answer = await platform.asOperator(`/v1/buckets/${name}`, { method: 'PUT' });
       expect(answer.status).toBe(400);
       expect(((await answer.json()) as { error: string }).error).toContain(name);
     }
@@ -104,7 +104,7 @@ describe('objects and buckets', () => {
 
     // Without Content-Length the limit is enforced while streaming.
     const chunked = await new Promise<number>((resolve, reject) => {
-      const req = request(`${platform.url}/v1/objects/docs/chunked.bin`, { method: 'PUT', headers: { 'Transfer-Encoding': 'chunked' } }, (res) => {
+      const req = request(`${platform.url}/v1/objects/docs/chunked.bin`, { method: 'PUT', headers: { 'Transfer-Encoding': 'chunked', Authorization: `Bearer ${platform.adminToken}` } }, (res) => {
         res.resume();
         resolve(res.statusCode!);
       });
@@ -119,7 +119,7 @@ describe('objects and buckets', () => {
 
   it('leaves no partial object when the client aborts mid-upload', async () => {
     await new Promise<void>((resolve) => {
-      const req = request(`${platform.url}/v1/objects/docs/aborted.bin`, { method: 'PUT', headers: { 'Content-Length': '3000' } });
+      const req = request(`${platform.url}/v1/objects/docs/aborted.bin`, { method: 'PUT', headers: { 'Content-Length': '3000', Authorization: `Bearer ${platform.adminToken}` } });
       req.on('error', () => resolve());
       req.write(Buffer.alloc(1000, 3), () => setTimeout(() => req.destroy(), 100));
       req.on('close', () => resolve());

@@ -9,7 +9,7 @@ describe('when parts fail or stop', () => {
   let platform: Platform;
 
   const put = (path: string, body: Buffer) =>
-    fetch(`${platform.url}/v1/objects/${path}`, { method: 'PUT', body, headers: { 'Content-Type': 'image/jpeg' } });
+    platform.asOperator(`/v1/objects/${path}`, { method: 'PUT', body, headers: { 'Content-Type': 'image/jpeg' } });
   const withQueue = async <T>(name: string, use: (queue: Queue) => Promise<T>): Promise<T> => {
     const connection = new IORedis(platform.redis.url, { maxRetriesPerRequest: null });
     const queue = new Queue(name, { connection });

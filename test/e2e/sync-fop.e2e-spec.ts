@@ -9,7 +9,7 @@ describe('sync fop URLs through BullMQ', () => {
   let jpeg: Buffer;
 
   const put = (path: string, body: Buffer | string, type = 'image/jpeg') =>
-    fetch(`${platform.url}/v1/objects/${path}`, { method: 'PUT', body, headers: { 'Content-Type': type } });
+    platform.asOperator(`/v1/objects/${path}`, { method: 'PUT', body, headers: { 'Content-Type': type } });
   const get = (path: string, init?: RequestInit) => fetch(`${platform.url}/${path}`, init);
   const completedJobs = async (queueName: string) => {
     const connection = new IORedis(platform.redis.url);
@@ -111,8 +111,8 @@ describe('sync fop URLs through BullMQ', () => {
   });
 
   it('lists the queues in Bull Board and the jobs on /metrics', async () => {
-    expect((await fetch(`${platform.url}/admin/queues`)).status).toBe(200);
-    const board = (await (await fetch(`${platform.url}/admin/queues/api/queues`)).json()) as { queues: { name: string }[] };
+    expect((await platform.asOperator(`/admin/queues`)).status).toBe(200);
+    const board = (await (await platform.asOperator(`/admin/queues/api/queues`)).json()) as { queues: { name: string }[] };
     expect(board.queues.map((queue) => queue.name)).toEqual(expect.arrayContaining(['fop.imageView2.paid', 'fop.imageInfo.free']));
 
     const metrics = await (await fetch(`${platform.url}/metrics`)).text();

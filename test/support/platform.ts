@@ -7,6 +7,9 @@ import { startRedis, TestRedis } from './redis-server';
 
 const ROOT = join(__dirname, '..', '..');
 
+/** Admin token of platforms whose test sets none: there is no unguarded mode to fall back on. */
+export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789';
+
 /** A running process of the platform, with what it printed kept for assertions and failures. */
 export interface AppProcess {
   child: ChildProcess;
@@ -18,6 +21,10 @@ export interface AppProcess {
 /** Gateway, worker(s) and a private Redis, as the built apps run in production. */
 export interface Platform {
   url: string;
+  /** The operator's token (FOPFLOW_ADMIN_TOKEN): every management call needs it or a signature. */
+  adminToken: string;
+  /** `fetch` of a path on the gateway as the operator (Authorization: Bearer <adminToken>). */
+  asOperator(path: string, init?: RequestInit): Promise<Response>;
   redis: TestRedis;
   dataDir: string;
   gateway: AppProcess;
@@ -63,7 +70,8 @@ export async function startPlatform(env: Record<string, string> = {}, workerEnvs
   const redis = await startRedis();
   const dataDir = mkdtempSync(join(tmpdir(), 'fopflow-data-'));
   const port = await freePort();
-  const shared = { REDIS_URL: redis.url, FOPFLOW_DATA_DIR: dataDir, ...env };
+  const adminToken = env.FOPFLOW_ADMIN_TOKEN ?? TEST_ADMIN_TOKEN;
+  const shared = { REDIS_URL: redis.url, FOPFLOW_DATA_DIR: dataDir, ...env, FOPFLOW_ADMIN_TOKEN: adminToken };
   const gateway = startApp('gateway', { ...shared, PORT: String(port), HOST: '127.0.0.1' });
   const url = `http://127.0.0.1:${port}`;
   const workers: AppProcess[] = [];
@@ -84,6 +92,9 @@ export async function startPlatform(env: Record<string, string> = {}, workerEnvs
 
   return {
     url,
+    adminToken,
+    asOperator: (path, init = {}) =>
+      fetch(`${url}${path}`, { ...init, headers: { Authorization: `Bearer ${adminToken}`, ...(init.headers as Record<string, string> | undefined) } }),
     redis,
     dataDir,
     gateway,

@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { Account, ANONYMOUS_ACCOUNT, ObjectAccess } from '@fopflow/auth';
 import { ResultCache } from '@fopflow/cache';
 import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
 import { formatStep, parsePipeline, PipelineStep } from '@fopflow/fop';
 import { declaredStatus, encodeFailure, FopJobData, FopJobResult, fopQueueName, resultKey } from '@fopflow/queue';
-import { OBJECT_STORAGE, ObjectStorage } from '@fopflow/storage';
+import { BucketInfo, OBJECT_STORAGE, ObjectStorage } from '@fopflow/storage';
 import { OutboundGuard } from '@fopflow/outbound';
 import { Job, Queue, UnrecoverableError } from 'bullmq';
 import { createWriteStream } from 'node:fs';
@@ -34,6 +35,7 @@ export class FopJobProcessor {
     @Inject(OBJECT_STORAGE) private readonly storage: ObjectStorage,
     private readonly cache: ResultCache,
     private readonly runner: PipelineRunner,
+    private readonly access: ObjectAccess<BucketInfo>,
   ) {
     this.guard = new OutboundGuard({ allowedTargets: config.allowedTargets });
   }
@@ -43,7 +45,11 @@ export class FopJobProcessor {
   async process(job: Job<FopJobData, FopJobResult>, routing: PipelineRouting, signal: AbortSignal): Promise<FopJobResult> {
     const started = performance.now();
     let workDir: WorkDir | undefined;
+    const account = accountOf(job.data);
     try {
+      // Decided again here, from the job's account: a job queued around the gateway's checks still
+      // reads and writes nothing its account may not.
+      if (job.data.saveas) await this.access.authorize(account, 'write', job.data.saveas.bucket, `saveas ${job.data.saveas.bucket}:${job.data.saveas.key}`);
       const kept = await this.keptResult(job.data);
       if (kept) return { ...kept, durationMs: Math.round(performance.now() - started) };
       const { steps } = parsePipeline(job.data.pipeline, { maxSteps: this.config.limits.maxPipelineSteps, customCommands: 'any' });
@@ -58,12 +64,12 @@ export class FopJobProcessor {
         workDir = await createWorkDir(this.config.workDir, job.id ?? 'job');
         const input = await this.input(job.data, workDir);
         const onProgress = throttledProgress(job);
-        const produced = await this.runner.run({ steps: own, input, workDir, signal, onProgress });
+        const produced = await this.runner.run({ steps: own, input, account, workDir, signal, onProgress });
         output = { mime: produced.mime, size: await this.cache.putFile(ownKey, produced.path, produced.mime) };
       }
       const durationMs = Math.round(performance.now() - started);
       if (rest.length) return this.handOn(job, rest, ownKey, output.mime, routing, durationMs);
-      const saved = job.data.saveas ? await this.saveAs(job.data.saveas, ownKey) : undefined;
+      const saved = job.data.saveas ? await this.saveAs(job.data.saveas, ownKey, account) : undefined;
       return { resultKey: ownKey, mime: output.mime, size: output.size, durationMs, ...(saved && { saved }) };
     } catch (error) {
       throw asJobFailure(error, signal);
@@ -95,6 +101,7 @@ export class FopJobProcessor {
       return { path, mime: data.intermediate.mime };
     }
     if (data.source.url) return { path, ...(await fetchUrl(data.source.url, path, this.guard, this.config.limits.maxSourceBytes)) };
+    await this.access.authorize(accountOf(data), 'read', data.source.bucket, `source ${data.source.bucket}:${data.source.key}`);
     const info = await fetchObject(this.storage, data.source, path, this.config.limits.maxSourceBytes);
     return { path, mime: info.mime };
   }
@@ -130,12 +137,18 @@ export class FopJobProcessor {
     return { resultKey: job.data.resultKey, mime, size: 0, durationMs, continuedIn: queueName };
   }
 
-  private async saveAs(target: { bucket: string; key: string }, key: string): Promise<{ bucket: string; key: string; etag: string }> {
+  private async saveAs(target: { bucket: string; key: string }, key: string, account: Account): Promise<{ bucket: string; key: string; etag: string }> {
     const hit = await this.cache.get(key);
     if (!hit) throw new Error('the result left the cache before it could be saved');
-    const info = await this.storage.put(target.bucket, target.key, hit.stream, { maxBytes: this.config.limits.maxUploadBytes, mime: hit.mime });
+    // A bucket the save makes is the job's account's, never anyone else's.
+    const info = await this.storage.put(target.bucket, target.key, hit.stream, { maxBytes: this.config.limits.maxUploadBytes, mime: hit.mime, owner: account });
     return { bucket: info.bucket, key: info.key, etag: info.etag };
   }
+}
+
+/** The account a job acts for; a job from before accounts were recorded gets the least. */
+function accountOf(data: FopJobData): Account {
+  return data.account ?? ANONYMOUS_ACCOUNT;
 }
 
 /** Turns any error into what BullMQ records: `[status] message`, unrecoverable below 500. */

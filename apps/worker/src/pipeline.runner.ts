@@ -1,7 +1,8 @@
 import { promises as fs } from 'node:fs';
 import { commands, isCustomStep, PipelineStep } from '@fopflow/fop';
 import { AvProcessor, ImageProcessor } from '@fopflow/media';
-import { ObjectStorage } from '@fopflow/storage';
+import { Account, ObjectAccess } from '@fopflow/auth';
+import { BucketInfo, ObjectStorage } from '@fopflow/storage';
 import type { CustomStepRunner } from './custom-command.host';
 import { fetchObject } from './source.fetcher';
 import { WorkDir } from './work-dir';
@@ -15,6 +16,8 @@ export interface WorkFile {
 export interface PipelineRun {
   steps: readonly PipelineStep[];
   input: WorkFile;
+  /** Whom the job acts for: every object a step reads is checked against it first. */
+  account: Account;
   workDir: WorkDir;
   signal: AbortSignal;
   /** Overall progress of these steps, 0–100. */
@@ -34,14 +37,15 @@ export class PipelineRunner {
     /** Largest file an image step reads into memory, and largest extra object a step loads. */
     private readonly maxSourceBytes: number,
     private readonly custom: CustomStepRunner,
+    private readonly access: ObjectAccess<BucketInfo>,
   ) {}
 
-  async run({ steps, input, workDir, signal, onProgress }: PipelineRun): Promise<WorkFile> {
+  async run({ steps, input, account, workDir, signal, onProgress }: PipelineRun): Promise<WorkFile> {
     let current = input;
     for (const [index, step] of steps.entries()) {
       signal.throwIfAborted();
       const stepProgress = (percent: number) => onProgress(Math.round(((index + percent / 100) / steps.length) * 100));
-      current = await this.runStep(step, current, workDir, signal, stepProgress).catch((error: Error) => {
+      current = await this.runStep(step, current, { account, workDir, signal, onProgress: stepProgress }).catch((error: Error) => {
         throw withStep(error, index, steps.length, step.command);
       });
       stepProgress(100);
@@ -49,14 +53,17 @@ export class PipelineRunner {
     return current;
   }
 
-  private async runStep(step: PipelineStep, input: WorkFile, workDir: WorkDir, signal: AbortSignal, onProgress: (percent: number) => void): Promise<WorkFile> {
+  private async runStep(step: PipelineStep, input: WorkFile, { account, workDir, signal, onProgress }: StepContext): Promise<WorkFile> {
     if (isCustomStep(step)) return this.custom.run(step, input, workDir, signal);
+    // A step reads another object only after the job's account is found to be allowed to.
+    const mayRead = (bucket: string, key: string) => this.access.authorize(account, 'read', bucket, `${step.command} reads ${bucket}:${key}`);
     if (commands[step.command].family === 'av') {
       return this.av.runStep(step as never, input.path, {
         workDir: workDir.path,
         signal,
         onProgress,
         objectPath: async (bucket, key) => {
+          await mayRead(bucket, key);
           const path = workDir.file('extra');
           await fetchObject(this.storage, { bucket, key }, path, this.maxSourceBytes);
           return path;
@@ -68,13 +75,18 @@ export class PipelineRunner {
       throw Object.assign(new Error(`input of ${size} bytes is over maxSourceBytes ${this.maxSourceBytes}`), { status: 413 });
     }
     const output = await this.images.runStep(step, await fs.readFile(input.path), {
-      loadObject: async (bucket, key) => (await this.storage.readBuffer(bucket, key, this.maxSourceBytes)).data,
+      loadObject: async (bucket, key) => {
+        await mayRead(bucket, key);
+        return (await this.storage.readBuffer(bucket, key, this.maxSourceBytes)).data;
+      },
     });
     const path = workDir.file(step.command);
     await fs.writeFile(path, output.data);
     return { path, mime: output.mime };
   }
 }
+
+type StepContext = Pick<PipelineRun, 'account' | 'workDir' | 'signal' | 'onProgress'>;
 
 /** Says which step failed, keeping the error's status: `step 2/3 (imageMogr2): ...`. */
 function withStep(error: Error, index: number, total: number, command: string): Error {

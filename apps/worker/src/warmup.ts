@@ -1,4 +1,5 @@
 import { promises as fs } from 'node:fs';
+import { ANONYMOUS_ACCOUNT } from '@fopflow/auth';
 import { commands, parsePipeline } from '@fopflow/fop';
 import { warmupImage, writeWarmupClip } from '@fopflow/media';
 import { PipelineRunner } from './pipeline.runner';
@@ -40,7 +41,7 @@ export async function warmUp(runner: PipelineRunner, workRoot: string, ownComman
       }
       const input = family === 'av' ? { path: clip!, mime: 'video/mp4' } : { path: image, mime: 'image/jpeg' };
       await runner
-        .run({ steps: parsePipeline(text).steps, input, workDir, signal: new AbortController().signal, onProgress: () => undefined })
+        .run({ steps: parsePipeline(text).steps, input, account: ANONYMOUS_ACCOUNT, workDir, signal: new AbortController().signal, onProgress: () => undefined })
         .catch((error: Error) => {
           throw new Error(`warm-up of ${command} failed: ${error.message}`);
         });

@@ -6,7 +6,8 @@ import { AvProcessor, DEFAULT_IMAGE_LIMITS, ImageProcessor } from '@fopflow/medi
 import { JobStatsRecorder } from '@fopflow/metrics';
 import { createRedis, NOTIFY_QUEUE, PersistentJobStore } from '@fopflow/queue';
 import { Queue } from 'bullmq';
-import { LocalDiskStorage, OBJECT_STORAGE, ObjectStorage } from '@fopflow/storage';
+import { ObjectAccess } from '@fopflow/auth';
+import { BucketInfo, bucketAccess, LocalDiskStorage, OBJECT_STORAGE, ObjectStorage } from '@fopflow/storage';
 import { Redis } from 'ioredis';
 import { CustomCommandHost, WORKER_REDIS } from './custom-command.host';
 import { FopJobProcessor } from './fop-job.processor';
@@ -34,6 +35,7 @@ const REDIS = Symbol('REDIS');
       inject: [FOPFLOW_CONFIG],
       useFactory: (config: FopflowConfig) => new LocalDiskStorage(config.dataDir),
     },
+    { provide: ObjectAccess, inject: [OBJECT_STORAGE], useFactory: (storage: ObjectStorage) => bucketAccess(storage) },
     {
       provide: ResultCache,
       inject: [REDIS, FOPFLOW_CONFIG],
@@ -42,12 +44,12 @@ const REDIS = Symbol('REDIS');
     },
     {
       provide: PipelineRunner,
-      inject: [FOPFLOW_CONFIG, OBJECT_STORAGE, CustomCommandHost],
-      useFactory: (config: FopflowConfig, storage: ObjectStorage, custom: CustomCommandHost) => {
+      inject: [FOPFLOW_CONFIG, OBJECT_STORAGE, CustomCommandHost, ObjectAccess],
+      useFactory: (config: FopflowConfig, storage: ObjectStorage, custom: CustomCommandHost, access: ObjectAccess<BucketInfo>) => {
         const { maxInputPixels, maxOutputPixels, maxFrames, maxDurationS, ffmpegTimeLimitMs, maxSourceBytes } = config.limits;
         const images = new ImageProcessor({ ...DEFAULT_IMAGE_LIMITS, maxInputPixels, maxOutputPixels, maxFrames });
         const av = new AvProcessor({ maxDurationS, ffmpegTimeLimitMs });
-        return new PipelineRunner(images, av, storage, maxSourceBytes, custom);
+        return new PipelineRunner(images, av, storage, maxSourceBytes, custom, access);
       },
     },
     { provide: JobStatsRecorder, inject: [REDIS], useFactory: (redis: Redis) => new JobStatsRecorder(redis) },

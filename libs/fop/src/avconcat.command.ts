@@ -50,4 +50,5 @@ export const avconcatCommand: CommandSpec<AvconcatArgs> = {
   syncAllowed: false,
   parse: parseAvconcat,
   format: formatAvconcat,
+  references: (args) => args.sources,
 };

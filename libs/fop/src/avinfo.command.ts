@@ -1,4 +1,4 @@
-import type { CommandSpec } from './command-spec';
+import { type CommandSpec, readsOnlyItsInput } from './command-spec';
 import { expectNoTokens } from './params';
 
 /** avinfo takes no parameters. */
@@ -15,4 +15,5 @@ export const avinfoCommand: CommandSpec<AvinfoArgs> = {
     return {};
   },
   format: () => 'avinfo',
+  references: readsOnlyItsInput,
 };

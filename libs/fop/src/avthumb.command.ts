@@ -196,4 +196,5 @@ export const avthumbCommand: CommandSpec<AvthumbArgs> = {
   summary: 'Transcode audio/video: container, codecs, bitrates, size, cut (ss/t), rotation and watermarks.',
   parse: parseAvthumb,
   format: formatAvthumb,
+  references: (args) => (args.watermarkImage ? [args.watermarkImage] : []),
 };

@@ -1,4 +1,5 @@
 import type { CommandName } from './catalogue';
+import type { ObjectRef } from './encoded.params';
 
 /** Which engine runs a command: images go to sharp, audio/video to ffmpeg. */
 export type CommandFamily = 'image' | 'av';
@@ -20,4 +21,13 @@ export interface CommandSpec<Args = unknown> {
   parse(tokens: string[], stepIndex: number): Args;
   /** Canonical text of the step including the command name: same meaning ⇒ same string. */
   format(args: Args): string;
+  /**
+   * Every stored object the step reads besides its input (watermark images, concat inputs).
+   * Gateway and worker check each against the caller before anything runs, so a command that
+   * reads an object must name it here.
+   */
+  references(args: Args): ObjectRef[];
 }
+
+/** `references` of a command that reads nothing but its input. */
+export const readsOnlyItsInput = (): ObjectRef[] => [];

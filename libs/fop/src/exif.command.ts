@@ -1,4 +1,4 @@
-import type { CommandSpec } from './command-spec';
+import { type CommandSpec, readsOnlyItsInput } from './command-spec';
 import { expectNoTokens } from './params';
 
 /** exif takes no parameters. */
@@ -15,4 +15,5 @@ export const exifCommand: CommandSpec<ExifArgs> = {
     return {};
   },
   format: () => 'exif',
+  references: readsOnlyItsInput,
 };

@@ -1,4 +1,4 @@
-import type { CommandSpec } from './command-spec';
+import { type CommandSpec, readsOnlyItsInput } from './command-spec';
 import { expectNoTokens } from './params';
 
 /** imageAve takes no parameters. */
@@ -15,4 +15,5 @@ export const imageAveCommand: CommandSpec<ImageAveArgs> = {
     return {};
   },
   format: () => 'imageAve',
+  references: readsOnlyItsInput,
 };

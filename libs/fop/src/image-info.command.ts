@@ -1,4 +1,4 @@
-import type { CommandSpec } from './command-spec';
+import { type CommandSpec, readsOnlyItsInput } from './command-spec';
 import { expectNoTokens } from './params';
 
 /** imageInfo takes no parameters. */
@@ -15,4 +15,5 @@ export const imageInfoCommand: CommandSpec<ImageInfoArgs> = {
     return {};
   },
   format: () => 'imageInfo',
+  references: readsOnlyItsInput,
 };

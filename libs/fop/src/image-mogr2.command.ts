@@ -1,5 +1,5 @@
 import { type Colour, formatEncodedColour, parseEncodedColour, sameColour } from './colour.params';
-import type { CommandSpec } from './command-spec';
+import { type CommandSpec, readsOnlyItsInput } from './command-spec';
 import { type Gravity, parseGravity } from './gravity.params';
 import {
   type CropGeometry,
@@ -213,4 +213,5 @@ export const imageMogr2Command: CommandSpec<ImageMogr2Args> = {
   summary: 'Orient, thumbnail, crop, rotate, blur, sharpen and convert an image; options apply in a fixed order.',
   parse: parseImageMogr2,
   format: formatImageMogr2,
+  references: readsOnlyItsInput,
 };

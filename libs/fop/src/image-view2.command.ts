@@ -1,4 +1,4 @@
-import type { CommandSpec } from './command-spec';
+import { type CommandSpec, readsOnlyItsInput } from './command-spec';
 import {
   StepAt,
   parseChoice,
@@ -111,4 +111,5 @@ export const imageView2Command: CommandSpec<ImageView2Args> = {
   summary: 'Thumbnail by one of six fit modes (0-5), with optional format, quality and interlace.',
   parse: parseImageView2,
   format: formatImageView2,
+  references: readsOnlyItsInput,
 };

@@ -40,3 +40,5 @@ export type { CustomStep, PipelineStep } from './custom-step';
 export { CUSTOM_COMMAND_NAME, isCustomCommandName, isCustomStep } from './custom-step';
 export type { SaveasTarget, SplitFop } from './saveas';
 export { splitSaveas } from './saveas';
+export type { StepReference } from './object-references';
+export { objectReferences } from './object-references';

@@ -1,5 +1,5 @@
 import { formatSeconds, parseMilliseconds } from './av.params';
-import type { CommandSpec } from './command-spec';
+import { type CommandSpec, readsOnlyItsInput } from './command-spec';
 import { type StepAt, paramLabel, parseChoice, parseInteger, readNamedParams, stepError } from './params';
 
 const frameFormats = ['jpg', 'png'] as const;
@@ -62,4 +62,5 @@ export const vframeCommand: CommandSpec<VframeArgs> = {
   summary: 'One video frame at a given offset, as jpg or png, optionally resized (w/h) and rotated.',
   parse: parseVframe,
   format: formatVframe,
+  references: readsOnlyItsInput,
 };

@@ -202,4 +202,5 @@ export const watermarkCommand: CommandSpec<WatermarkArgs> = {
   summary: 'Draws a stored image (1), text (2) or several marks (3) at a gravity anchor, with opacity.',
   parse: parseWatermark,
   format: formatWatermark,
+  references: (args) => args.marks.flatMap((mark) => (mark.kind === 'image' ? [mark.image] : [])),
 };

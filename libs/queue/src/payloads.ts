@@ -11,6 +11,12 @@ export interface FopJobData {
   pipeline: string;
   /** Store the result at this object too (`|saveas/...`). */
   saveas?: { bucket: string; key: string };
+  /**
+   * Whom the job acts for (an access key, `@operator` or `@anonymous`): the worker checks the
+   * source, every object a step reads and the saveas target against it again. A job without
+   * one (queued by an older gateway) acts as `@anonymous`.
+   */
+  account?: string;
   tier: string;
   /** Where the worker stores the result in the result cache. */
   resultKey: string;

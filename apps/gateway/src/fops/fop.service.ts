@@ -1,5 +1,5 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { AccessKeyStore, qiniuSign, signaturesEqual } from '@fopflow/auth';
+import { AccessKeyStore, Account, qiniuSign, signaturesEqual } from '@fopflow/auth';
 import { CachedResult, ResultCache } from '@fopflow/cache';
 import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
 import { commands, FopPipeline, FopSyntaxError, isCustomStep, SaveasTarget } from '@fopflow/fop';
@@ -23,6 +23,8 @@ export interface FopAnswer {
 export interface FopRequest {
   pipeline: FopPipeline;
   saveas?: SaveasTarget;
+  /** The access key whose signature authorized the saveas. */
+  saveasSigner?: string;
 }
 
 /**
@@ -63,15 +65,20 @@ export class FopService implements OnApplicationShutdown {
         throw new FopSyntaxError(`${step.command}: runs only as an async job (POST /v1/jobs or /pfop/), not in a fop URL`, step.command, index + 1);
       }
     });
-    if (saveas) this.verifySaveasSign(saveas, signedUrl);
-    return { pipeline, saveas: saveas && { bucket: saveas.bucket, key: saveas.key } };
+    if (!saveas) return { pipeline };
+    const signer = this.verifySaveasSign(saveas, signedUrl);
+    return { pipeline, saveas: { bucket: saveas.bucket, key: saveas.key }, saveasSigner: signer };
   }
 
-  /** Answers the result of the request over bucket/key: from the cache, or by running a job. */
-  async process(bucket: string, key: string, request: FopRequest, tier = this.config.defaultTier): Promise<FopAnswer> {
+  /**
+   * Answers the result of the request over bucket/key: from the cache, or by running a job that
+   * acts for `account` (the worker checks what it reads and writes against it again). The caller
+   * has checked the source and every object the fop names against `account` already.
+   */
+  async process(bucket: string, key: string, request: FopRequest, account: Account, tier = this.config.defaultTier): Promise<FopAnswer> {
     this.requireRedis();
     try {
-      return await this.run(bucket, key, request, tier);
+      return await this.run(bucket, key, request, account, tier);
     } catch (error) {
       if (declaredStatus(error) === undefined && isConnectionError(error)) this.requireRedis(true);
       throw error;
@@ -82,7 +89,7 @@ export class FopService implements OnApplicationShutdown {
     await this.producer.close();
   }
 
-  private async run(bucket: string, key: string, { pipeline, saveas }: FopRequest, tier: string): Promise<FopAnswer> {
+  private async run(bucket: string, key: string, { pipeline, saveas }: FopRequest, account: Account, tier: string): Promise<FopAnswer> {
     const source = await this.storage.stat(bucket, key);
     const id = resultKey(bucket, key, source.etag, pipeline.normalized);
     // A saveas request always runs a job (the job writes the object); the worker still reuses a
@@ -95,6 +102,7 @@ export class FopService implements OnApplicationShutdown {
       source: { bucket, key, etag: source.etag, size: source.size },
       pipeline: pipeline.normalized,
       ...(saveas && { saveas }),
+      account,
       tier,
       resultKey: id,
       requestedAt: Date.now(),
@@ -122,7 +130,8 @@ export class FopService implements OnApplicationShutdown {
     throw new GatewayError(503, 'result could not be kept in the result cache; try again');
   }
 
-  private verifySaveasSign(saveas: SaveasTarget, signedUrl: string): void {
+  /** The access key that signed the saveas; 401 when the signature is missing or wrong. */
+  private verifySaveasSign(saveas: SaveasTarget, signedUrl: string): string {
     if (!saveas.sign) throw new GatewayError(401, 'saveas in a fop URL needs /sign/<AccessKey>:<EncodedSign> after it');
     const key = this.keys.find(saveas.sign.accessKey);
     if (!key) throw new GatewayError(401, `saveas: unknown access key '${saveas.sign.accessKey}'`);
@@ -130,6 +139,7 @@ export class FopService implements OnApplicationShutdown {
     if (!signaturesEqual(saveas.sign.signature, qiniuSign(key.secretKey, signedUrl.slice(0, signIndex)))) {
       throw new GatewayError(401, 'saveas: signature does not match; sign the URL without its scheme, up to /sign/, with HMAC-SHA1');
     }
+    return key.accessKey;
   }
 
   private requireRedis(lost = false): void {

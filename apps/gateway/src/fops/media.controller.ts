@@ -1,4 +1,5 @@
 import { Controller, Get, Head, Inject, Req, Res } from '@nestjs/common';
+import { ANONYMOUS_ACCOUNT } from '@fopflow/auth';
 import { OBJECT_STORAGE, ObjectStorage } from '@fopflow/storage';
 import type { Request, Response } from 'express';
 import { pipeline } from 'node:stream/promises';
@@ -38,15 +39,21 @@ export class MediaController {
 
   private async serve(req: Request, res: Response): Promise<void> {
     const { bucket, key } = bucketAndKey(req);
-    const { tier, reader, owner } = await this.access.read(req, bucket);
+    const reader = await this.access.reader(req, bucket);
     const fop = fopOf(req);
     if (fop === undefined) return this.serveObject(req, res, bucket, key);
 
     // A saveas signature covers the URL as sent, without its scheme: host, path and raw query.
-    const request = this.fops.parse(fop, `${req.headers.host ?? ''}${req.originalUrl}`, reader?.accessKey ?? owner);
-    const identity = reader ? { key: reader.accessKey, tier: reader.tier } : anonymousIdentity(req);
+    // Custom commands run for the reader, else for the bucket's owner, who offers them on its objects.
+    const runsFor = reader.account === ANONYMOUS_ACCOUNT ? reader.bucket.owner : reader.account;
+    const request = this.fops.parse(fop, `${req.headers.host ?? ''}${req.originalUrl}`, runsFor);
+    // Objects the fop reads or writes are decided for whoever vouches for the URL: the reader, else
+    // the saveas signer. Neither widens the other: a signer writes only where it may.
+    const account = reader.account === ANONYMOUS_ACCOUNT ? (request.saveasSigner ?? ANONYMOUS_ACCOUNT) : reader.account;
+    await this.access.authorizeFop(account, request.pipeline, request.saveas);
+    const identity = reader.key ? { key: reader.key.accessKey, tier: reader.key.tier } : anonymousIdentity(req);
     await this.limits.consume(identity, request.pipeline.steps[0].command);
-    const answer = await this.fops.process(bucket, key, request, tier);
+    const answer = await this.fops.process(bucket, key, request, account, reader.tier);
     const etag = `"${answer.resultKey.slice(0, 32)}"`;
     res.set({
       'Content-Type': answer.result.mime,

@@ -143,6 +143,7 @@ export class JobsService {
         pipeline: fop.pipeline.normalized,
         // Without saveas the result still needs a home: Qiniu keeps it in the source bucket.
         saveas: fop.saveas ? { bucket: fop.saveas.bucket, key: fop.saveas.key } : { bucket: source.bucket, key: `fop/${id}/${index}` },
+        account: caller.accessKey,
         tier: queueTier,
         resultKey: resultKey(source.bucket, source.key, source.etag, fop.pipeline.normalized),
         requestedAt: createdAt,
@@ -248,18 +249,26 @@ export class JobsService {
     });
   }
 
-  /** The job's source: a stored object the caller may use, or a URL the guard lets through. */
+  /**
+   * The job's source: a stored object the caller may read, or a URL the guard lets through. Every
+   * object each fop reads and writes (its saveas target, else its result's default home in the
+   * source bucket) is checked against the caller too, before anything is written.
+   */
   private async source(caller: AccessKey, submission: JobSubmission, fops: ParsedFop[]): Promise<FopJobData['source']> {
+    const account = caller.accessKey;
     if (submission.url !== undefined) {
       await this.checkOutbound('source.url', submission.url);
       // A URL source has no bucket of its own for results to default to.
       const unsaved = fops.findIndex((fop) => !fop.saveas);
       if (unsaved >= 0) throw new GatewayError(400, `fops[${unsaved}]: a URL source needs |saveas/<EncodedEntryURI> on every fop`);
-      for (const fop of fops) await this.access.useBucket(caller, fop.saveas!.bucket);
+      for (const fop of fops) await this.access.authorizeFop(account, fop.pipeline, fop.saveas);
       return { bucket: '', key: '', etag: `url:${submission.url}`, size: 0, url: submission.url };
     }
     if (!submission.bucket || !submission.key) throw new GatewayError(400, 'source needs bucket and key, or url');
-    await this.access.useBucket(caller, submission.bucket);
+    await this.access.authorize(account, 'read', submission.bucket, `source ${submission.bucket}:${submission.key}`);
+    for (const fop of fops) {
+      await this.access.authorizeFop(account, fop.pipeline, fop.saveas ?? { bucket: submission.bucket, key: 'fop/<job id>/<index>' });
+    }
     const info = await this.storage.stat(submission.bucket, submission.key);
     return { bucket: info.bucket, key: info.key, etag: info.etag, size: info.size };
   }

@@ -3,7 +3,8 @@ import { Controller, Delete, Get, HttpCode, Inject, Param, Put, Query, Req, Res 
 import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
 import { BucketInfo, ListResult, OBJECT_STORAGE, ObjectInfo, ObjectStorage } from '@fopflow/storage';
 import type { Request, Response } from 'express';
-import { AccessPolicy, Manager } from '../auth/access.policy';
+import { AccessPolicy } from '../auth/access.policy';
+import { OPERATOR_ACCOUNT } from '@fopflow/auth';
 import { GatewayError, sendError } from '../http/error.filter';
 import { parseJsonObject, readRawBody } from '../http/raw-body';
 import { bucketAndKey } from '../http/request-path';
@@ -24,8 +25,6 @@ function detachedBody(req: Request): PassThrough {
   return body;
 }
 
-const ownerOf = (manager: Manager) => (manager.kind === 'key' ? manager.key.accessKey : undefined);
-
 /** Buckets and objects: create, upload (streamed), stat, list, delete. Signed when keys are configured. */
 @Controller('v1')
 export class ObjectsController {
@@ -35,23 +34,34 @@ export class ObjectsController {
     private readonly access: AccessPolicy,
   ) {}
 
-  /** Creates a bucket (idempotent), owned by the signing key; `{"private": true}` makes it private. */
+  /**
+   * Creates a bucket owned by the caller (the operator's account with the admin token), or, on
+   * an existing bucket of the caller's, changes its settings: `{"private": true|false}`.
+   */
   @Put('buckets/:bucket')
   async createBucket(@Param('bucket') bucket: string, @Req() req: Request): Promise<BucketInfo> {
     const body = await readRawBody(req);
-    const manager = this.access.manager(req, body);
+    const account = this.access.caller(req, body);
     const options = body.length ? parseJsonObject(body) : {};
     if (options.private !== undefined && typeof options.private !== 'boolean') throw new GatewayError(400, 'private must be true or false');
-    const existing = await this.access.manageBucket(manager, bucket);
-    return existing ?? this.storage.createBucket(bucket, { private: options.private === true, owner: ownerOf(manager) });
+    const existing = await this.access.objects.settings(bucket, true);
+    if (!existing) {
+      await this.access.authorize(account, 'write', bucket);
+      return this.storage.createBucket(bucket, { private: options.private === true, owner: account });
+    }
+    await this.access.authorize(account, 'manage', bucket);
+    if (options.private === undefined || options.private === existing.private) return existing;
+    const changed = await this.storage.updateBucket(bucket, { private: options.private });
+    this.access.objects.forget(bucket);
+    return changed;
   }
 
+  /** The caller's buckets; all of them for the operator. System buckets are never listed to a key. */
   @Get('buckets')
   async listBuckets(@Req() req: Request): Promise<{ items: BucketInfo[] }> {
-    const manager = this.access.manager(req, Buffer.alloc(0));
+    const account = this.access.caller(req, Buffer.alloc(0));
     const all = await this.storage.listBuckets();
-    const owner = ownerOf(manager);
-    return { items: manager.kind === 'key' ? all.filter((bucket) => !bucket.owner || bucket.owner === owner) : all };
+    return { items: account === OPERATOR_ACCOUNT ? all : all.filter((bucket) => bucket.owner === account) };
   }
 
   /** Streams the raw body into the object; nothing is visible until the whole body is stored. */
@@ -59,8 +69,8 @@ export class ObjectsController {
   async upload(@Req() req: Request, @Res() res: Response): Promise<void> {
     const { bucket, key } = bucketAndKey(req, OBJECTS_PREFIX);
     // The body is the object itself, not part of the signature: QBox signs path and query only.
-    const manager = this.access.manager(req, Buffer.alloc(0));
-    await this.access.manageBucket(manager, bucket);
+    const account = this.access.caller(req, Buffer.alloc(0));
+    await this.access.authorize(account, 'write', bucket);
     const maxBytes = this.config.limits.maxUploadBytes;
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > maxBytes) {
@@ -70,7 +80,7 @@ export class ObjectsController {
     }
     const body = detachedBody(req);
     try {
-      const info = await this.storage.put(bucket, key, body, { maxBytes, mime: req.headers['content-type'], owner: ownerOf(manager) });
+      const info = await this.storage.put(bucket, key, body, { maxBytes, mime: req.headers['content-type'], owner: account });
       res.status(200).json(info);
     } catch (error) {
       // Discard the rest of the body so the client reads our answer instead of a reset socket.
@@ -90,7 +100,7 @@ export class ObjectsController {
     @Query('limit') limit?: string,
     @Query('delimiter') delimiter?: string,
   ): Promise<ListResult> {
-    await this.access.manageBucket(this.access.manager(req, Buffer.alloc(0)), bucket);
+    await this.access.authorize(this.access.caller(req, Buffer.alloc(0)), 'manage', bucket);
     const pageSize = limit === undefined ? undefined : Number(limit);
     if (pageSize !== undefined && (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000)) {
       throw new GatewayError(400, `limit must be a whole number from 1 to 1000, got '${limit}'`);
@@ -101,7 +111,7 @@ export class ObjectsController {
   @Get('objects/:bucket/*key')
   async stat(@Req() req: Request): Promise<ObjectInfo> {
     const { bucket, key } = bucketAndKey(req, OBJECTS_PREFIX);
-    await this.access.manageBucket(this.access.manager(req, Buffer.alloc(0)), bucket);
+    await this.access.authorize(this.access.caller(req, Buffer.alloc(0)), 'manage', bucket);
     return this.storage.stat(bucket, key);
   }
 
@@ -109,7 +119,7 @@ export class ObjectsController {
   @HttpCode(204)
   async remove(@Req() req: Request): Promise<void> {
     const { bucket, key } = bucketAndKey(req, OBJECTS_PREFIX);
-    await this.access.manageBucket(this.access.manager(req, Buffer.alloc(0)), bucket);
+    await this.access.authorize(this.access.caller(req, Buffer.alloc(0)), 'manage', bucket);
     await this.storage.delete(bucket, key);
   }
 }

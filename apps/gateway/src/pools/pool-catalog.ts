@@ -3,7 +3,6 @@ import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
 import { commandNames, commands, CustomStep, FopPipeline, FopSyntaxError, isCustomStep, parsePipeline, SaveasTarget, splitSaveas } from '@fopflow/fop';
 import { loadPools, PoolSettings, poolOf } from '@fopflow/keeper';
 import { CommandCatalog, mayRun } from '@fopflow/ufop';
-import { isOpenPlatform } from '../auth/access.policy';
 import { GatewayError } from '../http/error.filter';
 
 /**
@@ -19,11 +18,7 @@ export class PoolCatalog {
     @Inject(CommandCatalog) readonly custom: Pick<CommandCatalog, 'get'>,
   ) {
     this.pools = loadPools(config.poolsFile, commandNames());
-    this.open = isOpenPlatform(config);
   }
-
-  /** No keys to tell owners apart: every custom command runs for everyone. */
-  private readonly open: boolean;
 
   /**
    * Parses one fop text as sync URLs and async jobs both take it: the pipeline and its saveas
@@ -58,7 +53,7 @@ export class PoolCatalog {
 
   private requireCustomRunnable(step: CustomStep, stepIndex: number, account: string | undefined): void {
     const record = this.custom.get(step.command)!;
-    if (!this.open && !mayRun(record, account)) {
+    if (!mayRun(record, account)) {
       throw new GatewayError(403, `${step.command}: a private command of another account (step ${stepIndex})`);
     }
     if (record.kind === 'ufop' && record.currentVersion === undefined) {
