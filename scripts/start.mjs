@@ -16,6 +16,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const READY_TIMEOUT_MS = 60000;
 const APP_GRACE_MS = 35000; // workers get FOPFLOW_SHUTDOWN_GRACE_MS (30 s) to finish active jobs
 const REDIS_GRACE_MS = 10000;
+const ADMIN_TOKEN_FILE_NAME = 'admin-token'; // the gateway's, in libs/config/src/admin-token.store.ts
 
 const useColor = process.stdout.isTTY && !process.env.NO_COLOR;
 const paint = (code, text) => (useColor ? `\x1b[${code}m${text}\x1b[0m` : text);
@@ -277,27 +278,38 @@ process.on('exit', () => children.forEach((child) => signalChild(child, 'SIGKILL
 // ---------- credentials ----------
 
 /**
- * A development key pair and admin token, made once and kept in the data dir so they survive a
- * restart; FOPFLOW_KEYS / FOPFLOW_ADMIN_TOKEN from the environment win.
+ * A development key pair, made once and kept in the data dir so it survives a restart, and the
+ * operator token; FOPFLOW_KEYS / FOPFLOW_ADMIN_TOKEN from the environment win.
  */
 function devCredentials(dataDir) {
   const file = join(dataDir, 'dev-credentials.json');
   let saved = {};
   if (existsSync(file)) saved = JSON.parse(readFileSync(file, 'utf8'));
   if (!saved.accessKey) {
-    saved = {
-      accessKey: `dev-${randomBytes(6).toString('hex')}`,
-      secretKey: randomBytes(24).toString('base64url'),
-      adminToken: randomBytes(24).toString('base64url'),
-    };
+    saved = { accessKey: `dev-${randomBytes(6).toString('hex')}`, secretKey: randomBytes(24).toString('base64url') };
     mkdirSync(dataDir, { recursive: true });
     writeFileSync(file, JSON.stringify(saved, null, 2), { mode: 0o600 });
   }
   return {
     keys: process.env.FOPFLOW_KEYS || `${saved.accessKey}:${saved.secretKey}:paid`,
-    adminToken: process.env.FOPFLOW_ADMIN_TOKEN || saved.adminToken,
+    adminToken: process.env.FOPFLOW_ADMIN_TOKEN || keptAdminToken(dataDir, saved.adminToken),
+    adminTokenFile: process.env.FOPFLOW_ADMIN_TOKEN ? undefined : join(dataDir, ADMIN_TOKEN_FILE_NAME),
     devKey: process.env.FOPFLOW_KEYS ? undefined : saved,
   };
+}
+
+/**
+ * The operator token in `<dataDir>/admin-token`, where the gateway keeps the one it generates
+ * and fopctl looks: made here first (mode 0600) so the banner can print it. An older data dir's
+ * token from dev-credentials.json moves there unchanged.
+ */
+function keptAdminToken(dataDir, earlier) {
+  const file = join(dataDir, ADMIN_TOKEN_FILE_NAME);
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const token = earlier || randomBytes(24).toString('base64url');
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(file, `${token}\n`, { mode: 0o600, flag: 'wx' });
+  return token;
 }
 
 // ---------- sample and banner ----------
@@ -347,7 +359,7 @@ function printBanner(base, fopUrl, credentials, ufops) {
   item('', `  -H 'Authorization: Bearer ${credentials.adminToken}' ${base}/v1/objects/<bucket>/<key>`);
   item('Bull Board', `${base}/admin/queues  (user: any, password: the admin token)`);
   item('metrics', `${base}/metrics`);
-  item('admin token', credentials.adminToken);
+  item('admin token', credentials.adminToken + (credentials.adminTokenFile ? `  (kept in ${credentials.adminTokenFile})` : ''));
   if (credentials.devKey) item('access key', `${credentials.devKey.accessKey}  secret: ${credentials.devKey.secretKey}  (tier paid)`);
   if (ufops) item('UFOPs', 'npm run fopctl -- init my-ufop  (README: Custom commands)');
   console.log(`\n  Ctrl-C stops everything.\n${line}\n`);
@@ -402,7 +414,7 @@ async function main() {
     REDIS_URL: redisUrl,
     FOPFLOW_DATA_DIR: dataDir,
     FOPFLOW_KEYS: credentials.keys,
-    FOPFLOW_ADMIN_TOKEN: credentials.adminToken,
+    // No FOPFLOW_ADMIN_TOKEN here: the gateway reads <dataDir>/admin-token, and workers never see it.
   };
   const gateway = startChild('gateway', '36', process.execPath, ['dist/apps/gateway/src/main.js'], { env });
   // The scaler runs the workers: each pool's minimum at once, more while a backlog lasts.

@@ -1,19 +1,25 @@
+import { AccessKeyStore, verifyRequestSignature } from '@fopflow/auth';
 import { buildFopctl } from './fopctl';
 
 /** A strict fake gateway: answers only the calls a test names, and records them. */
 function fakeGateway(routes: Record<string, { status?: number; body: unknown }>) {
   const calls: Array<{ method: string; path: string; body?: any; auth?: string }> = [];
+  /** Each call as sent, for checking its signature as the gateway would. */
+  const sent: Array<{ method: string; path: string; headers: Record<string, string>; raw: Buffer }> = [];
   const fake = (async (url: string, init: RequestInit) => {
     const path = new URL(url).pathname;
     const key = `${init.method} ${path}`;
     const type = (init.headers as Record<string, string>)['Content-Type'];
     const body = init.body === undefined ? undefined : type === 'application/json' ? JSON.parse(String(init.body)) : Buffer.from(init.body as Buffer);
-    calls.push({ method: init.method!, path, body, auth: (init.headers as Record<string, string>).Authorization });
+    const headers = init.headers as Record<string, string>;
+    const raw = init.body === undefined ? Buffer.alloc(0) : Buffer.from(init.body as Buffer);
+    calls.push({ method: init.method!, path, body, auth: headers.Authorization });
+    sent.push({ method: init.method!, path, headers, raw });
     const route = routes[key];
     if (!route) throw new Error(`unexpected call ${key}`);
     return new Response(JSON.stringify(route.body), { status: route.status ?? 200 });
   }) as unknown as typeof fetch;
-  return { fake, calls };
+  return { fake, calls, sent };
 }
 
 /** What the gateway answers for a custom command nobody registered: the name is then a pool's. */
@@ -24,7 +30,7 @@ async function run(args: string[], routes: Record<string, { status?: number; bod
   const gateway = fakeGateway(routes);
   const program = buildFopctl({ url: 'http://gw', token: key ? undefined : 'tkn', key, print: (text) => out.push(text), fetch: gateway.fake });
   await program.parseAsync(['node', 'fopctl', ...args]);
-  return { out: out.join('\n'), calls: gateway.calls };
+  return { out: out.join('\n'), calls: gateway.calls, sent: gateway.sent };
 }
 
 describe('fopctl', () => {
@@ -73,8 +79,16 @@ describe('fopctl', () => {
 
     it('signs with the access key instead of the admin token', async () => {
       const record = { name: 'my-sepia', kind: 'ufop', mode: 'private', flavor: 'C1M1' };
-      const { out, calls } = await run(['reg', 'my-sepia', '-m', '2'], { 'POST /v1/ufops': { body: record } }, key);
+      const { out, calls, sent } = await run(['reg', 'my-sepia', '-m', '2'], { 'POST /v1/ufops': { body: record } }, key);
       expect(calls[0].auth).toMatch(/^Qiniu AKuser:[A-Za-z0-9_-]+=*$/);
+      // As the gateway checks /v1 calls: bound to method and body, with a fresh X-Qiniu-Date.
+      const { method, path, headers, raw } = sent[0];
+      const lower = Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
+      const signed = { method, path, host: 'gw', headers: lower, body: raw };
+      const keys = new AccessKeyStore([{ ...key, tier: 'paid' }]);
+      expect(headers['X-Qiniu-Date']).toMatch(/^\d{8}T\d{6}Z$/);
+      expect(verifyRequestSignature(signed, keys, { operationBoundIn: '/v1 routes' }).accessKey).toBe('AKuser');
+      expect(() => verifyRequestSignature({ ...signed, method: 'DELETE' }, keys, { operationBoundIn: '/v1 routes' })).toThrow(/does not match/);
       expect(calls[0].body).toEqual({ name: 'my-sepia', mode: 2 });
       expect(out).toBe('my-sepia: registered (ufop, private, C1M1)');
     });

@@ -1,4 +1,4 @@
-import { AccessKey, signRequest } from '@fopflow/auth';
+import { AccessKey, qiniuAuthHeaders } from '@fopflow/auth';
 import { Command, InvalidArgumentError } from 'commander';
 import { addUfopCommands } from './fopctl-ufop';
 
@@ -49,10 +49,14 @@ export function buildFopctl(options: FopctlOptions): Command {
     const bytes = body === undefined ? undefined : Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body));
     const headers: Record<string, string> = { ...(bytes && { 'Content-Type': contentType }) };
     if (options.key) {
+      // Qiniu's v2 signature with a fresh X-Qiniu-Date: bound to this method, body and moment.
       const url = new URL(`${options.url}${path}`);
-      headers.Authorization = signRequest(
-        { method, path: `${url.pathname}${url.search}`, host: url.host, headers: { 'content-type': headers['Content-Type'] }, body: bytes ?? Buffer.alloc(0) },
-        { ...options.key, tier: '' } as AccessKey,
+      Object.assign(
+        headers,
+        qiniuAuthHeaders(
+          { method, path: `${url.pathname}${url.search}`, host: url.host, headers: { 'content-type': headers['Content-Type'] }, body: bytes ?? Buffer.alloc(0) },
+          { ...options.key, tier: '' } as AccessKey,
+        ),
       );
     } else if (options.token) {
       headers.Authorization = `Bearer ${options.token}`;

@@ -36,12 +36,13 @@ export const BULL_BOARD_ROUTE = '/admin/queues';
 /** The gateway ("FopGate"). Its queues follow from the command catalogue and the configured tiers. */
 @Module({})
 export class GatewayModule {
+  /** `config` is what every part of the gateway is given, its operator token included. */
   static forRoot(config: FopflowConfig): DynamicModule {
     const queueNames = fopQueueNames(commandNames(), config.tiers);
     return {
       module: GatewayModule,
       imports: [
-        ConfigModule,
+        ConfigModule.forRoot(config),
         RedisModule,
         BullModule.forRootAsync({
           inject: [REDIS_PRODUCER],

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { closeOnSignals, loadConfig } from '@fopflow/config';
+import { AdminTokenSource, closeOnSignals, loadConfig, resolveAdminToken } from '@fopflow/config';
 import type { HttpMetrics } from '@fopflow/metrics';
 import { AccessPolicy } from './auth/access.policy';
 import { adminTokenMiddleware } from './auth/admin-token.middleware';
@@ -16,7 +16,10 @@ import { HTTP_METRICS } from './metrics/metrics.providers';
 
 /** Builds the gateway application without listening; tests and main() share it. */
 export async function createGateway(): Promise<NestExpressApplication> {
-  const config = loadConfig();
+  const loaded = loadConfig();
+  const operatorToken = resolveAdminToken(loaded.adminToken, loaded.dataDir);
+  logOperatorToken(operatorToken);
+  const config = { ...loaded, adminToken: operatorToken.token };
   // Uploads are streamed raw; no body parser may consume them first.
   const app = await NestFactory.create<NestExpressApplication>(GatewayModule.forRoot(config), { bodyParser: false });
   app.use(httpMetricsMiddleware(app.get<HttpMetrics>(HTTP_METRICS)));
@@ -27,6 +30,16 @@ export async function createGateway(): Promise<NestExpressApplication> {
   app.useGlobalFilters(new ErrorFilter());
   app.disable('x-powered-by');
   return app;
+}
+
+/** Says where a generated operator token is (never the token: logs travel further than the data dir). */
+function logOperatorToken(source: AdminTokenSource): void {
+  if (!source.file) return;
+  const what = source.generated ? 'generated a new operator token' : 'operator token kept';
+  Logger.warn(
+    `FOPFLOW_ADMIN_TOKEN is not set: ${what} in ${source.file} (mode 0600). Bull Board, pools, instances and UFOP administration need it: Authorization: Bearer $(cat ${source.file})`,
+    'Gateway',
+  );
 }
 
 async function main(): Promise<void> {

@@ -1,6 +1,6 @@
 import * as qiniu from 'qiniu';
 import { AccessKeyStore } from './access-keys';
-import { AuthError, canonicalMimeHeaderKey, SignedRequest, signRequest, verifyRequestSignature } from './request-auth';
+import { AuthError, canonicalMimeHeaderKey, formatQiniuDate, qiniuAuthHeaders, SignedRequest, signRequest, verifyRequestSignature, VerifyOptions } from './request-auth';
 
 const key = { accessKey: 'ak-test', secretKey: 'sk-test-secret', tier: 'paid' };
 const other = { accessKey: 'ak-other', secretKey: 'sk-other-secret', tier: 'free' };
@@ -21,9 +21,9 @@ function withAuth(request: SignedRequest, authorization: string): SignedRequest 
   return { ...request, headers: { ...request.headers, authorization } };
 }
 
-function rejection(request: SignedRequest, nowMs?: number): AuthError {
+function rejection(request: SignedRequest, nowMs?: number, options: VerifyOptions = {}): AuthError {
   try {
-    verifyRequestSignature(request, keys, { nowMs });
+    verifyRequestSignature(request, keys, { nowMs, ...options });
   } catch (error) {
     expect(error).toBeInstanceOf(AuthError);
     expect((error as AuthError).status).toBe(401);
@@ -139,6 +139,54 @@ describe('Qiniu signatures (util.generateAccessTokenV2)', () => {
       const odd = withAuth(received(url, { method: 'POST', contentType: FORM, body, headers }), qiniu.util.generateAccessTokenV2(mac, url, 'POST', FORM, body, headers));
       expect(rejection(odd, nowMs).message).toMatch(/malformed X-Qiniu-Date 'yesterday'/);
     });
+  });
+});
+
+describe('operation-bound signatures (Fopflow REST routes)', () => {
+  const bound: VerifyOptions = { operationBoundIn: '/v1 routes' };
+  const url = 'http://127.0.0.1:8080/v1/objects/photos/cat.jpg';
+  const captured = qiniu.util.generateAccessToken(mac, url);
+  const nowMs = Date.UTC(2024, 0, 2, 3, 4, 5);
+
+  it('accepts a QBox signature for GET and HEAD', () => {
+    expect(verifyRequestSignature(withAuth(received(url), captured), keys, bound)).toBe(key);
+    expect(verifyRequestSignature(withAuth(received(url, { method: 'head' }), captured), keys, bound)).toBe(key);
+  });
+
+  it.each(['DELETE', 'PUT', 'POST', 'PATCH'])('refuses a valid QBox signature for %s, naming the scheme to use', (method) => {
+    const replayed = withAuth(received(url, { method }), captured);
+    expect(verifyRequestSignature(replayed, keys)).toBe(key); // what the Qiniu-compatible routes keep accepting
+    expect(rejection(replayed, undefined, bound).message).toBe(
+      `QBox signatures are accepted only for GET and HEAD on /v1 routes: sign ${method} with the Qiniu scheme and X-Qiniu-Date`,
+    );
+  });
+
+  it('refuses a Qiniu signature without X-Qiniu-Date, and accepts it with a fresh one', () => {
+    const undated = received(url, { method: 'DELETE' });
+    const unsigned = withAuth(undated, signRequest(undated, key));
+    expect(verifyRequestSignature(unsigned, keys)).toBe(key);
+    expect(rejection(unsigned, nowMs, bound).message).toBe(
+      'Qiniu signatures on /v1 routes need a signed X-Qiniu-Date header (YYYYMMDDTHHmmssZ, within 900 s of the server clock)',
+    );
+    const dated = received(url, { method: 'DELETE', headers: { 'X-Qiniu-Date': formatQiniuDate(nowMs) } });
+    expect(verifyRequestSignature(withAuth(dated, signRequest(dated, key)), keys, { ...bound, nowMs })).toBe(key);
+    expect(rejection(withAuth(dated, signRequest(dated, key)), nowMs + 16 * 60_000, bound).message).toMatch(/is 960 s away from the server clock/);
+  });
+
+  it('binds the method: a Qiniu DELETE signature does not authorize a PUT', () => {
+    const dated = received(url, { method: 'DELETE', headers: { 'X-Qiniu-Date': formatQiniuDate(nowMs) } });
+    const auth = signRequest(dated, key);
+    expect(rejection(withAuth({ ...dated, method: 'PUT' }, auth), nowMs, bound).message).toMatch(/^Qiniu signature of access key 'ak-test' does not match: expected HMAC-SHA1 of "PUT /);
+  });
+
+  it('qiniuAuthHeaders makes our clients a dated signature that binds the body', () => {
+    const body = '{"fops":["imageInfo"]}';
+    const request = received('http://127.0.0.1:8080/v1/jobs', { method: 'POST', contentType: 'application/json', body });
+    const headers = qiniuAuthHeaders(request, key, nowMs);
+    expect(headers['X-Qiniu-Date']).toBe('20240102T030405Z');
+    const sent = withAuth(received('http://127.0.0.1:8080/v1/jobs', { method: 'POST', contentType: 'application/json', body, headers: { 'X-Qiniu-Date': headers['X-Qiniu-Date'] } }), headers.Authorization);
+    expect(verifyRequestSignature(sent, keys, { ...bound, nowMs })).toBe(key);
+    expect(rejection({ ...sent, body: Buffer.from('{"fops":["avinfo"]}') }, nowMs, bound).message).toMatch(/does not match/);
   });
 });
 

@@ -29,7 +29,17 @@ export interface VerifyOptions {
   nowMs?: number;
   /** Largest difference between X-Qiniu-Date and our clock, in seconds (default 900, as Qiniu). */
   maxClockSkewS?: number;
+  /**
+   * Set where a signature must not be replayable onto another operation (Fopflow's own REST
+   * routes), to the name of that place for refusals (e.g. `/v1 routes`). `QBox`, which does not
+   * sign the method, is then accepted only for GET and HEAD, and `Qiniu` needs a signed, fresh
+   * X-Qiniu-Date. Unset (the Qiniu-compatible routes): both schemes exactly as the SDKs send them.
+   */
+  operationBoundIn?: string;
 }
+
+/** Methods that change nothing, so a `QBox` signature replayed with them cannot do more than read. */
+export const SAFE_METHODS: readonly string[] = ['GET', 'HEAD'];
 
 /** Qiniu refuses a signed X-Qiniu-Date more than 15 minutes away from its clock; so do we. */
 export const DEFAULT_MAX_CLOCK_SKEW_S = 15 * 60;
@@ -55,6 +65,13 @@ export function verifyRequestSignature(request: SignedRequest, keys: AccessKeySt
   if (!match) throw new AuthError(`malformed Authorization header: expected '<QBox|Qiniu> <AccessKey>:<EncodedSign>'`);
   const [, scheme, accessKey, signature] = match;
   if (scheme !== 'QBox' && scheme !== 'Qiniu') throw new AuthError(`unknown Authorization scheme '${scheme.slice(0, 32)}': expected QBox or Qiniu`);
+  const method = request.method.toUpperCase();
+  if (options.operationBoundIn !== undefined && scheme === 'QBox' && !SAFE_METHODS.includes(method)) {
+    // QBox covers path and query only: the same signature would authorize any method on the path.
+    throw new AuthError(
+      `QBox signatures are accepted only for GET and HEAD on ${options.operationBoundIn}: sign ${method.slice(0, 16)} with the Qiniu scheme and X-Qiniu-Date`,
+    );
+  }
   const key = keys.find(accessKey);
   if (!key) throw new AuthError(`unknown access key '${accessKey.slice(0, 128)}'`);
 
@@ -69,6 +86,21 @@ export function verifyRequestSignature(request: SignedRequest, keys: AccessKeySt
   }
   if (scheme === 'Qiniu') checkQiniuDate(request, options);
   return key;
+}
+
+/**
+ * Headers our own clients add to a call: a fresh X-Qiniu-Date and the `Qiniu` signature that
+ * covers it with the method, target, host, content type and body of `request`.
+ */
+export function qiniuAuthHeaders(request: SignedRequest, key: AccessKey, nowMs?: number): { Authorization: string; 'X-Qiniu-Date': string } {
+  const date = formatQiniuDate(nowMs);
+  const headers = { ...request.headers, 'x-qiniu-date': date };
+  return { Authorization: signRequest({ ...request, headers }, key, 'Qiniu'), 'X-Qiniu-Date': date };
+}
+
+/** `X-Qiniu-Date` for `nowMs` (default now): `YYYYMMDDTHHmmssZ`, as the SDKs send it. */
+export function formatQiniuDate(nowMs: number = Date.now()): string {
+  return new Date(nowMs).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
 }
 
 /**
@@ -144,15 +176,23 @@ export function canonicalMimeHeaderKey(name: string): string {
     .join('-');
 }
 
-/** A signed X-Qiniu-Date (`20240102T030405Z`, sent by the SDK by default) must be near our clock: it stops replays. */
+/**
+ * A signed X-Qiniu-Date (`20240102T030405Z`, sent by the SDK by default) must be near our clock:
+ * it stops replays. Where signatures are operation-bound it must be there at all.
+ */
 function checkQiniuDate(request: SignedRequest, options: VerifyOptions): void {
   const value = headerOf(request.headers, 'x-qiniu-date');
-  if (value === undefined) return;
+  const maxSkewS = options.maxClockSkewS ?? DEFAULT_MAX_CLOCK_SKEW_S;
+  if (value === undefined) {
+    if (options.operationBoundIn === undefined) return;
+    throw new AuthError(
+      `Qiniu signatures on ${options.operationBoundIn} need a signed X-Qiniu-Date header (YYYYMMDDTHHmmssZ, within ${maxSkewS} s of the server clock)`,
+    );
+  }
   const match = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value.trim());
   if (!match) throw new AuthError(`malformed X-Qiniu-Date '${value.slice(0, 40)}': expected YYYYMMDDTHHmmssZ`);
   const [year, month, day, hour, minute, second] = match.slice(1).map(Number);
   const sentMs = Date.UTC(year, month - 1, day, hour, minute, second);
-  const maxSkewS = options.maxClockSkewS ?? DEFAULT_MAX_CLOCK_SKEW_S;
   const skewS = Math.abs((options.nowMs ?? Date.now()) - sentMs) / 1000;
   if (!(skewS <= maxSkewS)) {
     throw new AuthError(`X-Qiniu-Date ${value} is ${Math.round(skewS)} s away from the server clock; at most ${maxSkewS} s is allowed`);

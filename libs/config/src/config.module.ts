@@ -1,4 +1,4 @@
-import { Global, Module } from '@nestjs/common';
+import { DynamicModule, Global, Module } from '@nestjs/common';
 import { FopflowConfig, loadConfig } from './config';
 
 /** Injection token of the validated FopflowConfig. */
@@ -10,4 +10,9 @@ export const FOPFLOW_CONFIG = Symbol('FOPFLOW_CONFIG');
   providers: [{ provide: FOPFLOW_CONFIG, useFactory: (): FopflowConfig => loadConfig() }],
   exports: [FOPFLOW_CONFIG],
 })
-export class ConfigModule {}
+export class ConfigModule {
+  /** Provides `config` as given instead: the gateway's, completed with its operator token. */
+  static forRoot(config: FopflowConfig): DynamicModule {
+    return { module: ConfigModule, global: true, providers: [{ provide: FOPFLOW_CONFIG, useValue: config }], exports: [FOPFLOW_CONFIG] };
+  }
+}

@@ -96,7 +96,11 @@ export interface FopflowConfig {
   statusRetentionS: number;
   /** Most fops in one async job (default 20). */
   maxFopsPerJob: number;
-  /** Bearer token (or basic-auth password) of the operator pages; empty leaves them open. */
+  /**
+   * Bearer token (or basic-auth password) of the operator API: Bull Board, pools, instances,
+   * discovery, UFOP administration. FOPFLOW_ADMIN_TOKEN; when that is empty the gateway puts a
+   * generated one here from `<dataDir>/admin-token` (resolveAdminToken), so it is never open.
+   */
   adminToken: string;
   /** Worker pools and how they scale (config/pools.json). */
   poolsFile: string;

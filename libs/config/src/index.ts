@@ -1,3 +1,4 @@
+export * from './admin-token.store';
 export * from './config';
 export * from './config.module';
 export * from './process-signals';

@@ -6,12 +6,13 @@ import { sendError } from '../http/error.filter';
 const CHALLENGE = { 'WWW-Authenticate': 'Basic realm="fopflow"' };
 
 /**
- * Guards operator pages (`/admin/queues`, later `/v1/pools`, `/v1/instances`) with
- * FOPFLOW_ADMIN_TOKEN: `Authorization: Bearer <token>`, or HTTP Basic with the token as the
- * password and any user name. Without a token configured, the pages are open.
+ * Guards operator pages (`/admin/queues`, `/v1/pools`, `/v1/instances`, `/v1/discovery`) with
+ * the operator token: `Authorization: Bearer <token>`, or HTTP Basic with the token as the
+ * password and any user name. There is no open mode: without a token this refuses to start
+ * (the gateway always has one, FOPFLOW_ADMIN_TOKEN or the one generated under the data dir).
  */
-export function adminTokenMiddleware(token: string | undefined) {
-  if (!token) return (_req: Request, _res: Response, next: NextFunction): void => next();
+export function adminTokenMiddleware(token: string) {
+  if (!token) throw new Error('the operator pages need an admin token: set FOPFLOW_ADMIN_TOKEN or let the gateway generate one');
   const expected = digest(token);
   return (req: Request, res: Response, next: NextFunction): void => {
     const presented = presentedToken(req.headers.authorization);

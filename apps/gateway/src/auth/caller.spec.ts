@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { AccessKeyStore } from '@fopflow/auth';
+import { AccessKeyStore, formatQiniuDate } from '@fopflow/auth';
 import express, { NextFunction, Request, Response } from 'express';
 import * as qiniu from 'qiniu';
 import { GatewayError } from '../http/error.filter';
@@ -18,6 +18,9 @@ function gatewayLike(): express.Express {
     readRawBody(req)
       .then((body) => res.json({ accessKey: authenticate(req, body, keys).accessKey, identity: claimedIdentity(req, keys) }))
       .catch(next);
+  });
+  app.delete('/{*path}', (req, res) => {
+    res.json({ accessKey: authenticate(req, Buffer.alloc(0), keys).accessKey });
   });
   app.get('/{*path}', (req, res) => {
     const who = req.headers.authorization ? authenticate(req, Buffer.alloc(0), keys) : authenticateDownload(req, keys);
@@ -79,6 +82,26 @@ describe('authenticating callers over real HTTP', () => {
     expect(await tampered.json()).toEqual({ code: 401, error: expect.stringMatching(/^QBox signature of access key 'ak-test' does not match/) });
     const unsigned = await fetch(url, { method: 'POST', body: 'x' });
     expect(await unsigned.json()).toEqual({ code: 401, error: expect.stringMatching(/^missing Authorization header/) });
+  });
+
+  it('binds signatures on /v1 routes to the operation: a captured QBox GET signature does not authorize DELETE', async () => {
+    const url = `${base}/v1/objects/b/k`;
+    const captured = qiniu.util.generateAccessToken(mac, url);
+    expect((await fetch(url, { headers: { Authorization: captured } })).status).toBe(200);
+    for (const target of [url, `${base}/V1/objects/b/k`]) {
+      const replayed = await fetch(target, { method: 'DELETE', headers: { Authorization: qiniu.util.generateAccessToken(mac, target) } });
+      expect(replayed.status).toBe(401);
+      expect(await replayed.json()).toEqual({
+        code: 401,
+        error: 'QBox signatures are accepted only for GET and HEAD on /v1 routes: sign DELETE with the Qiniu scheme and X-Qiniu-Date',
+      });
+    }
+    const undated = await fetch(url, { method: 'DELETE', headers: { Authorization: qiniu.util.generateAccessTokenV2(mac, url, 'DELETE', '') } });
+    expect(await undated.json()).toEqual({ code: 401, error: expect.stringMatching(/^Qiniu signatures on \/v1 routes need a signed X-Qiniu-Date header/) });
+    const date = formatQiniuDate();
+    const dated = qiniu.util.generateAccessTokenV2(mac, url, 'DELETE', '', undefined, { 'X-Qiniu-Date': date });
+    const deleted = await fetch(url, { method: 'DELETE', headers: { Authorization: dated, 'X-Qiniu-Date': date } });
+    expect(await deleted.json()).toEqual({ accessKey: 'ak-test' });
   });
 
   it('verifies a private fop URL made by the SDK, and refuses it once changed or expired', async () => {

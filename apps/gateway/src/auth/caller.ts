@@ -4,12 +4,24 @@ import { GatewayError } from '../http/error.filter';
 import { ANONYMOUS_TIER, RateLimitIdentity } from './rate-limits';
 
 /**
+ * Routes Qiniu's SDKs call (`/pfop/`, `/status/get/prefop`): they keep taking what the SDKs send.
+ * Every other route is Fopflow's own REST API (`/v1/...`), so that is the default, whatever the
+ * case or spelling Express would still route there.
+ */
+const QINIU_COMPATIBLE_ROUTES = /^\/(?:pfop|status\/get\/prefop)\/?(?:\?|$)/;
+
+/**
  * The key pair that signed this management request (`Authorization: QBox|Qiniu <AK>:<sign>`);
- * throws GatewayError 401 naming what was wrong. `rawBody` is the body exactly as received.
+ * throws GatewayError 401 naming what was wrong. `rawBody` is the body exactly as received. On
+ * `/v1` routes the signature must bind the operation: QBox only for GET/HEAD, Qiniu with a
+ * fresh X-Qiniu-Date. The Qiniu-compatible routes (`/pfop/`, `/status/get/prefop`) take what the
+ * official SDKs send.
  */
 export function authenticate(req: Request, rawBody: Buffer, keys: AccessKeyStore): AccessKey {
+  const path = requestTarget(req);
+  const operationBoundIn = QINIU_COMPATIBLE_ROUTES.test(path) ? undefined : '/v1 routes';
   return asGatewayError(() =>
-    verifyRequestSignature({ method: req.method, path: requestTarget(req), host: req.headers.host ?? '', headers: req.headers, body: rawBody }, keys),
+    verifyRequestSignature({ method: req.method, path, host: req.headers.host ?? '', headers: req.headers, body: rawBody }, keys, { operationBoundIn }),
   );
 }
 
