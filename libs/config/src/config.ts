@@ -20,6 +20,8 @@ const envSchema = z.object({
   FOPFLOW_TIERS: csv('paid,free'),
   FOPFLOW_DEFAULT_TIER: z.string().min(1).default('paid'),
   FOPFLOW_MAX_UPLOAD_BYTES: int(512 * MiB, 1),
+  FOPFLOW_MAX_SIGNED_BODY_BYTES: int(MiB, 1024),
+  FOPFLOW_MAX_BATCH_BODY_BYTES: int(8 * MiB, 1024),
   FOPFLOW_MAX_SOURCE_BYTES: int(64 * MiB, 1),
   FOPFLOW_MAX_INPUT_PIXELS: int(100_000_000, 1),
   FOPFLOW_MAX_PIPELINE_STEPS: int(10, 1),
@@ -69,6 +71,10 @@ export interface FopflowConfig {
   limits: {
     /** Largest object an upload may store, in bytes (default 512 MiB). */
     maxUploadBytes: number;
+    /** Largest body of a signed API call (JSON or form), in bytes (default 1 MiB); refused unread past it. */
+    maxSignedBodyBytes: number;
+    /** Largest body of `POST /v1/jobs/batch`, in bytes (default 8 MiB). */
+    maxBatchBodyBytes: number;
     /** Largest source a fop may read, in bytes (default 64 MiB). */
     maxSourceBytes: number;
     /** Largest source image a fop may decode, in pixels, read from the header (default 100 MP). */
@@ -202,6 +208,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FopflowConfig 
     defaultTier: e.FOPFLOW_DEFAULT_TIER,
     limits: {
       maxUploadBytes: e.FOPFLOW_MAX_UPLOAD_BYTES,
+      maxSignedBodyBytes: e.FOPFLOW_MAX_SIGNED_BODY_BYTES,
+      maxBatchBodyBytes: e.FOPFLOW_MAX_BATCH_BODY_BYTES,
       maxSourceBytes: e.FOPFLOW_MAX_SOURCE_BYTES,
       maxInputPixels: e.FOPFLOW_MAX_INPUT_PIXELS,
       maxPipelineSteps: e.FOPFLOW_MAX_PIPELINE_STEPS,
