@@ -13,6 +13,15 @@ import { FopService } from './fop.service';
 /** How long clients and CDNs may keep a processed result: it is immutable for its source version. */
 const RESULT_MAX_AGE_S = 365 * 24 * 3600;
 
+/** Aborts when the connection closes before the answer was sent: nobody waits for it any more. */
+function clientGone(res: Response): AbortSignal {
+  const gone = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) gone.abort();
+  });
+  return gone.signal;
+}
+
 /**
  * `GET|HEAD /<bucket>/<key>`: the raw object (with ETag and Range), or, with a fop query
  * (`?imageView2/2/w/320|...`), its processed result. Registered last: it matches any path.
@@ -46,7 +55,7 @@ export class MediaController {
     const request = this.fops.parse(fop, `${req.headers.host ?? ''}${req.originalUrl}`, reader?.accessKey ?? owner);
     const identity = reader ? { key: reader.accessKey, tier: reader.tier } : anonymousIdentity(req);
     await this.limits.consume(identity, request.pipeline.steps[0].command);
-    const answer = await this.fops.process(bucket, key, request, tier);
+    const answer = await this.fops.process(bucket, key, request, tier, clientGone(res));
     const etag = `"${answer.resultKey.slice(0, 32)}"`;
     res.set({
       'Content-Type': answer.result.mime,
