@@ -23,7 +23,7 @@ const BACKLOG_RECOUNT_MS = 700;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe('bounded abuse: bodies read only after the caller is known, the backlog gate on sync fops, sync jobs nobody waits for', () => {
+describe('bounded abuse: bodies read only after the caller is known, the backlog gate on sync fops, sync jobs nobody waits for, caps on custom commands', () => {
   let platform: Platform;
   let paid: ApiClient;
   let free: ApiClient;
@@ -46,6 +46,9 @@ describe('bounded abuse: bodies read only after the caller is known, the backlog
       FOPFLOW_ADMIN_TOKEN: ADMIN_TOKEN,
       FOPFLOW_TIERS_FILE: tiersPath,
       FOPFLOW_SYNC_WAIT_MS: '4000',
+      FOPFLOW_MAX_COMMANDS_PER_ACCOUNT: '2',
+      FOPFLOW_MAX_INSTANCES_PER_ACCOUNT: '4',
+      FOPFLOW_MAX_CUSTOM_INSTANCES: '12',
     });
     paid = new ApiClient(platform.url, PAID.ak, PAID.sk);
     free = new ApiClient(platform.url, FREE.ak, FREE.sk);
@@ -163,6 +166,46 @@ describe('bounded abuse: bodies read only after the caller is known, the backlog
       const freeQueue = new Queue('fop.imageView2.free', { connection: redis });
       expect(await freeQueue.getWaitingCount()).toBe(0);
       await freeQueue.close();
+    });
+  });
+
+  describe('caps on custom commands and instances (2 commands and 4 instances per key, 12 in all)', () => {
+    const operator = (method: string, path: string, body: unknown) =>
+      fetch(`${platform.url}${path}`, {
+        method,
+        body: JSON.stringify(body),
+        headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, 'Content-Type': 'application/json' },
+      });
+    const register = (client: ApiClient, name: string, maxInstances: number) => client.json<{ error?: string }>('POST', '/v1/ufops', { name, maxInstances });
+    const resize = (client: ApiClient, name: string, instances: number) => client.json<{ error?: string }>('POST', `/v1/ufops/${name}/resize`, { instances });
+
+    it('refuses a key its third command, naming FOPFLOW_MAX_COMMANDS_PER_ACCOUNT', async () => {
+      expect((await register(paid, 'capone', 2)).status).toBe(201);
+      expect((await register(paid, 'captwo', 2)).status).toBe(201);
+      const third = await register(paid, 'capthree', 1);
+      expect(third.status).toBe(403);
+      expect(third.body).toMatchObject({ code: 403, error: `access key '${PAID.ak}' has 2 custom commands, at FOPFLOW_MAX_COMMANDS_PER_ACCOUNT 2` });
+      expect((await paid.call('GET', '/v1/ufops/capthree')).status).toBe(404);
+    });
+
+    it('refuses a resize past the key\'s instances, naming FOPFLOW_MAX_INSTANCES_PER_ACCOUNT; shrinking passes', async () => {
+      const grow = await resize(paid, 'capone', 3);
+      expect(grow.status).toBe(403);
+      expect(grow.body.error).toBe(`access key '${PAID.ak}' would ask for 5 instances over its commands, over FOPFLOW_MAX_INSTANCES_PER_ACCOUNT 4`);
+      expect((await resize(paid, 'capone', 1)).status).toBe(201);
+    });
+
+    it('holds the operator to the global cap only, and every key to it too', async () => {
+      expect((await register(free, 'capfree', 2)).status).toBe(201);
+      for (const name of ['capop1', 'capop2', 'capop3']) expect((await operator('POST', '/v1/ufops', { name, maxInstances: 1 })).status).toBe(201);
+      // The operator now asks for 6 instances: more than a key may, within the 12 of the platform (1+2+2+6 = 11).
+      expect((await operator('POST', '/v1/ufops/capop1/resize', { instances: 4 })).status).toBe(201);
+      const overGlobal = await resize(free, 'capfree', 4);
+      expect(overGlobal.status).toBe(403);
+      expect(overGlobal.body.error).toBe('custom commands would ask for 13 instances in all, over FOPFLOW_MAX_CUSTOM_INSTANCES 12');
+      const operatorOver = await operator('POST', '/v1/ufops/capop2/resize', { instances: 3 });
+      expect(operatorOver.status).toBe(403);
+      expect(await operatorOver.json()).toMatchObject({ code: 403, error: expect.stringMatching(/FOPFLOW_MAX_CUSTOM_INSTANCES 12/) });
     });
   });
 });

@@ -54,6 +54,9 @@ const envSchema = z.object({
   FOPFLOW_UFOP_TMPFS_BYTES: int(64 * MiB, MiB),
   FOPFLOW_UFOP_START_TIMEOUT_MS: int(60_000, 1000),
   FOPFLOW_UFOP_BUILD_TIMEOUT_MS: int(10 * 60_000, 1000),
+  FOPFLOW_MAX_COMMANDS_PER_ACCOUNT: int(20, 1),
+  FOPFLOW_MAX_INSTANCES_PER_ACCOUNT: int(32, 1),
+  FOPFLOW_MAX_CUSTOM_INSTANCES: int(256, 1),
   FOPFLOW_WORKER_IMAGE: z.string().min(1).default('fopflow/worker:latest'),
 });
 
@@ -144,6 +147,12 @@ export interface FopflowConfig {
     startTimeoutMs: number;
     /** Longest image build, in ms (default 10 min). */
     buildTimeoutMs: number;
+    /** Most custom commands one access key may register (default 20). */
+    maxCommandsPerAccount: number;
+    /** Most instances one access key may ask for over all its commands, pinned or autoscaled (default 32). */
+    maxInstancesPerAccount: number;
+    /** Most instances all custom commands together may ask for, the operator's included (default 256). */
+    maxCustomInstances: number;
   };
   /** Image of worker instances the docker and swarm runtimes start for custom commands. */
   workerImage: string;
@@ -233,6 +242,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FopflowConfig 
       tmpfsBytes: e.FOPFLOW_UFOP_TMPFS_BYTES,
       startTimeoutMs: e.FOPFLOW_UFOP_START_TIMEOUT_MS,
       buildTimeoutMs: e.FOPFLOW_UFOP_BUILD_TIMEOUT_MS,
+      maxCommandsPerAccount: e.FOPFLOW_MAX_COMMANDS_PER_ACCOUNT,
+      maxInstancesPerAccount: e.FOPFLOW_MAX_INSTANCES_PER_ACCOUNT,
+      maxCustomInstances: e.FOPFLOW_MAX_CUSTOM_INSTANCES,
     },
     workerImage: e.FOPFLOW_WORKER_IMAGE,
   };

@@ -1,5 +1,6 @@
 import { Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Req } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
+import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
 import { InstanceRecord, Keeper } from '@fopflow/keeper';
 import { OBJECT_STORAGE, ObjectStorage } from '@fopflow/storage';
 import {
@@ -26,6 +27,7 @@ import { z } from 'zod';
 import { AccessPolicy, Manager } from '../auth/access.policy';
 import { GatewayError } from '../http/error.filter';
 import { describeIssues, parseJsonObject, readRawBody } from '../http/raw-body';
+import { checkCommandCount, checkInstanceRequest } from './command-quota';
 
 /** Owner recorded for commands the operator (or an open development setup) registers. */
 const OPERATOR_OWNER = 'operator';
@@ -72,6 +74,7 @@ export class CommandsController {
     private readonly keeper: Keeper,
     @Inject(OBJECT_STORAGE) private readonly storage: ObjectStorage,
     @InjectQueue(UFOP_BUILD_QUEUE) private readonly builds: Queue<UfopBuildJobData>,
+    @Inject(FOPFLOW_CONFIG) private readonly config: FopflowConfig,
   ) {
     this.registry = catalog.registry;
   }
@@ -87,6 +90,10 @@ export class CommandsController {
     if (!FLAVORS[input.flavor]) throw new GatewayError(400, `flavor: '${input.flavor}' is not one of ${Object.keys(FLAVORS).join(', ')}`);
     if (input.remote && manager.kind === 'key') throw new GatewayError(403, 'remote: only the operator registers third-party services');
     const remote = input.remote && parseRemoteCommand(input.remote);
+    const account = manager.kind === 'key' ? manager.key.accessKey : undefined;
+    const records = await this.registry.list();
+    checkCommandCount(records, account, this.config.ufop);
+    if (!remote) checkInstanceRequest(records, { name: input.name, account, instances: input.maxInstances }, this.config.ufop);
     const record = await this.registry.register({
       name: input.name,
       kind: remote ? 'remote' : 'ufop',
@@ -207,9 +214,14 @@ export class CommandsController {
   @Post(':name/resize')
   async resize(@Param('name') name: string, @Req() req: Request): Promise<CommandView> {
     const body = await readRawBody(req);
-    await this.managed(name, req, body);
+    const current = await this.managed(name, req, body);
     const parsed = resize.safeParse(parseJsonObject(body));
     if (!parsed.success) throw new GatewayError(400, 'give {"instances": 0-64} or {"auto": true, "maxInstances"?: 1-64}');
+    const asked = 'instances' in parsed.data ? parsed.data.instances : (parsed.data.maxInstances ?? current.maxInstances);
+    // The operator resizing is held to the global cap only; a key, to its account's too.
+    const manager = this.access.manager(req, body);
+    const account = manager.kind === 'key' ? manager.key.accessKey : undefined;
+    if (current.kind === 'ufop') checkInstanceRequest(await this.registry.list(), { name, account, instances: asked }, this.config.ufop);
     const record = await this.registry.update(name, (entry) => {
       if ('instances' in parsed.data) entry.instances = parsed.data.instances;
       else {
