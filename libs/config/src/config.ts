@@ -54,6 +54,9 @@ const envSchema = z.object({
   FOPFLOW_UFOP_TMPFS_BYTES: int(64 * MiB, MiB),
   FOPFLOW_UFOP_START_TIMEOUT_MS: int(60_000, 1000),
   FOPFLOW_UFOP_BUILD_TIMEOUT_MS: int(10 * 60_000, 1000),
+  FOPFLOW_UFOP_BUILD_NETWORK: z.string().min(1).default('none'),
+  FOPFLOW_UFOP_BUILD_MEMORY_BYTES: int(1024 * MiB, 64 * MiB),
+  FOPFLOW_UFOP_BUILD_CPUS: z.coerce.number().min(0.01).default(1),
   FOPFLOW_MAX_COMMANDS_PER_ACCOUNT: int(20, 1),
   FOPFLOW_MAX_INSTANCES_PER_ACCOUNT: int(32, 1),
   FOPFLOW_MAX_CUSTOM_INSTANCES: int(256, 1),
@@ -147,6 +150,12 @@ export interface FopflowConfig {
     startTimeoutMs: number;
     /** Longest image build, in ms (default 10 min). */
     buildTimeoutMs: number;
+    /** Docker network of build steps (default `none`: a step reaches nothing, the platform's services included). */
+    buildNetwork: string;
+    /** Memory of each build step, in bytes, swap included (default 1 GiB). */
+    buildMemoryBytes: number;
+    /** CPU of each build step, in cores (default 1). */
+    buildCpus: number;
     /** Most custom commands one access key may register (default 20). */
     maxCommandsPerAccount: number;
     /** Most instances one access key may ask for over all its commands, pinned or autoscaled (default 32). */
@@ -242,6 +251,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FopflowConfig 
       tmpfsBytes: e.FOPFLOW_UFOP_TMPFS_BYTES,
       startTimeoutMs: e.FOPFLOW_UFOP_START_TIMEOUT_MS,
       buildTimeoutMs: e.FOPFLOW_UFOP_BUILD_TIMEOUT_MS,
+      buildNetwork: e.FOPFLOW_UFOP_BUILD_NETWORK,
+      buildMemoryBytes: e.FOPFLOW_UFOP_BUILD_MEMORY_BYTES,
+      buildCpus: e.FOPFLOW_UFOP_BUILD_CPUS,
       maxCommandsPerAccount: e.FOPFLOW_MAX_COMMANDS_PER_ACCOUNT,
       maxInstancesPerAccount: e.FOPFLOW_MAX_INSTANCES_PER_ACCOUNT,
       maxCustomInstances: e.FOPFLOW_MAX_CUSTOM_INSTANCES,
