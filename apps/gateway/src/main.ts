@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { closeOnSignals, loadConfig } from '@fopflow/config';
 import type { HttpMetrics } from '@fopflow/metrics';
+import { MAX_UFOP_UPLOAD_BYTES } from '@fopflow/ufop';
 import { AccessPolicy } from './auth/access.policy';
 import { adminTokenMiddleware } from './auth/admin-token.middleware';
 import { claimedIdentity } from './auth/caller';
@@ -14,7 +15,6 @@ import { bodyGuardMiddleware } from './http/body-guard.middleware';
 import { ErrorFilter } from './http/error.filter';
 import { httpMetricsMiddleware } from './http/http-metrics.middleware';
 import { HTTP_METRICS } from './metrics/metrics.providers';
-import { MAX_UFOP_UPLOAD_BYTES } from '@fopflow/ufop';
 
 /** Builds the gateway application without listening; tests and main() share it. */
 export async function createGateway(): Promise<NestExpressApplication> {
