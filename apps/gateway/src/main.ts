@@ -4,12 +4,14 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AdminTokenSource, closeOnSignals, loadConfig, resolveAdminToken } from '@fopflow/config';
 import type { HttpMetrics } from '@fopflow/metrics';
+import { MAX_UFOP_UPLOAD_BYTES } from '@fopflow/ufop';
 import { AccessPolicy } from './auth/access.policy';
 import { adminTokenMiddleware } from './auth/admin-token.middleware';
 import { claimedIdentity } from './auth/caller';
 import { connectionLimitMiddleware } from './auth/connection-limit.middleware';
 import { RateLimits } from './auth/rate-limits';
 import { BULL_BOARD_ROUTE, GatewayModule } from './gateway.module';
+import { bodyGuardMiddleware } from './http/body-guard.middleware';
 import { ErrorFilter } from './http/error.filter';
 import { httpMetricsMiddleware } from './http/http-metrics.middleware';
 import { HTTP_METRICS } from './metrics/metrics.providers';
@@ -27,6 +29,17 @@ export async function createGateway(): Promise<NestExpressApplication> {
   for (const route of [BULL_BOARD_ROUTE, '/v1/pools', '/v1/instances', '/v1/discovery']) app.use(route, operatorsOnly);
   const keys = app.get(AccessPolicy).keys;
   app.use(connectionLimitMiddleware(app.get(RateLimits), (req) => claimedIdentity(req, keys)));
+  app.use(
+    bodyGuardMiddleware({
+      keys,
+      adminToken: config.adminToken,
+      credentialsRequired: config.accessKeys.length > 0 || Boolean(config.adminToken),
+      maxSignedBodyBytes: config.limits.maxSignedBodyBytes,
+      maxBatchBodyBytes: config.limits.maxBatchBodyBytes,
+      maxUploadBytes: config.limits.maxUploadBytes,
+      maxUfopUploadBytes: MAX_UFOP_UPLOAD_BYTES,
+    }),
+  );
   app.useGlobalFilters(new ErrorFilter());
   app.disable('x-powered-by');
   return app;

@@ -67,7 +67,8 @@ export class UfopBuildService implements OnApplicationBootstrap, OnApplicationSh
     log.line(`building ${name} version ${version}`);
     try {
       const { data } = await this.storage.readBuffer(tarball.bucket, tarball.key, MAX_UFOP_UPLOAD_BYTES);
-      const builder = new UfopBuilder({ docker: this.docker, buildTimeoutMs: this.config.ufop.buildTimeoutMs });
+      const { buildTimeoutMs, buildNetwork, buildMemoryBytes, buildCpus } = this.config.ufop;
+      const builder = new UfopBuilder({ docker: this.docker, buildTimeoutMs, buildNetwork, buildMemoryBytes, buildCpus });
       const built = await builder.build({ owner: ownerSlug(owner), name, version, tarball: data, registry: this.config.ufop.registry, onLog: (line) => log.line(line) });
       log.line(`built ${built.image} in ${built.durationMs} ms; pushing to ${this.config.ufop.registry}`);
       const { digest } = await pushImage(this.docker, built.image, { onLog: (line) => log.line(line) });

@@ -20,6 +20,8 @@ const envSchema = z.object({
   FOPFLOW_TIERS: csv('paid,free'),
   FOPFLOW_DEFAULT_TIER: z.string().min(1).default('paid'),
   FOPFLOW_MAX_UPLOAD_BYTES: int(512 * MiB, 1),
+  FOPFLOW_MAX_SIGNED_BODY_BYTES: int(MiB, 1024),
+  FOPFLOW_MAX_BATCH_BODY_BYTES: int(8 * MiB, 1024),
   FOPFLOW_MAX_SOURCE_BYTES: int(64 * MiB, 1),
   FOPFLOW_MAX_INPUT_PIXELS: int(100_000_000, 1),
   FOPFLOW_MAX_PIPELINE_STEPS: int(10, 1),
@@ -52,6 +54,12 @@ const envSchema = z.object({
   FOPFLOW_UFOP_TMPFS_BYTES: int(64 * MiB, MiB),
   FOPFLOW_UFOP_START_TIMEOUT_MS: int(60_000, 1000),
   FOPFLOW_UFOP_BUILD_TIMEOUT_MS: int(10 * 60_000, 1000),
+  FOPFLOW_UFOP_BUILD_NETWORK: z.string().min(1).default('none'),
+  FOPFLOW_UFOP_BUILD_MEMORY_BYTES: int(1024 * MiB, 64 * MiB),
+  FOPFLOW_UFOP_BUILD_CPUS: z.coerce.number().min(0.01).default(1),
+  FOPFLOW_MAX_COMMANDS_PER_ACCOUNT: int(20, 1),
+  FOPFLOW_MAX_INSTANCES_PER_ACCOUNT: int(32, 1),
+  FOPFLOW_MAX_CUSTOM_INSTANCES: int(256, 1),
   FOPFLOW_WORKER_IMAGE: z.string().min(1).default('fopflow/worker:latest'),
 });
 
@@ -69,6 +77,10 @@ export interface FopflowConfig {
   limits: {
     /** Largest object an upload may store, in bytes (default 512 MiB). */
     maxUploadBytes: number;
+    /** Largest body of a signed API call (JSON or form), in bytes (default 1 MiB); refused unread past it. */
+    maxSignedBodyBytes: number;
+    /** Largest body of `POST /v1/jobs/batch`, in bytes (default 8 MiB). */
+    maxBatchBodyBytes: number;
     /** Largest source a fop may read, in bytes (default 64 MiB). */
     maxSourceBytes: number;
     /** Largest source image a fop may decode, in pixels, read from the header (default 100 MP). */
@@ -142,6 +154,18 @@ export interface FopflowConfig {
     startTimeoutMs: number;
     /** Longest image build, in ms (default 10 min). */
     buildTimeoutMs: number;
+    /** Docker network of build steps (default `none`: a step reaches nothing, the platform's services included). */
+    buildNetwork: string;
+    /** Memory of each build step, in bytes, swap included (default 1 GiB). */
+    buildMemoryBytes: number;
+    /** CPU of each build step, in cores (default 1). */
+    buildCpus: number;
+    /** Most custom commands one access key may register (default 20). */
+    maxCommandsPerAccount: number;
+    /** Most instances one access key may ask for over all its commands, pinned or autoscaled (default 32). */
+    maxInstancesPerAccount: number;
+    /** Most instances all custom commands together may ask for, the operator's included (default 256). */
+    maxCustomInstances: number;
   };
   /** Image of worker instances the docker and swarm runtimes start for custom commands. */
   workerImage: string;
@@ -206,6 +230,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FopflowConfig 
     defaultTier: e.FOPFLOW_DEFAULT_TIER,
     limits: {
       maxUploadBytes: e.FOPFLOW_MAX_UPLOAD_BYTES,
+      maxSignedBodyBytes: e.FOPFLOW_MAX_SIGNED_BODY_BYTES,
+      maxBatchBodyBytes: e.FOPFLOW_MAX_BATCH_BODY_BYTES,
       maxSourceBytes: e.FOPFLOW_MAX_SOURCE_BYTES,
       maxInputPixels: e.FOPFLOW_MAX_INPUT_PIXELS,
       maxPipelineSteps: e.FOPFLOW_MAX_PIPELINE_STEPS,
@@ -229,6 +255,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FopflowConfig 
       tmpfsBytes: e.FOPFLOW_UFOP_TMPFS_BYTES,
       startTimeoutMs: e.FOPFLOW_UFOP_START_TIMEOUT_MS,
       buildTimeoutMs: e.FOPFLOW_UFOP_BUILD_TIMEOUT_MS,
+      buildNetwork: e.FOPFLOW_UFOP_BUILD_NETWORK,
+      buildMemoryBytes: e.FOPFLOW_UFOP_BUILD_MEMORY_BYTES,
+      buildCpus: e.FOPFLOW_UFOP_BUILD_CPUS,
+      maxCommandsPerAccount: e.FOPFLOW_MAX_COMMANDS_PER_ACCOUNT,
+      maxInstancesPerAccount: e.FOPFLOW_MAX_INSTANCES_PER_ACCOUNT,
+      maxCustomInstances: e.FOPFLOW_MAX_CUSTOM_INSTANCES,
     },
     workerImage: e.FOPFLOW_WORKER_IMAGE,
   };

@@ -50,12 +50,17 @@ export class FopProducer {
   /**
    * Waits up to timeoutMs for the job to finish; never throws for the job's own failure. Events
    * answer at once; a slow poll of the job's state covers an event lost to a Redis failover.
+   * An aborted `signal` (the client went away) ends the wait as a timeout does.
    */
-  async wait(queueName: string, job: Job<FopJobData, FopJobResult>, timeoutMs: number): Promise<JobOutcome> {
+  async wait(queueName: string, job: Job<FopJobData, FopJobResult>, timeoutMs: number, signal?: AbortSignal): Promise<JobOutcome> {
     const events = await this.queueEvents(queueName);
     const timers: NodeJS.Timeout[] = [];
+    let onAbort = () => undefined as void;
     const timeout = new Promise<JobOutcome>((resolve) => {
       timers.push(setTimeout(() => resolve({ state: 'timeout' }), timeoutMs));
+      onAbort = () => resolve({ state: 'timeout' });
+      if (signal?.aborted) onAbort();
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
     const polled = new Promise<JobOutcome>((resolve) => {
       timers.push(
@@ -73,6 +78,7 @@ export class FopProducer {
       return await Promise.race([notified, polled, timeout]);
     } finally {
       timers.forEach(clearTimeout);
+      signal?.removeEventListener('abort', onAbort);
     }
   }
 
@@ -90,10 +96,10 @@ export class FopProducer {
    * Waits until `deadline` (ms since epoch) for the job's pipeline to finish, following it from
    * queue to queue when a worker hands the remaining steps to another pool.
    */
-  async follow(queueName: string, job: Job<FopJobData, FopJobResult>, deadline: number): Promise<JobOutcome> {
+  async follow(queueName: string, job: Job<FopJobData, FopJobResult>, deadline: number, signal?: AbortSignal): Promise<JobOutcome> {
     let current = { queueName, job };
     for (let hop = 0; hop <= MAX_HAND_OFFS; hop++) {
-      const outcome = await this.wait(current.queueName, current.job, Math.max(1, deadline - Date.now()));
+      const outcome = await this.wait(current.queueName, current.job, Math.max(1, deadline - Date.now()), signal);
       if (outcome.state !== 'completed' || !outcome.result.continuedIn) return outcome;
       const next = outcome.result.continuedIn;
       const nextJob = await this.options.queue(next).getJob(current.job.id!);
@@ -108,6 +114,17 @@ export class FopProducer {
   async discard(queueName: string, jobId: string): Promise<void> {
     const job = await this.options.queue(queueName).getJob(jobId);
     if (job && (job.finishedOn !== undefined || (await job.isFailed()))) await job.remove().catch(() => undefined);
+  }
+
+  /**
+   * Removes a job no worker has taken yet (waiting, prioritized or delayed); answers whether it
+   * was removed. A job a worker holds is locked, and BullMQ refuses to remove it.
+   */
+  async withdraw(queueName: string, jobId: string): Promise<boolean> {
+    const queue = this.options.queue(queueName);
+    const state = await queue.getJobState(jobId);
+    if (state !== 'waiting' && state !== 'prioritized' && state !== 'delayed') return false;
+    return (await queue.remove(jobId).catch(() => 0)) === 1;
   }
 
   /** Closes the QueueEvents this producer opened (the queues belong to their owner). */

@@ -13,6 +13,17 @@ export const DEFAULT_UFOP_REGISTRY = 'localhost:5000';
 export const DEFAULT_MAX_UNPACKED_BYTES = 512 * 1024 * 1024;
 /** Longest a build may take, in ms, before it is abandoned. */
 export const DEFAULT_BUILD_TIMEOUT_MS = 10 * 60 * 1000;
+/**
+ * Network of build steps: none. The bases carry what UFOPs need, and a step on a network could
+ * reach the platform's own services (gateway, Redis) and link-local metadata addresses.
+ */
+export const DEFAULT_BUILD_NETWORK = 'none';
+/** Memory of a build step, in bytes (swap included: none beyond it). */
+export const DEFAULT_BUILD_MEMORY_BYTES = 1024 * 1024 * 1024;
+/** CPUs a build step may use, in cores. */
+export const DEFAULT_BUILD_CPUS = 1;
+/** The CFS period CPU quotas are measured in, in µs (the kernel's default). */
+const CPU_PERIOD_US = 100_000;
 /** Build log lines kept per build (the latest ones); a chatty apt-get must not grow without bound. */
 export const DEFAULT_MAX_LOG_LINES = 5000;
 /** Log lines a UfopBuildError carries. */
@@ -28,6 +39,12 @@ export interface UfopBuilderOptions extends UfopManifestOptions {
   maxUnpackedBytes?: number;
   /** Default DEFAULT_BUILD_TIMEOUT_MS. */
   buildTimeoutMs?: number;
+  /** Docker network of the build steps; default DEFAULT_BUILD_NETWORK (`none`). */
+  buildNetwork?: string;
+  /** Memory limit of each build step, in bytes; default DEFAULT_BUILD_MEMORY_BYTES. */
+  buildMemoryBytes?: number;
+  /** CPU limit of each build step, in cores; default DEFAULT_BUILD_CPUS. */
+  buildCpus?: number;
   /** Default DEFAULT_MAX_LOG_LINES. */
   maxLogLines?: number;
 }
@@ -115,12 +132,19 @@ export class UfopBuilder {
       if (logs.length > maxLogLines) logs.splice(0, logs.length - maxLogLines);
     };
 
+    const memoryBytes = this.options.buildMemoryBytes ?? DEFAULT_BUILD_MEMORY_BYTES;
     const stream = await this.docker.buildImage(Readable.from([context]), {
       t: image,
       labels: { [UFOP_IMAGE_LABEL.owner]: request.owner, [UFOP_IMAGE_LABEL.name]: request.name, [UFOP_IMAGE_LABEL.version]: request.version },
       // Failed steps leave no intermediate containers behind.
       rm: true,
       forcerm: true,
+      // Every RUN step is confined: no network by default, bounded memory (no swap) and CPU.
+      networkmode: this.options.buildNetwork ?? DEFAULT_BUILD_NETWORK,
+      memory: memoryBytes,
+      memswap: memoryBytes,
+      cpuperiod: CPU_PERIOD_US,
+      cpuquota: Math.round((this.options.buildCpus ?? DEFAULT_BUILD_CPUS) * CPU_PERIOD_US),
     });
     const engineError = await this.follow(stream, keep);
     const durationMs = Date.now() - started;
@@ -141,7 +165,7 @@ export class UfopBuilder {
       const timer = setTimeout(() => {
         // Closing the connection is how the engine's API cancels a classic build.
         (stream as Readable).destroy();
-        resolve(`the build took longer than ${timeoutMs} ms and was stopped`);
+        resolve(`the build took longer than buildTimeoutMs ${timeoutMs} and was stopped`);
       }, timeoutMs);
       const onEvent = (raw: string): void => {
         if (!raw.trim()) return;

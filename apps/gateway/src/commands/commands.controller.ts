@@ -1,5 +1,6 @@
 import { Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Req } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
+import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
 import { InstanceRecord, Keeper } from '@fopflow/keeper';
 import { OBJECT_STORAGE, ObjectStorage } from '@fopflow/storage';
 import {
@@ -27,6 +28,7 @@ import { Account, OPERATOR_ACCOUNT } from '@fopflow/auth';
 import { AccessPolicy } from '../auth/access.policy';
 import { GatewayError } from '../http/error.filter';
 import { describeIssues, parseJsonObject, readRawBody } from '../http/raw-body';
+import { checkCommandCount, checkInstanceRequest } from './command-quota';
 
 const registration = z
   .object({
@@ -70,6 +72,7 @@ export class CommandsController {
     private readonly keeper: Keeper,
     @Inject(OBJECT_STORAGE) private readonly storage: ObjectStorage,
     @InjectQueue(UFOP_BUILD_QUEUE) private readonly builds: Queue<UfopBuildJobData>,
+    @Inject(FOPFLOW_CONFIG) private readonly config: FopflowConfig,
   ) {
     this.registry = catalog.registry;
   }
@@ -85,6 +88,10 @@ export class CommandsController {
     if (!FLAVORS[input.flavor]) throw new GatewayError(400, `flavor: '${input.flavor}' is not one of ${Object.keys(FLAVORS).join(', ')}`);
     if (input.remote && account !== OPERATOR_ACCOUNT) throw new GatewayError(403, 'remote: only the operator registers third-party services');
     const remote = input.remote && parseRemoteCommand(input.remote);
+    const capped = cappedAccount(account);
+    const records = await this.registry.list();
+    checkCommandCount(records, capped, this.config.ufop);
+    if (!remote) checkInstanceRequest(records, { name: input.name, account: capped, instances: input.maxInstances }, this.config.ufop);
     const record = await this.registry.register({
       name: input.name,
       kind: remote ? 'remote' : 'ufop',
@@ -205,9 +212,13 @@ export class CommandsController {
   @Post(':name/resize')
   async resize(@Param('name') name: string, @Req() req: Request): Promise<CommandView> {
     const body = await readRawBody(req);
-    await this.managed(name, req, body);
+    const current = await this.managed(name, req, body);
     const parsed = resize.safeParse(parseJsonObject(body));
     if (!parsed.success) throw new GatewayError(400, 'give {"instances": 0-64} or {"auto": true, "maxInstances"?: 1-64}');
+    const asked = 'instances' in parsed.data ? parsed.data.instances : (parsed.data.maxInstances ?? current.maxInstances);
+    // The operator resizing is held to the global cap only; a key, to its account's too.
+    const account = cappedAccount(this.access.caller(req, body));
+    if (current.kind === 'ufop') checkInstanceRequest(await this.registry.list(), { name, account, instances: asked }, this.config.ufop);
     const record = await this.registry.update(name, (entry) => {
       if ('instances' in parsed.data) entry.instances = parsed.data.instances;
       else {
@@ -234,6 +245,11 @@ export class CommandsController {
     if (!mayManage(account, record)) throw new GatewayError(403, `'${name}' belongs to another access key`);
     return record;
   }
+}
+
+/** The account per-account caps apply to; undefined for the operator, who has none. */
+function cappedAccount(account: Account): string | undefined {
+  return account === OPERATOR_ACCOUNT ? undefined : account;
 }
 
 function mayManage(account: Account, record: CommandRecord): boolean {

@@ -8,9 +8,11 @@ import { OBJECT_STORAGE, ObjectStorage } from '@fopflow/storage';
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { GatewayError } from '../http/error.filter';
+import { BacklogGate } from '../jobs/backlog.gate';
 import { REDIS_PRODUCER } from '../redis.module';
 import { PoolCatalog } from '../pools/pool-catalog';
 import { QueueRegistry } from './queue-registry';
+import { SyncWaiters } from './sync-waiters';
 
 /** A processed result ready to stream, and whether the cache already held it. */
 export interface FopAnswer {
@@ -35,6 +37,7 @@ export interface FopRequest {
 export class FopService implements OnApplicationShutdown {
   private readonly producer: FopProducer;
   private readonly keys: AccessKeyStore;
+  private readonly waiters: SyncWaiters;
 
   constructor(
     @Inject(FOPFLOW_CONFIG) private readonly config: FopflowConfig,
@@ -43,8 +46,10 @@ export class FopService implements OnApplicationShutdown {
     private readonly cache: ResultCache,
     private readonly queues: QueueRegistry,
     private readonly pools: PoolCatalog,
+    private readonly backlog: BacklogGate,
   ) {
     this.keys = new AccessKeyStore(config.accessKeys);
+    this.waiters = new SyncWaiters(redis, config.syncWaitMs);
     this.producer = new FopProducer({
       redisUrl: config.redisUrl,
       connection: redis,
@@ -73,12 +78,13 @@ export class FopService implements OnApplicationShutdown {
   /**
    * Answers the result of the request over bucket/key: from the cache, or by running a job that
    * acts for `account` (the worker checks what it reads and writes against it again). The caller
-   * has checked the source and every object the fop names against `account` already.
+   * has checked the source and every object the fop names against `account` already. `gone`
+   * aborts when the client goes away: a job nobody else waits for is then withdrawn.
    */
-  async process(bucket: string, key: string, request: FopRequest, account: Account, tier = this.config.defaultTier): Promise<FopAnswer> {
+  async process(bucket: string, key: string, request: FopRequest, account: Account, tier = this.config.defaultTier, gone?: AbortSignal): Promise<FopAnswer> {
     this.requireRedis();
     try {
-      return await this.run(bucket, key, request, account, tier);
+      return await this.run(bucket, key, request, account, tier, gone);
     } catch (error) {
       if (declaredStatus(error) === undefined && isConnectionError(error)) this.requireRedis(true);
       throw error;
@@ -89,7 +95,7 @@ export class FopService implements OnApplicationShutdown {
     await this.producer.close();
   }
 
-  private async run(bucket: string, key: string, { pipeline, saveas }: FopRequest, account: Account, tier: string): Promise<FopAnswer> {
+  private async run(bucket: string, key: string, { pipeline, saveas }: FopRequest, account: Account, tier: string, gone?: AbortSignal): Promise<FopAnswer> {
     const source = await this.storage.stat(bucket, key);
     const id = resultKey(bucket, key, source.etag, pipeline.normalized);
     // A saveas request always runs a job (the job writes the object); the worker still reuses a
@@ -98,6 +104,8 @@ export class FopService implements OnApplicationShutdown {
       const cached = await this.cache.get(id);
       if (cached) return { result: cached, resultKey: id, cache: 'hit' };
     }
+    // The same gate as async jobs: past the tier's maxBacklog nothing more is queued.
+    await this.backlog.admit(tier, this.config.tierSettings[tier], tier === 'free');
     const data: FopJobData = {
       source: { bucket, key, etag: source.etag, size: source.size },
       pipeline: pipeline.normalized,
@@ -109,25 +117,48 @@ export class FopService implements OnApplicationShutdown {
     };
     const jobId = saveas ? createHash('sha256').update(`${id}\n${saveas.bucket}\n${saveas.key}`).digest('hex') : id;
     const deadline = Date.now() + this.config.syncWaitMs;
-    // A second round only when the first met a job finished before this request: its result
-    // may have been evicted since, or its failure may have been a passing one.
-    for (let round = 0; round < 2; round++) {
-      const queueName = fopQueueName(pipeline.steps[0].command, tier);
-      const job = await this.producer.enqueue(queueName, data, jobId);
-      const outcome = await this.producer.follow(queueName, job, deadline);
-      if (outcome.state === 'timeout') {
-        throw new GatewayError(504, `processing took longer than syncWaitMs ${this.config.syncWaitMs}; the result will be cached when it ends`);
+    const queueName = fopQueueName(pipeline.steps[0].command, tier);
+    await this.waiters.join(jobId);
+    let waiting = true;
+    try {
+      // A second round only when the first met a job finished before this request: its result
+      // may have been evicted since, or its failure may have been a passing one.
+      for (let round = 0; round < 2; round++) {
+        const job = await this.producer.enqueue(queueName, data, jobId);
+        const outcome = await this.producer.follow(queueName, job, deadline, gone);
+        if (outcome.state === 'timeout') {
+          waiting = false;
+          const withdrawn = await this.stopWaiting(queueName, jobId);
+          if (gone?.aborted) throw new GatewayError(499, 'the client closed the connection before the result was ready');
+          throw new GatewayError(
+            504,
+            withdrawn
+              ? `no worker started the job within syncWaitMs ${this.config.syncWaitMs}; it was withdrawn, try again later`
+              : `processing took longer than syncWaitMs ${this.config.syncWaitMs}; the result will be cached when it ends`,
+          );
+        }
+        if (outcome.state === 'completed') {
+          const result = await this.cache.get(outcome.result.resultKey);
+          if (result) return { result, resultKey: id, cache: 'miss' };
+        } else {
+          const stale = (outcome.finishedOn ?? Infinity) < data.requestedAt;
+          if (outcome.status < 500 || !stale || round === 1) throw new GatewayError(outcome.status, outcome.error);
+        }
+        await this.producer.discard(queueName, jobId);
       }
-      if (outcome.state === 'completed') {
-        const result = await this.cache.get(outcome.result.resultKey);
-        if (result) return { result, resultKey: id, cache: 'miss' };
-      } else {
-        const stale = (outcome.finishedOn ?? Infinity) < data.requestedAt;
-        if (outcome.status < 500 || !stale || round === 1) throw new GatewayError(outcome.status, outcome.error);
-      }
-      await this.producer.discard(queueName, jobId);
+      throw new GatewayError(503, 'result could not be kept in the result cache; try again');
+    } finally {
+      if (waiting) await this.waiters.leave(jobId).catch(() => undefined);
     }
-    throw new GatewayError(503, 'result could not be kept in the result cache; try again');
+  }
+
+  /**
+   * This request stops waiting on `jobId`; when it was the last one waiting and no worker has
+   * taken the job yet, the job is withdrawn: nobody would read its result. Answers whether it was.
+   */
+  private async stopWaiting(queueName: string, jobId: string): Promise<boolean> {
+    if ((await this.waiters.leave(jobId)) > 0) return false;
+    return this.producer.withdraw(queueName, jobId);
   }
 
   /** The access key that signed the saveas; 401 when the signature is missing or wrong. */

@@ -14,6 +14,15 @@ import { FopService } from './fop.service';
 /** How long clients and CDNs may keep a processed result: it is immutable for its source version. */
 const RESULT_MAX_AGE_S = 365 * 24 * 3600;
 
+/** Aborts when the connection closes before the answer was sent: nobody waits for it any more. */
+function clientGone(res: Response): AbortSignal {
+  const gone = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) gone.abort();
+  });
+  return gone.signal;
+}
+
 /**
  * `GET|HEAD /<bucket>/<key>`: the raw object (with ETag and Range), or, with a fop query
  * (`?imageView2/2/w/320|...`), its processed result. Registered last: it matches any path.
@@ -53,7 +62,7 @@ export class MediaController {
     await this.access.authorizeFop(account, request.pipeline, request.saveas);
     const identity = reader.key ? { key: reader.key.accessKey, tier: reader.key.tier } : anonymousIdentity(req);
     await this.limits.consume(identity, request.pipeline.steps[0].command);
-    const answer = await this.fops.process(bucket, key, request, account, reader.tier);
+    const answer = await this.fops.process(bucket, key, request, account, reader.tier, clientGone(res));
     const etag = `"${answer.resultKey.slice(0, 32)}"`;
     res.set({
       'Content-Type': answer.result.mime,

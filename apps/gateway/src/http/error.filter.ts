@@ -14,7 +14,13 @@ export function sendError(res: Response, code: number, error: string, headers: R
     res.destroy();
     return;
   }
-  res.status(code).set({ 'Cache-Control': 'no-store', ...headers }).json({ code, error } satisfies ErrorBody);
+  // An answer given before the request's body was read closes the connection: Node would
+  // otherwise read (and throw away) the rest of the body to keep the connection alive.
+  const unread = res.req !== undefined && !res.req.complete;
+  res
+    .status(code)
+    .set({ 'Cache-Control': 'no-store', ...(unread && { Connection: 'close' }), ...headers })
+    .json({ code, error } satisfies ErrorBody);
 }
 
 /**

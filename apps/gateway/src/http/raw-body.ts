@@ -1,17 +1,21 @@
 import type { Request } from 'express';
 import type { z } from 'zod';
+import { bodyLimitOf } from './body-guard.middleware';
 import { GatewayError } from './error.filter';
 
-/** Largest body of an API call (not an upload), in bytes. */
+/** Largest body of an API call the body guard has not seen (tests building a bare app), in bytes. */
 export const MAX_API_BODY_BYTES = 1024 * 1024;
 
-/** Reads the whole request body; 413 past maxBytes. Signatures need the bytes exactly as sent. */
-export async function readRawBody(req: Request, maxBytes = MAX_API_BODY_BYTES): Promise<Buffer> {
+/**
+ * Reads the whole request body; 413 past maxBytes (default: the limit the body guard chose for
+ * the route), closing the connection so the rest is not read. Signatures need the bytes as sent.
+ */
+export async function readRawBody(req: Request, maxBytes = bodyLimitOf(req) ?? MAX_API_BODY_BYTES): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > maxBytes) throw new GatewayError(413, `request body is over ${maxBytes} bytes`);
+    if (size > maxBytes) throw Object.assign(new GatewayError(413, `request body is over ${maxBytes} bytes`), { headers: { Connection: 'close' } });
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
