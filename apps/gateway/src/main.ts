@@ -12,6 +12,7 @@ import { RateLimits } from './auth/rate-limits';
 import { BULL_BOARD_ROUTE, GatewayModule } from './gateway.module';
 import { ErrorFilter } from './http/error.filter';
 import { httpMetricsMiddleware } from './http/http-metrics.middleware';
+import { noSniffMiddleware } from './http/inert-content';
 import { HTTP_METRICS } from './metrics/metrics.providers';
 
 /** Builds the gateway application without listening; tests and main() share it. */
@@ -20,6 +21,7 @@ export async function createGateway(): Promise<NestExpressApplication> {
   // Uploads are streamed raw; no body parser may consume them first.
   const app = await NestFactory.create<NestExpressApplication>(GatewayModule.forRoot(config), { bodyParser: false });
   app.use(httpMetricsMiddleware(app.get<HttpMetrics>(HTTP_METRICS)));
+  app.use(noSniffMiddleware);
   const operatorsOnly = adminTokenMiddleware(config.adminToken);
   for (const route of [BULL_BOARD_ROUTE, '/v1/pools', '/v1/instances', '/v1/discovery']) app.use(route, operatorsOnly);
   const keys = app.get(AccessPolicy).keys;

@@ -7,11 +7,9 @@ import { AccessPolicy } from '../auth/access.policy';
 import { anonymousIdentity } from '../auth/caller';
 import { RateLimits } from '../auth/rate-limits';
 import { GatewayError, sendError } from '../http/error.filter';
+import { inertContentHeaders, objectCacheControl, resultCacheControl } from '../http/inert-content';
 import { bucketAndKey, fopOf } from '../http/request-path';
 import { FopService } from './fop.service';
-
-/** How long clients and CDNs may keep a processed result: it is immutable for its source version. */
-const RESULT_MAX_AGE_S = 365 * 24 * 3600;
 
 /**
  * `GET|HEAD /<bucket>/<key>`: the raw object (with ETag and Range), or, with a fop query
@@ -52,8 +50,9 @@ export class MediaController {
       'Content-Type': answer.result.mime,
       'Content-Length': String(answer.result.size),
       ETag: etag,
-      'Cache-Control': `public, max-age=${RESULT_MAX_AGE_S}, immutable`,
+      'Cache-Control': resultCacheControl(req),
       'X-Fop-Cache': answer.cache.toUpperCase(),
+      ...inertContentHeaders(answer.result.mime),
     });
     if (req.method === 'HEAD' || req.headers['if-none-match'] === etag) {
       answer.result.stream.destroy();
@@ -71,7 +70,10 @@ export class MediaController {
       ETag: etag,
       'Last-Modified': new Date(info.putTime).toUTCString(),
       'Accept-Ranges': 'bytes',
+      ...inertContentHeaders(info.mime),
     });
+    const cacheControl = objectCacheControl(req);
+    if (cacheControl) res.set('Cache-Control', cacheControl);
     if (req.headers['if-none-match'] === etag) {
       res.status(304).end();
       return;
