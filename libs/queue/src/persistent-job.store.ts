@@ -45,6 +45,11 @@ if ARGV[3] ~= '' then
 end
 return 1`;
 
+// Deletes a claim only while it still names the job that made it: a later submission may own it now.
+const RELEASE_IDEMPOTENCY_SCRIPT = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
+
 /**
  * Async jobs (persistentId) in Redis: one hash per job with its meta, one field per item and a
  * count of items still running; an index per owner for listing. Records expire `retentionS`
@@ -78,6 +83,19 @@ export class PersistentJobStore {
   async claimIdempotencyKey(owner: string, key: string, id: string): Promise<string | undefined> {
     const set = await this.redis.set(idempotencyKey(owner, key), id, 'EX', IDEMPOTENCY_TTL_S, 'NX');
     return set === 'OK' ? undefined : ((await this.redis.get(idempotencyKey(owner, key))) ?? undefined);
+  }
+
+  /**
+   * Gives up the claim `id` made on an Idempotency-Key (its job could not be queued), so that a
+   * retry with the same key submits anew; answers false when the key names another job by now.
+   */
+  async releaseIdempotencyKey(owner: string, key: string, id: string): Promise<boolean> {
+    return (await this.redis.eval(RELEASE_IDEMPOTENCY_SCRIPT, 1, idempotencyKey(owner, key), id)) === 1;
+  }
+
+  /** Removes a job that was never queued: its record and its place in the owner's listing. */
+  async discard(meta: Pick<PersistentJobMeta, 'id' | 'owner'>): Promise<void> {
+    await this.redis.multi().del(jobKey(meta.id)).zrem(ownerKey(meta.owner), meta.id).exec();
   }
 
   async meta(id: string): Promise<PersistentJobMeta | undefined> {

@@ -84,11 +84,18 @@ export class JobsService {
   /** Submits a job for `caller`; answers its id and whether an Idempotency-Key named it already. */
   async submit(caller: AccessKey, submission: JobSubmission): Promise<{ id: string; repeated: boolean }> {
     const prepared = await this.prepare(caller, submission);
-    if (submission.idempotencyKey) {
-      const earlier = await this.store.claimIdempotencyKey(caller.accessKey, submission.idempotencyKey, prepared.meta.id);
+    const idempotencyKey = submission.idempotencyKey;
+    if (idempotencyKey) {
+      const earlier = await this.store.claimIdempotencyKey(caller.accessKey, idempotencyKey, prepared.meta.id);
       if (earlier) return { id: earlier, repeated: true };
     }
-    await this.commit(caller, [prepared]);
+    try {
+      await this.commit(caller, [prepared]);
+    } catch (error) {
+      // A claim naming a job that was never queued would answer that dead id to every retry.
+      if (idempotencyKey) await this.store.releaseIdempotencyKey(caller.accessKey, idempotencyKey, prepared.meta.id).catch(() => undefined);
+      throw error;
+    }
     return { id: prepared.meta.id, repeated: false };
   }
 
@@ -178,7 +185,12 @@ export class JobsService {
       );
     } catch (error) {
       // Nothing half-written: jobs whose fops could not all be queued are not kept.
-      await Promise.all(jobs.map((job) => this.cancel(caller, job.meta.id).catch(() => undefined)));
+      await Promise.all(
+        jobs.map(async (job) => {
+          await this.cancel(caller, job.meta.id).catch(() => undefined);
+          await this.store.discard(job.meta).catch(() => undefined);
+        }),
+      );
       throw new GatewayError(503, `jobs could not be queued (${(error as Error).message}); nothing was kept`);
     }
   }
