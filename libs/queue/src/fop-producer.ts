@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { createRedis } from './connection';
 import { decodeFailure } from './failure';
 import { FopJobData, FopJobResult, JobOutcome } from './payloads';
+import { removeFinishedJob } from './finished-job';
 import { finishedJobRetention } from './retention';
 
 /** Most times one pipeline may move to another pool's queue. */
@@ -108,8 +109,7 @@ export class FopProducer {
 
   /** Removes a finished job so that the same id can be enqueued afresh. */
   async discard(queueName: string, jobId: string): Promise<void> {
-    const job = await this.options.queue(queueName).getJob(jobId);
-    if (job && (job.finishedOn !== undefined || (await job.isFailed()))) await job.remove().catch(() => undefined);
+    await removeFinishedJob(this.options.queue(queueName), jobId);
   }
 
   /** Closes the QueueEvents this producer opened (the queues belong to their owner). */

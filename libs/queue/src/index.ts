@@ -6,3 +6,4 @@ export * from './fop-producer';
 export * from './persistent-job.types';
 export * from './persistent-job.store';
 export * from './retention';
+export * from './finished-job';
