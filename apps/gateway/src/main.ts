@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { closeOnSignals, loadConfig } from '@fopflow/config';
+import { LocalDiskStorage, OBJECT_STORAGE, ObjectStorage } from '@fopflow/storage';
 import type { HttpMetrics } from '@fopflow/metrics';
 import { AccessPolicy } from './auth/access.policy';
 import { adminTokenMiddleware } from './auth/admin-token.middleware';
@@ -28,7 +29,15 @@ export async function createGateway(): Promise<NestExpressApplication> {
   app.use(connectionLimitMiddleware(app.get(RateLimits), (req) => claimedIdentity(req, keys)));
   app.useGlobalFilters(new ErrorFilter());
   app.disable('x-powered-by');
+  await sweepInterruptedUploads(app.get<ObjectStorage>(OBJECT_STORAGE), config.leftoverMaxAgeS * 1000);
   return app;
+}
+
+/** Removes `.part` files of uploads a crash interrupted; live uploads (of any gateway on this data dir) keep writing theirs. */
+async function sweepInterruptedUploads(storage: ObjectStorage, maxAgeMs: number): Promise<void> {
+  if (!(storage instanceof LocalDiskStorage)) return;
+  const removed = await storage.sweepInterruptedWrites(maxAgeMs);
+  if (removed.length) Logger.log(`removed ${removed.length} leftover upload file(s) of earlier runs`, 'Gateway');
 }
 
 async function main(): Promise<void> {
