@@ -36,7 +36,11 @@ export async function createGateway(): Promise<NestExpressApplication> {
 /** Removes `.part` files of uploads a crash interrupted; live uploads (of any gateway on this data dir) keep writing theirs. */
 async function sweepInterruptedUploads(storage: ObjectStorage, maxAgeMs: number): Promise<void> {
   if (!(storage instanceof LocalDiskStorage)) return;
-  const removed = await storage.sweepInterruptedWrites(maxAgeMs);
+  // Leftovers cost disk, not correctness: a sweep that cannot finish must not stop the gateway.
+  const removed = await storage.sweepInterruptedWrites(maxAgeMs).catch((error: Error) => {
+    Logger.warn(`leftover uploads of earlier runs not swept: ${error.message}`, 'Gateway');
+    return [];
+  });
   if (removed.length) Logger.log(`removed ${removed.length} leftover upload file(s) of earlier runs`, 'Gateway');
 }
 

@@ -20,6 +20,11 @@ export class LeftoverSweeper implements OnModuleInit {
   ) {}
 
   async onModuleInit(): Promise<void> {
+    // Leftovers cost disk, not correctness: a sweep that cannot finish must not stop the worker.
+    await this.sweep().catch((error: Error) => this.logger.warn(`leftovers of earlier runs not swept: ${error.message}`));
+  }
+
+  private async sweep(): Promise<void> {
     const maxAgeMs = this.config.leftoverMaxAgeS * 1000;
     const removed = [
       ...(await claimWorkRoot(this.config.workDir)),

@@ -15,7 +15,8 @@ export interface StaleEntriesOptions {
  * `maxAgeMs`, and answers their paths. An entry's age is its newest mtime, a directory's counting
  * what it holds directly, so a file still being written keeps its directory. Work that is still
  * alive writes, so an age well past any write gap is safe even with several processes sharing
- * the directory. A missing `dir` is nothing to sweep; an entry gone meanwhile was finished by its owner.
+ * the directory. A missing `dir` is nothing to sweep; an entry gone meanwhile was finished by its
+ * owner; one this process may not read or remove is skipped.
  */
 export async function removeStaleEntries(dir: string, maxAgeMs: number, options: StaleEntriesOptions = {}): Promise<string[]> {
   const cutoff = (options.nowMs ?? Date.now()) - maxAgeMs;
@@ -30,10 +31,10 @@ export async function removeStaleEntries(dir: string, maxAgeMs: number, options:
   for (const name of names) {
     if (options.select && !options.select(name)) continue;
     const path = join(dir, name);
-    const written = await newestMtimeMs(path);
+    const written = await newestMtimeMs(path).catch(() => undefined);
     if (written === undefined || written > cutoff) continue;
-    await fs.rm(path, { recursive: true, force: true });
-    removed.push(path);
+    // What this process may not remove (another user's, in a shared dir) is left to its owner.
+    if (await fs.rm(path, { recursive: true, force: true }).then(() => true, () => false)) removed.push(path);
   }
   return removed;
 }
