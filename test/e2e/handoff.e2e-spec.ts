@@ -46,6 +46,9 @@ describe('a pipeline across pools', () => {
     expect(finished.id).toBe(framed.id);
     expect(finished.data.pipeline).toBe('imageMogr2/thumbnail/64x|imageInfo');
     expect(finished.returnvalue).toMatchObject({ mime: 'application/json' });
+    // The handed-on job keeps the first job's retention, bounded by count as well as age.
+    expect(finished.opts.removeOnComplete).toEqual(framed.opts.removeOnComplete);
+    expect(finished.opts.removeOnComplete).toMatchObject({ age: expect.any(Number), count: expect.any(Number) });
     expect(platform.workers[0].output()).not.toMatch(/ERROR/);
   });
 
