@@ -83,6 +83,22 @@ describe('jobs after failures: idempotency claims and bounded retention', () => 
     expect(repeated.body.id).toBe(retried.body.id);
   });
 
+  it('takes over a claim left pending by a gateway that died between claiming and queueing, once past the grace', async () => {
+    const request = { source: { bucket: 'media', key: 'photo.jpg' }, fops: ['imageInfo'] };
+    // What a gateway killed after claiming the key, before recording and queueing, leaves: a
+    // pending claim naming a job that has no record. Two minutes on, it is past the grace.
+    await redis.set(`fopflow:idem:${AK}:order-8`, 'pending:z0.ghost', 'EX', 24 * 3600 - 120);
+    const retried = await submit(request, { 'Idempotency-Key': 'order-8' });
+    expect(retried.status).toBe(202);
+    expect(retried.body.id).not.toBe('z0.ghost');
+    expect((await ended(retried.body.id)).code).toBe(0);
+    expect((await submit(request, { 'Idempotency-Key': 'order-8' })).body.id).toBe(retried.body.id);
+
+    // Within the grace the claim may belong to a submission still under way: it is answered as is.
+    await redis.set(`fopflow:idem:${AK}:order-9`, 'pending:z0.in-flight', 'EX', 24 * 3600);
+    expect((await submit(request, { 'Idempotency-Key': 'order-9' })).body.id).toBe('z0.in-flight');
+  });
+
   it('bounds every added job by count as well as age: async fops, sync fops and webhooks', async () => {
     const bounded = { age: RETENTION_S, count: RETENTION_COUNT };
     const { body } = await submit({ source: { bucket: 'media', key: 'photo.jpg' }, fops: ['imageView2/2/w/40'], notifyUrl: receiver.url });

@@ -10,6 +10,7 @@ import {
   finishedJobRetention,
   FopJobData,
   fopQueueName,
+  IDEMPOTENCY_COMMIT_GRACE_S,
   JOB_CODE_DESC,
   JobCode,
   JobKind,
@@ -87,7 +88,7 @@ export class JobsService {
     const prepared = await this.prepare(caller, submission);
     const idempotencyKey = submission.idempotencyKey;
     if (idempotencyKey) {
-      const earlier = await this.store.claimIdempotencyKey(caller.accessKey, idempotencyKey, prepared.meta.id);
+      const earlier = await this.claimIdempotencyKey(caller.accessKey, idempotencyKey, prepared.meta.id);
       if (earlier) return { id: earlier, repeated: true };
     }
     try {
@@ -97,7 +98,22 @@ export class JobsService {
       if (idempotencyKey) await this.store.releaseIdempotencyKey(caller.accessKey, idempotencyKey, prepared.meta.id).catch(() => undefined);
       throw error;
     }
+    // Unconfirmed (Redis lost just now), the claim still names a job with a record: never taken over.
+    if (idempotencyKey) await this.store.confirmIdempotencyKey(caller.accessKey, idempotencyKey, prepared.meta.id).catch(() => undefined);
     return { id: prepared.meta.id, repeated: false };
+  }
+
+  /**
+   * Claims an Idempotency-Key for `id`; answers the job it names already, if any. A claim left
+   * pending past IDEMPOTENCY_COMMIT_GRACE_S with no job record belongs to a gateway that died
+   * between claiming and queueing: it is taken over, so the retry runs instead of naming a ghost.
+   */
+  private async claimIdempotencyKey(owner: string, key: string, id: string): Promise<string | undefined> {
+    const earlier = await this.store.claimIdempotencyKey(owner, key, id);
+    if (!earlier) return undefined;
+    const abandoned = earlier.pending && earlier.ageS >= IDEMPOTENCY_COMMIT_GRACE_S && !(await this.store.meta(earlier.id));
+    if (abandoned && (await this.store.takeOverIdempotencyKey(owner, key, earlier.id, id))) return undefined;
+    return earlier.id;
   }
 
   /**
