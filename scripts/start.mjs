@@ -17,6 +17,9 @@ const READY_TIMEOUT_MS = 60000;
 const APP_GRACE_MS = 35000; // workers get FOPFLOW_SHUTDOWN_GRACE_MS (30 s) to finish active jobs
 const REDIS_GRACE_MS = 10000;
 const ADMIN_TOKEN_FILE_NAME = 'admin-token'; // the gateway's, in libs/config/src/admin-token.store.ts
+// The private Redis's memory bound (FOPFLOW_REDIS_MAXMEMORY, in redis-server's units: 512mb, 2gb).
+// Past it, with noeviction, writes fail loudly instead of the host swapping or queues losing jobs.
+const REDIS_MAXMEMORY_DEFAULT = '512mb';
 
 const useColor = process.stdout.isTTY && !process.env.NO_COLOR;
 const paint = (code, text) => (useColor ? `\x1b[${code}m${text}\x1b[0m` : text);
@@ -213,6 +216,7 @@ async function startRedis(dataDir) {
   const redis = startChild('redis', '31', 'redis-server', [
     '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--daemonize', 'no',
     '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '',
+    '--maxmemory', or(process.env.FOPFLOW_REDIS_MAXMEMORY, REDIS_MAXMEMORY_DEFAULT),
     '--maxmemory-policy', 'noeviction', '--loglevel', 'warning',
   ], { quiet: true });
   await waitUntil(`redis-server on port ${port}`, () => redisPing(port), 10000, redis);

@@ -46,6 +46,9 @@ describe('a pipeline across pools', () => {
     expect(finished.id).toBe(framed.id);
     expect(finished.data.pipeline).toBe('imageMogr2/thumbnail/64x|imageInfo');
     expect(finished.returnvalue).toMatchObject({ mime: 'application/json' });
+    // The handed-on job keeps the first job's retention, bounded by count as well as age.
+    expect(finished.opts.removeOnComplete).toEqual(framed.opts.removeOnComplete);
+    expect(finished.opts.removeOnComplete).toMatchObject({ age: expect.any(Number), count: expect.any(Number) });
     expect(platform.workers[0].output()).not.toMatch(/ERROR/);
   });
 
@@ -55,5 +58,24 @@ describe('a pipeline across pools', () => {
     const frame = await fetch(`${platform.url}/media/clip.mp4?vframe/png/offset/1`);
     expect(frame.headers.get('x-fop-cache')).toBe('HIT');
     expect(await sharp(Buffer.from(await frame.arrayBuffer())).metadata()).toMatchObject({ format: 'png', width: 640, height: 360 });
+  });
+
+  it('runs a pipeline across pools again once its cached results were evicted, not answering the earlier run', async () => {
+    const pipeline = 'vframe/png/offset/1|imageMogr2/thumbnail/64x|imageInfo';
+    const [before] = await completed('fop.imageMogr2.paid');
+    // The shared cache index forgets every result, the end result and the frame alike, as LRU
+    // eviction does; the earlier run's finished jobs stay in both queues for their retention.
+    const redis = new IORedis(platform.redis.url);
+    await redis.del('fopflow:cache:meta', 'fopflow:cache:lru', 'fopflow:cache:bytes');
+    redis.disconnect();
+
+    const rerun = await fetch(`${platform.url}/media/clip.mp4?${pipeline}`);
+    expect(rerun.status).toBe(200);
+    expect(rerun.headers.get('x-fop-cache')).toBe('MISS');
+    expect(await rerun.json()).toMatchObject({ format: 'png', width: 64, height: 36 });
+    // The image pool ran its steps anew under the same job id.
+    const [after] = await completed('fop.imageMogr2.paid');
+    expect(after.id).toBe(before.id);
+    expect(after.finishedOn).toBeGreaterThan(before.finishedOn!);
   });
 });

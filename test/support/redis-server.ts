@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import { connect } from 'node:net';
 import { freePort, waitFor } from './ports';
 
+/** Memory bound of a test's Redis, as production sets one; TEST_REDIS_MAXMEMORY overrides it (redis-server units). */
+const TEST_REDIS_MAXMEMORY = process.env.TEST_REDIS_MAXMEMORY ?? '1gb';
+
 /** A private redis-server for one test file, configured as production wants it. */
 export interface TestRedis {
   url: string;
@@ -15,7 +18,7 @@ export interface TestRedis {
   restart(): Promise<void>;
 }
 
-/** Starts redis-server on a free port with noeviction and no persistence. */
+/** Starts redis-server on a free port with a memory bound, noeviction and no persistence. */
 export async function startRedis(): Promise<TestRedis> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'fopflow-redis-'));
@@ -24,7 +27,7 @@ export async function startRedis(): Promise<TestRedis> {
   const launch = async () => {
     child = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction'],
+      ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--maxmemory', TEST_REDIS_MAXMEMORY, '--maxmemory-policy', 'noeviction'],
       { stdio: 'ignore' },
     );
     child.on('error', () => undefined);

@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AdminTokenSource, closeOnSignals, loadConfig, resolveAdminToken } from '@fopflow/config';
+import { LocalDiskStorage, OBJECT_STORAGE, ObjectStorage } from '@fopflow/storage';
 import type { HttpMetrics } from '@fopflow/metrics';
 import { MAX_UFOP_UPLOAD_BYTES } from '@fopflow/ufop';
 import { AccessPolicy } from './auth/access.policy';
@@ -14,6 +15,7 @@ import { BULL_BOARD_ROUTE, GatewayModule } from './gateway.module';
 import { bodyGuardMiddleware } from './http/body-guard.middleware';
 import { ErrorFilter } from './http/error.filter';
 import { httpMetricsMiddleware } from './http/http-metrics.middleware';
+import { noSniffMiddleware } from './http/inert-content';
 import { HTTP_METRICS } from './metrics/metrics.providers';
 
 /** Builds the gateway application without listening; tests and main() share it. */
@@ -25,6 +27,7 @@ export async function createGateway(): Promise<NestExpressApplication> {
   // Uploads are streamed raw; no body parser may consume them first.
   const app = await NestFactory.create<NestExpressApplication>(GatewayModule.forRoot(config), { bodyParser: false });
   app.use(httpMetricsMiddleware(app.get<HttpMetrics>(HTTP_METRICS)));
+  app.use(noSniffMiddleware);
   const operatorsOnly = adminTokenMiddleware(config.adminToken);
   for (const route of [BULL_BOARD_ROUTE, '/v1/pools', '/v1/instances', '/v1/discovery']) app.use(route, operatorsOnly);
   const keys = app.get(AccessPolicy).keys;
@@ -42,6 +45,7 @@ export async function createGateway(): Promise<NestExpressApplication> {
   );
   app.useGlobalFilters(new ErrorFilter());
   app.disable('x-powered-by');
+  await sweepInterruptedUploads(app.get<ObjectStorage>(OBJECT_STORAGE), config.leftoverMaxAgeS * 1000);
   return app;
 }
 
@@ -53,6 +57,17 @@ function logOperatorToken(source: AdminTokenSource): void {
     `FOPFLOW_ADMIN_TOKEN is not set: ${what} in ${source.file} (mode 0600). Bull Board, pools, instances and UFOP administration need it: Authorization: Bearer $(cat ${source.file})`,
     'Gateway',
   );
+}
+
+/** Removes `.part` files of uploads a crash interrupted; live uploads (of any gateway on this data dir) keep writing theirs. */
+async function sweepInterruptedUploads(storage: ObjectStorage, maxAgeMs: number): Promise<void> {
+  if (!(storage instanceof LocalDiskStorage)) return;
+  // Leftovers cost disk, not correctness: a sweep that cannot finish must not stop the gateway.
+  const removed = await storage.sweepInterruptedWrites(maxAgeMs).catch((error: Error) => {
+    Logger.warn(`leftover uploads of earlier runs not swept: ${error.message}`, 'Gateway');
+    return [];
+  });
+  if (removed.length) Logger.log(`removed ${removed.length} leftover upload file(s) of earlier runs`, 'Gateway');
 }
 
 async function main(): Promise<void> {

@@ -3,7 +3,7 @@ import { Account, ANONYMOUS_ACCOUNT, ObjectAccess } from '@fopflow/auth';
 import { ResultCache } from '@fopflow/cache';
 import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
 import { formatStep, parsePipeline, PipelineStep } from '@fopflow/fop';
-import { declaredStatus, encodeFailure, FopJobData, FopJobResult, fopQueueName, resultKey } from '@fopflow/queue';
+import { declaredStatus, encodeFailure, FopJobData, FopJobResult, fopQueueName, removeFinishedJob, resultKey } from '@fopflow/queue';
 import { BucketInfo, OBJECT_STORAGE, ObjectStorage } from '@fopflow/storage';
 import { OutboundGuard } from '@fopflow/outbound';
 import { Job, Queue, UnrecoverableError } from 'bullmq';
@@ -129,6 +129,9 @@ export class FopJobProcessor {
   ): Promise<FopJobResult> {
     const queueName = fopQueueName(rest[0].command, job.data.tier);
     const remaining = rest.map(formatStep).join('|');
+    // The handed-on job keeps this job's id, so waiters can follow it; a finished one of that id
+    // is a leftover of an earlier run and would swallow this add (see removeFinishedJob).
+    await removeFinishedJob(routing.queue(queueName), job.id!);
     await routing.queue(queueName).add(remaining, { ...job.data, pipeline: remaining, intermediate: { resultKey: intermediateKey, mime } }, {
       ...job.opts,
       jobId: job.id,

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
-import { decodeFailure, FopJobData, FopJobResult, JOB_CODE_DESC, JobCode, NOTIFY_QUEUE, PersistentJobStore } from '@fopflow/queue';
+import { decodeFailure, finishedJobRetention, FopJobData, FopJobResult, JOB_CODE_DESC, JobCode, NOTIFY_QUEUE, PersistentJobStore } from '@fopflow/queue';
 import { Job, Queue } from 'bullmq';
 
 /** What the notify queue carries: only the job's id; the body is read fresh at each attempt. */
@@ -75,8 +75,7 @@ export class PersistentJobTracker {
         jobId: id,
         attempts: schedule.length,
         backoff: { type: 'webhook' },
-        removeOnComplete: { age: this.config.statusRetentionS },
-        removeOnFail: { age: this.config.statusRetentionS },
+        ...finishedJobRetention(this.config.statusRetentionS, this.config.jobRetentionCount),
       },
     );
     this.logger.debug(`job ${id} ended; webhook queued`);

@@ -13,6 +13,7 @@ import { CustomCommandHost, WORKER_REDIS } from './custom-command.host';
 import { FopJobProcessor } from './fop-job.processor';
 import { FopWorkerService } from './fop-worker.service';
 import { InstanceService } from './instance.service';
+import { LeftoverSweeper } from './leftover.sweeper';
 import { Keeper } from '@fopflow/keeper';
 import { NotifyWorker } from './notify.worker';
 import { NotifyJobData, PersistentJobTracker } from './persistent-job.tracker';
@@ -65,6 +66,7 @@ const REDIS = Symbol('REDIS');
         new PersistentJobTracker(config, store, new Queue<NotifyJobData>(NOTIFY_QUEUE, { connection: redis })),
     },
     { provide: Keeper, inject: [REDIS], useFactory: (redis: Redis) => new Keeper(redis) },
+    LeftoverSweeper,
     FopJobProcessor,
     FopWorkerService,
     InstanceService,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { promises as fs, ReadStream } from 'node:fs';
 import { join } from 'node:path';
+import { removeStaleEntries } from '@fopflow/storage';
 import { Redis } from 'ioredis';
 
 /** A cached result, opened for reading: the file stays readable even if it is evicted meanwhile. */
@@ -130,6 +131,14 @@ export class ResultCache {
   async delete(key: string): Promise<void> {
     await this.forget(key);
     await fs.rm(this.pathOf(key), { force: true });
+  }
+
+  /**
+   * Removes temporary files of results whose writer died before publishing them, once nobody has
+   * written them for `maxAgeMs` (a live write or copy keeps its file's mtime fresh); answers their paths.
+   */
+  sweepTemp(maxAgeMs: number, nowMs = Date.now()): Promise<string[]> {
+    return removeStaleEntries(join(this.options.dir, 'tmp'), maxAgeMs, { nowMs });
   }
 
   /** Bytes held by all results together, as the shared index counts them. */

@@ -47,6 +47,8 @@ const envSchema = z.object({
   FOPFLOW_CONCURRENCY: z.string().default(''),
   FOPFLOW_WORKER_COMMANDS: csv(''),
   FOPFLOW_JOB_RETENTION_S: int(3600, 1),
+  FOPFLOW_JOB_RETENTION_COUNT: int(10_000, 1),
+  FOPFLOW_LEFTOVER_MAX_AGE_S: int(3600, 60),
   FOPFLOW_SHUTDOWN_GRACE_MS: int(30_000, 0),
   FOPFLOW_UFOP_REGISTRY: z.string().regex(/^[A-Za-z0-9.-]+(?::[0-9]+)?$/).default('localhost:5000'),
   FOPFLOW_UFOP_SOCKET_DIR: z.string().default(''),
@@ -138,6 +140,10 @@ export interface FopflowConfig {
   workerCommands: string[];
   /** How long finished jobs stay visible in queues, in seconds (default 1 h). */
   jobRetentionS: number;
+  /** Most finished jobs kept per queue and outcome, whatever their age (default 10000): Redis memory stays bounded under bursts. */
+  jobRetentionCount: number;
+  /** Unwritten this long, an upload's `.part` file or a result-cache temp file is a dead writer's leftover, swept at start (default 1 h). */
+  leftoverMaxAgeS: number;
   /** How long a stopping worker may finish its active jobs, in ms (default 30 s). */
   shutdownGraceMs: number;
   /** Custom programs (UFOPs): where their images go and how each instance is confined. */
@@ -247,6 +253,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FopflowConfig 
     concurrencyOverride: e.FOPFLOW_CONCURRENCY,
     workerCommands: e.FOPFLOW_WORKER_COMMANDS,
     jobRetentionS: e.FOPFLOW_JOB_RETENTION_S,
+    jobRetentionCount: e.FOPFLOW_JOB_RETENTION_COUNT,
+    leftoverMaxAgeS: e.FOPFLOW_LEFTOVER_MAX_AGE_S,
     shutdownGraceMs: e.FOPFLOW_SHUTDOWN_GRACE_MS,
     ufop: {
       registry: e.FOPFLOW_UFOP_REGISTRY,

@@ -3,6 +3,8 @@ import { Redis } from 'ioredis';
 import { createRedis } from './connection';
 import { decodeFailure } from './failure';
 import { FopJobData, FopJobResult, JobOutcome } from './payloads';
+import { removeFinishedJob } from './finished-job';
+import { finishedJobRetention } from './retention';
 
 /** Most times one pipeline may move to another pool's queue. */
 const MAX_HAND_OFFS = 10;
@@ -19,6 +21,8 @@ export interface FopProducerOptions {
   queue: (name: string) => Queue;
   /** How long finished jobs stay in their queue, in seconds. */
   jobRetentionS: number;
+  /** Most finished jobs each queue keeps, whatever their age. */
+  jobRetentionCount: number;
 }
 
 /**
@@ -41,8 +45,7 @@ export class FopProducer {
       // thrown as unrecoverable by the worker and never retried.
       attempts: 2,
       backoff: { type: 'exponential', delay: 500 },
-      removeOnComplete: { age: this.options.jobRetentionS },
-      removeOnFail: { age: this.options.jobRetentionS },
+      ...finishedJobRetention(this.options.jobRetentionS, this.options.jobRetentionCount),
     };
     return this.options.queue(queueName).add(data.pipeline, data, jobOptions);
   }
@@ -112,8 +115,7 @@ export class FopProducer {
 
   /** Removes a finished job so that the same id can be enqueued afresh. */
   async discard(queueName: string, jobId: string): Promise<void> {
-    const job = await this.options.queue(queueName).getJob(jobId);
-    if (job && (job.finishedOn !== undefined || (await job.isFailed()))) await job.remove().catch(() => undefined);
+    await removeFinishedJob(this.options.queue(queueName), jobId);
   }
 
   /**

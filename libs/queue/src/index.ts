@@ -5,3 +5,5 @@ export * from './connection';
 export * from './fop-producer';
 export * from './persistent-job.types';
 export * from './persistent-job.store';
+export * from './retention';
+export * from './finished-job';

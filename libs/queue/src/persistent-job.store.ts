@@ -10,6 +10,16 @@ const itemField = (index: number) => `item:${index}`;
 /** How long an Idempotency-Key keeps answering the same job, in seconds. */
 const IDEMPOTENCY_TTL_S = 24 * 3600;
 
+/**
+ * How long a submission may take from claiming its Idempotency-Key to queueing its job, in
+ * seconds. A claim still pending past this, whose job has no record, was made by a gateway that
+ * died in between; the next submission with the key takes it over.
+ */
+export const IDEMPOTENCY_COMMIT_GRACE_S = 60;
+
+/** Marks a claim whose job is not queued yet; a confirmed claim holds the bare job id. */
+const PENDING = 'pending:';
+
 // An item's end is counted once, whoever reports it first; the last one sets the retention clock.
 const FINISH_ITEM_SCRIPT = `
 local old = redis.call('HGET', KEYS[1], ARGV[1])
@@ -45,6 +55,21 @@ if ARGV[3] ~= '' then
 end
 return 1`;
 
+// Changes a claim only while it still holds what the caller saw (ARGV[1]): another submission
+// may own it by now. ARGV[2] is the new value ('' deletes); ARGV[3] a fresh TTL in s ('' keeps it).
+const SWAP_IDEMPOTENCY_SCRIPT = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if ARGV[2] == '' then return redis.call('DEL', KEYS[1]) end
+if ARGV[3] == '' then redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL') else redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3]) end
+return 1`;
+
+/** The job an Idempotency-Key names: confirmed once queued, pending (for ageS seconds) before. */
+export interface IdempotencyClaim {
+  id: string;
+  pending: boolean;
+  ageS: number;
+}
+
 /**
  * Async jobs (persistentId) in Redis: one hash per job with its meta, one field per item and a
  * count of items still running; an index per owner for listing. Records expire `retentionS`
@@ -74,10 +99,42 @@ export class PersistentJobStore {
       .exec();
   }
 
-  /** The job an Idempotency-Key already named, or records `id` for it and answers undefined. */
-  async claimIdempotencyKey(owner: string, key: string, id: string): Promise<string | undefined> {
-    const set = await this.redis.set(idempotencyKey(owner, key), id, 'EX', IDEMPOTENCY_TTL_S, 'NX');
-    return set === 'OK' ? undefined : ((await this.redis.get(idempotencyKey(owner, key))) ?? undefined);
+  /** The claim an Idempotency-Key already holds, or claims it (pending) for `id` and answers undefined. */
+  async claimIdempotencyKey(owner: string, key: string, id: string): Promise<IdempotencyClaim | undefined> {
+    const name = idempotencyKey(owner, key);
+    if ((await this.redis.set(name, `${PENDING}${id}`, 'EX', IDEMPOTENCY_TTL_S, 'NX')) === 'OK') return undefined;
+    const [[, value], [, ttl]] = (await this.redis.multi().get(name).ttl(name).exec()) as [[null, string | null], [null, number]];
+    // Gone between the two calls (expired): the key is free again.
+    if (value === null) return this.claimIdempotencyKey(owner, key, id);
+    const pending = value.startsWith(PENDING);
+    return { id: pending ? value.slice(PENDING.length) : value, pending, ageS: Math.max(0, IDEMPOTENCY_TTL_S - ttl) };
+  }
+
+  /** Marks `id`'s claim on the key as queued: from now on it is never taken over. */
+  async confirmIdempotencyKey(owner: string, key: string, id: string): Promise<void> {
+    await this.swapIdempotencyKey(owner, key, `${PENDING}${id}`, id, '');
+  }
+
+  /**
+   * Gives up the claim `id` made on an Idempotency-Key (its job could not be queued), so that a
+   * retry with the same key submits anew; answers false when the key names another job by now.
+   */
+  async releaseIdempotencyKey(owner: string, key: string, id: string): Promise<boolean> {
+    return this.swapIdempotencyKey(owner, key, `${PENDING}${id}`, '', '');
+  }
+
+  /** Moves a pending claim of `abandoned` to `id` with a fresh TTL; false when the key holds anything else by now. */
+  async takeOverIdempotencyKey(owner: string, key: string, abandoned: string, id: string): Promise<boolean> {
+    return this.swapIdempotencyKey(owner, key, `${PENDING}${abandoned}`, `${PENDING}${id}`, String(IDEMPOTENCY_TTL_S));
+  }
+
+  private async swapIdempotencyKey(owner: string, key: string, expected: string, next: string, ttlS: string): Promise<boolean> {
+    return (await this.redis.eval(SWAP_IDEMPOTENCY_SCRIPT, 1, idempotencyKey(owner, key), expected, next, ttlS)) === 1;
+  }
+
+  /** Removes a job that was never queued: its record and its place in the owner's listing. */
+  async discard(meta: Pick<PersistentJobMeta, 'id' | 'owner'>): Promise<void> {
+    await this.redis.multi().del(jobKey(meta.id)).zrem(ownerKey(meta.owner), meta.id).exec();
   }
 
   async meta(id: string): Promise<PersistentJobMeta | undefined> {

@@ -1,6 +1,8 @@
 export { LocalDiskStorage } from './local-disk.storage';
 export { chooseMime, sniffMime } from './mime-sniff';
 export { qetag, QetagHasher, qetagBlockBytes } from './qetag';
+export { removeStaleEntries } from './stale-entries.sweeper';
+export type { StaleEntriesOptions } from './stale-entries.sweeper';
 export { StorageError } from './storage.errors';
 export type { StorageErrorCode } from './storage.errors';
 export { maxKeyBytes, reservedBucketNames } from './storage-names.validator';

@@ -17,6 +17,7 @@ import {
   writeFully,
 } from './object-file.format';
 import { normaliseListLimit, pageKeys, sortKeys } from './object-list.pager';
+import { removeStaleEntries } from './stale-entries.sweeper';
 import { errnoCode, isMissingPathError, StorageError } from './storage.errors';
 import { assertBucketName, assertObjectKey, bucketNameProblem } from './storage-names.validator';
 import type { BucketChange, BucketInfo, BucketOptions, ByteRange, ListOptions, ListResult, ObjectInfo, ObjectStorage, PutOptions } from './storage.types';
@@ -93,6 +94,28 @@ export class LocalDiskStorage implements ObjectStorage {
     const valid = names.filter((name) => !bucketNameProblem(name)).sort();
     const infos = await Promise.all(valid.map((name) => this.findBucket(name)));
     return infos.filter((info): info is BucketInfo => info !== undefined);
+  }
+
+  /**
+   * Removes what interrupted writes left: `.part` files of uploads and staging directories of
+   * bucket creations that nobody has written for `maxAgeMs`. Uploads in flight write at least
+   * every few seconds, so a live one (of this process or another sharing the root) is never taken.
+   */
+  async sweepInterruptedWrites(maxAgeMs: number, nowMs = Date.now()): Promise<string[]> {
+    const staging = await removeStaleEntries(path.join(this.root, 'tmp'), maxAgeMs, { nowMs, select: (name) => name.startsWith('bucket-') });
+    let buckets: string[];
+    try {
+      buckets = await fs.readdir(path.join(this.root, 'buckets'));
+    } catch (error) {
+      if (isMissingPathError(error)) return staging;
+      throw error;
+    }
+    const parts: string[] = [];
+    for (const bucket of buckets) {
+      const dir = path.join(this.root, 'buckets', bucket, 'tmp');
+      parts.push(...(await removeStaleEntries(dir, maxAgeMs, { nowMs, select: (name) => name.endsWith('.part') })));
+    }
+    return [...staging, ...parts];
   }
 
   /** Streams `body` into bucket/key atomically; creates the bucket if missing. */

@@ -2,6 +2,7 @@ import { Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Req } from
 import { InjectQueue } from '@nestjs/bullmq';
 import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
 import { InstanceRecord, Keeper } from '@fopflow/keeper';
+import { finishedJobRetention } from '@fopflow/queue';
 import { OBJECT_STORAGE, ObjectStorage } from '@fopflow/storage';
 import {
   CommandCatalog,
@@ -50,6 +51,9 @@ const resize = z.union([
 
 /** What a caller sees of a command: a remote command's credentials never leave the gateway. */
 export type CommandView = Omit<CommandRecord, 'remote'> & { pool: string; remote?: Record<string, unknown> };
+
+/** How long a finished UFOP build stays visible in its queue, in seconds (its log lives in the registry). */
+const UFOP_BUILD_RETENTION_S = 7 * 24 * 3600;
 
 function view(record: CommandRecord): CommandView {
   const { remote, ...rest } = record;
@@ -152,8 +156,7 @@ export class CommandsController {
     try {
       await this.builds.add(`${name}:${version.version}`, { name, version: version.version, owner: record.owner, tarball: version.tarball }, {
         jobId: `${name}.${version.version}`,
-        removeOnComplete: { age: 7 * 24 * 3600 },
-        removeOnFail: { age: 7 * 24 * 3600 },
+        ...finishedJobRetention(UFOP_BUILD_RETENTION_S, this.config.jobRetentionCount),
       });
     } catch (error) {
       // A version nobody will build must not look queued forever.

@@ -55,6 +55,7 @@ export class FopService implements OnApplicationShutdown {
       connection: redis,
       queue: (name) => queues.get(name),
       jobRetentionS: config.jobRetentionS,
+      jobRetentionCount: config.jobRetentionCount,
     });
   }
 

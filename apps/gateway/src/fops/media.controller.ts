@@ -8,11 +8,9 @@ import { AccessPolicy } from '../auth/access.policy';
 import { anonymousIdentity } from '../auth/caller';
 import { RateLimits } from '../auth/rate-limits';
 import { GatewayError, sendError } from '../http/error.filter';
+import { inertContentHeaders, objectCacheControl, resultCacheControl } from '../http/inert-content';
 import { bucketAndKey, fopOf } from '../http/request-path';
 import { FopService } from './fop.service';
-
-/** How long clients and CDNs may keep a processed result: it is immutable for its source version. */
-const RESULT_MAX_AGE_S = 365 * 24 * 3600;
 
 /** Aborts when the connection closes before the answer was sent: nobody waits for it any more. */
 function clientGone(res: Response): AbortSignal {
@@ -50,7 +48,7 @@ export class MediaController {
     const { bucket, key } = bucketAndKey(req);
     const reader = await this.access.reader(req, bucket);
     const fop = fopOf(req);
-    if (fop === undefined) return this.serveObject(req, res, bucket, key);
+    if (fop === undefined) return this.serveObject(req, res, bucket, key, reader.bucket.private);
 
     // A saveas signature covers the URL as sent, without its scheme: host, path and raw query.
     // Custom commands run for the reader, else for the bucket's owner, who offers them on its objects.
@@ -68,8 +66,9 @@ export class MediaController {
       'Content-Type': answer.result.mime,
       'Content-Length': String(answer.result.size),
       ETag: etag,
-      'Cache-Control': `public, max-age=${RESULT_MAX_AGE_S}, immutable`,
+      'Cache-Control': resultCacheControl(req, reader.bucket.private),
       'X-Fop-Cache': answer.cache.toUpperCase(),
+      ...inertContentHeaders(answer.result.mime),
     });
     if (req.method === 'HEAD' || req.headers['if-none-match'] === etag) {
       answer.result.stream.destroy();
@@ -79,7 +78,7 @@ export class MediaController {
     await pipeline(answer.result.stream, res).catch(() => res.destroy());
   }
 
-  private async serveObject(req: Request, res: Response, bucket: string, key: string): Promise<void> {
+  private async serveObject(req: Request, res: Response, bucket: string, key: string, privateBucket: boolean): Promise<void> {
     const info = await this.storage.stat(bucket, key);
     const etag = `"${info.etag}"`;
     res.set({
@@ -87,7 +86,10 @@ export class MediaController {
       ETag: etag,
       'Last-Modified': new Date(info.putTime).toUTCString(),
       'Accept-Ranges': 'bytes',
+      ...inertContentHeaders(info.mime),
     });
+    const cacheControl = objectCacheControl(req, privateBucket);
+    if (cacheControl) res.set('Cache-Control', cacheControl);
     if (req.headers['if-none-match'] === etag) {
       res.status(304).end();
       return;

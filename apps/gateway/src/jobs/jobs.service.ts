@@ -7,8 +7,10 @@ import {
   CANCEL_CHANNEL,
   CancelMessage,
   declaredStatus,
+  finishedJobRetention,
   FopJobData,
   fopQueueName,
+  IDEMPOTENCY_COMMIT_GRACE_S,
   JOB_CODE_DESC,
   JobCode,
   JobKind,
@@ -84,12 +86,34 @@ export class JobsService {
   /** Submits a job for `caller`; answers its id and whether an Idempotency-Key named it already. */
   async submit(caller: AccessKey, submission: JobSubmission): Promise<{ id: string; repeated: boolean }> {
     const prepared = await this.prepare(caller, submission);
-    if (submission.idempotencyKey) {
-      const earlier = await this.store.claimIdempotencyKey(caller.accessKey, submission.idempotencyKey, prepared.meta.id);
+    const idempotencyKey = submission.idempotencyKey;
+    if (idempotencyKey) {
+      const earlier = await this.claimIdempotencyKey(caller.accessKey, idempotencyKey, prepared.meta.id);
       if (earlier) return { id: earlier, repeated: true };
     }
-    await this.commit(caller, [prepared]);
+    try {
+      await this.commit(caller, [prepared]);
+    } catch (error) {
+      // A claim naming a job that was never queued would answer that dead id to every retry.
+      if (idempotencyKey) await this.store.releaseIdempotencyKey(caller.accessKey, idempotencyKey, prepared.meta.id).catch(() => undefined);
+      throw error;
+    }
+    // Unconfirmed (Redis lost just now), the claim still names a job with a record: never taken over.
+    if (idempotencyKey) await this.store.confirmIdempotencyKey(caller.accessKey, idempotencyKey, prepared.meta.id).catch(() => undefined);
     return { id: prepared.meta.id, repeated: false };
+  }
+
+  /**
+   * Claims an Idempotency-Key for `id`; answers the job it names already, if any. A claim left
+   * pending past IDEMPOTENCY_COMMIT_GRACE_S with no job record belongs to a gateway that died
+   * between claiming and queueing: it is taken over, so the retry runs instead of naming a ghost.
+   */
+  private async claimIdempotencyKey(owner: string, key: string, id: string): Promise<string | undefined> {
+    const earlier = await this.store.claimIdempotencyKey(owner, key, id);
+    if (!earlier) return undefined;
+    const abandoned = earlier.pending && earlier.ageS >= IDEMPOTENCY_COMMIT_GRACE_S && !(await this.store.meta(earlier.id));
+    if (abandoned && (await this.store.takeOverIdempotencyKey(owner, key, earlier.id, id))) return undefined;
+    return earlier.id;
   }
 
   /**
@@ -170,8 +194,7 @@ export class JobsService {
                 jobId,
                 attempts: 2,
                 backoff: { type: 'exponential', delay: 1000 },
-                removeOnComplete: { age: this.config.jobRetentionS },
-                removeOnFail: { age: this.config.jobRetentionS },
+                ...finishedJobRetention(this.config.jobRetentionS, this.config.jobRetentionCount),
               },
             })),
           ),
@@ -179,7 +202,12 @@ export class JobsService {
       );
     } catch (error) {
       // Nothing half-written: jobs whose fops could not all be queued are not kept.
-      await Promise.all(jobs.map((job) => this.cancel(caller, job.meta.id).catch(() => undefined)));
+      await Promise.all(
+        jobs.map(async (job) => {
+          await this.cancel(caller, job.meta.id).catch(() => undefined);
+          await this.store.discard(job.meta).catch(() => undefined);
+        }),
+      );
       throw new GatewayError(503, `jobs could not be queued (${(error as Error).message}); nothing was kept`);
     }
   }
