@@ -36,7 +36,6 @@ export async function createGateway(): Promise<NestExpressApplication> {
     bodyGuardMiddleware({
       keys,
       adminToken: config.adminToken,
-      credentialsRequired: config.accessKeys.length > 0 || Boolean(config.adminToken),
       maxSignedBodyBytes: config.limits.maxSignedBodyBytes,
       maxBatchBodyBytes: config.limits.maxBatchBodyBytes,
       maxUploadBytes: config.limits.maxUploadBytes,

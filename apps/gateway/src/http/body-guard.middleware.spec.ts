@@ -7,7 +7,6 @@ import { bodyGuardMiddleware, BodyGuardOptions, bodyLimitOf, bodyRule } from './
 const OPTIONS: BodyGuardOptions = {
   keys: new AccessKeyStore([{ accessKey: 'ak-known', secretKey: 'sk-known', tier: 'paid' }]),
   adminToken: 'admin-token',
-  credentialsRequired: true,
   maxSignedBodyBytes: 1000,
   maxBatchBodyBytes: 8000,
   maxUploadBytes: 50_000,
@@ -26,10 +25,6 @@ describe('bodyRule', () => {
     ['GET', '/bucket/key.jpg', 1000, 'maxSignedBodyBytes', false],
   ])('%s %s: at most %d bytes (%s), credential first: %s', (method, path, maxBytes, limitName, credentials) => {
     expect(bodyRule(method, path, OPTIONS)).toEqual({ maxBytes, limitName, credentials });
-  });
-
-  it('asks no credential where nothing is configured to check it against', () => {
-    expect(bodyRule('POST', '/v1/jobs', { ...OPTIONS, credentialsRequired: false }).credentials).toBe(false);
   });
 });
 

@@ -7,10 +7,8 @@ import { sendError } from './error.filter';
 export interface BodyGuardOptions {
   /** Access keys whose names an Authorization header may carry. */
   keys: AccessKeyStore;
-  /** FOPFLOW_ADMIN_TOKEN; empty when none is configured. */
+  /** FOPFLOW_ADMIN_TOKEN (the gateway always has one: configured or generated). */
   adminToken: string;
-  /** Whether calls under /v1/ and /pfop need a credential at all (false only with neither keys nor admin token). */
-  credentialsRequired: boolean;
   /** Largest body of a signed API call, in bytes. */
   maxSignedBodyBytes: number;
   /** Largest body of a batch submission, in bytes. */
@@ -42,7 +40,8 @@ export function bodyLimitOf(req: Request): number | undefined {
 /** The rule for a request's body, by its method and path. */
 export function bodyRule(method: string, path: string, options: BodyGuardOptions): BodyRule {
   const guarded = /^\/(?:v1|pfop|admin)(?:\/|$)/.test(path);
-  const credentials = guarded && options.credentialsRequired;
+  // There is no open mode: every guarded body needs a caller first.
+  const credentials = guarded;
   if (method === 'PUT' && path.startsWith('/v1/objects/')) return { maxBytes: options.maxUploadBytes, limitName: 'maxUploadBytes', credentials };
   if (method === 'POST' && /^\/v1\/ufops\/[^/]+\/builds\/?$/.test(path)) {
     return { maxBytes: options.maxUfopUploadBytes, limitName: 'MAX_UFOP_UPLOAD_BYTES', credentials };
