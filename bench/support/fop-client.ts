@@ -1,6 +1,7 @@
 import type { Agent } from 'node:http';
 import { httpGet, HttpAnswer, keepAliveAgent } from './http-get';
 import type { Operation } from './load';
+import { BENCH_ADMIN_TOKEN } from './admin-token';
 
 /** What the result cache must have answered for a request to count: `X-Fop-Cache`. */
 export type ExpectedCache = 'HIT' | 'MISS';
@@ -28,9 +29,13 @@ export async function fetchFopOnce(url: string, expectedCache?: ExpectedCache): 
   }
 }
 
-/** Stores `body` as bucket/key through the gateway's object API. */
-export async function uploadObject(baseUrl: string, bucket: string, key: string, body: Buffer, mime: string): Promise<void> {
-  const response = await fetch(`${baseUrl}/v1/objects/${bucket}/${key}`, { method: 'PUT', headers: { 'Content-Type': mime }, body });
+/** Stores `body` as bucket/key through the gateway's object API, as the operator. */
+export async function uploadObject(baseUrl: string, bucket: string, key: string, body: Buffer, mime: string, adminToken = BENCH_ADMIN_TOKEN): Promise<void> {
+  const response = await fetch(`${baseUrl}/v1/objects/${bucket}/${key}`, {
+    method: 'PUT',
+    headers: { 'Content-Type': mime, Authorization: `Bearer ${adminToken}` },
+    body,
+  });
   if (!response.ok) throw new Error(`upload of ${bucket}/${key} failed: ${response.status} ${await response.text()}`);
 }
 

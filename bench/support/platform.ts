@@ -5,6 +5,7 @@ import { BenchChild, makeTempDir, removeTempDir, spawnTracked } from './cleanup'
 import { freePort, waitFor } from './ports';
 import { BenchRedis, startRedis } from './redis-server';
 import { benchTiersFile } from './tiers-file';
+import { BENCH_ADMIN_TOKEN } from './admin-token';
 
 /** Repository root, seen from dist/bench/support: the built apps and config/ live under it. */
 const REPO_ROOT = resolve(__dirname, '..', '..', '..');
@@ -45,7 +46,7 @@ export interface BenchPlatform extends BenchGateway {
  * weight, and every bench request goes to the default tier: with one tier, a worker that says
  * `imageView2×2` runs exactly 2 of the bench's jobs at once.
  */
-const ONE_TIER_ENV: Readonly<Record<string, string>> = { FOPFLOW_TIERS: 'paid', FOPFLOW_DEFAULT_TIER: 'paid' };
+const ONE_TIER_ENV: Readonly<Record<string, string>> = { FOPFLOW_TIERS: 'paid', FOPFLOW_DEFAULT_TIER: 'paid', FOPFLOW_ADMIN_TOKEN: BENCH_ADMIN_TOKEN };
 
 /** How every benchmark's platform differs from the defaults, for the sections to say. */
 export const PLATFORM_SETUP =
