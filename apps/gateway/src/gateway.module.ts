@@ -7,7 +7,7 @@ import { BullBoardModule } from '@bull-board/nestjs';
 import { ResultCache } from '@fopflow/cache';
 import { ConfigModule, FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
 import { commandNames } from '@fopflow/fop';
-import { fopQueueNames, PersistentJobStore } from '@fopflow/queue';
+import { fopQueueNames, JobDispatcher, jobSettings, PersistentJobStore } from '@fopflow/queue';
 import { LocalDiskStorage, OBJECT_STORAGE } from '@fopflow/storage';
 import { Redis } from 'ioredis';
 import { FopService } from './fops/fop.service';
@@ -55,8 +55,13 @@ export class GatewayModule {
       // MediaController matches any /<bucket>/<key>, so it comes after every fixed route.
       controllers: [HealthController, MetricsController, ObjectsController, JobsController, QiniuController, PoolsController, CommandsController, MediaController],
       providers: [
-        QueueRegistry.provider(queueNames),
+        QueueRegistry.provider([...queueNames, UFOP_BUILD_QUEUE]),
         QueueRegistry,
+        {
+          provide: JobDispatcher,
+          inject: [QueueRegistry, FOPFLOW_CONFIG],
+          useFactory: (queues: QueueRegistry, c: FopflowConfig) => new JobDispatcher((name) => queues.get(name), jobSettings(c)),
+        },
         {
           provide: OBJECT_STORAGE,
           inject: [FOPFLOW_CONFIG],

@@ -1,15 +1,19 @@
 import { join } from 'node:path';
 import { Module } from '@nestjs/common';
 import { ConfigModule, FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
-import { createRedis } from '@fopflow/queue';
+import { createRedis, jobHandlerCheck } from '@fopflow/queue';
 import { InstanceRuntime, ProcessRuntime } from '@fopflow/runtime';
 import { INSTANCE_RUNTIME, SCALER_REDIS, ScalerService } from './scaler.service';
 import { createContainerRuntime } from './container-runtimes';
 import { UfopBuildService } from './ufop-build.service';
 
+/** The kinds of job this app consumes: start-up fails unless each has exactly one handler. */
+const consumerCheck = jobHandlerCheck(['ufopBuild']);
+
 @Module({
-  imports: [ConfigModule],
+  imports: [ConfigModule, ...consumerCheck.imports],
   providers: [
+    ...consumerCheck.providers,
     { provide: SCALER_REDIS, inject: [FOPFLOW_CONFIG], useFactory: (config: FopflowConfig) => createRedis(config.redisUrl, 'worker', 'fopflow-scaler') },
     {
       provide: INSTANCE_RUNTIME,

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
-import { createRedis } from '@fopflow/queue';
+import { createRedis, JobHandler } from '@fopflow/queue';
 import { LocalDiskStorage } from '@fopflow/storage';
 import {
   CommandRegistry,
@@ -28,6 +28,7 @@ const LOG_FLUSH_MS = 500;
  * stays current.
  */
 @Injectable()
+@JobHandler('ufopBuild')
 export class UfopBuildService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('UfopBuilder');
   private readonly registry: CommandRegistry;

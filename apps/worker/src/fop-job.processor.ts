@@ -3,10 +3,10 @@ import { Account, ANONYMOUS_ACCOUNT, ObjectAccess } from '@fopflow/auth';
 import { ResultCache } from '@fopflow/cache';
 import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
 import { formatStep, parsePipeline, PipelineStep } from '@fopflow/fop';
-import { declaredStatus, encodeFailure, FopJobData, FopJobResult, fopQueueName, removeFinishedJob, resultKey } from '@fopflow/queue';
+import { declaredStatus, encodeFailure, FopJobData, FopJobResult, JobDispatcher, QueueSet, removeFinishedJob, resultKey } from '@fopflow/queue';
 import { BucketInfo, OBJECT_STORAGE, ObjectStorage } from '@fopflow/storage';
 import { OutboundGuard } from '@fopflow/outbound';
-import { Job, Queue, UnrecoverableError } from 'bullmq';
+import { Job, UnrecoverableError } from 'bullmq';
 import { createWriteStream } from 'node:fs';
 import { pipeline as pipe } from 'node:stream/promises';
 import { PipelineRunner, WorkFile } from './pipeline.runner';
@@ -16,10 +16,9 @@ import { createWorkDir, WorkDir } from './work-dir';
 /** Least time between two progress reports of one job, in ms: each is a Redis write and an event. */
 const PROGRESS_INTERVAL_MS = 1000;
 
-/** Decides which commands this instance runs and where the others' queues are. */
+/** Decides which commands this instance runs; the others' steps are handed on. */
 export interface PipelineRouting {
   consumes(command: string): boolean;
-  queue(name: string): Queue;
 }
 
 /**
@@ -36,6 +35,8 @@ export class FopJobProcessor {
     private readonly cache: ResultCache,
     private readonly runner: PipelineRunner,
     private readonly access: ObjectAccess<BucketInfo>,
+    private readonly dispatcher: JobDispatcher,
+    private readonly queues: QueueSet,
   ) {
     this.guard = new OutboundGuard({ allowedTargets: config.allowedTargets });
   }
@@ -68,7 +69,7 @@ export class FopJobProcessor {
         output = { mime: produced.mime, size: await this.cache.putFile(ownKey, produced.path, produced.mime) };
       }
       const durationMs = Math.round(performance.now() - started);
-      if (rest.length) return this.handOn(job, rest, ownKey, output.mime, routing, durationMs);
+      if (rest.length) return this.handOn(job, rest, ownKey, output.mime, durationMs);
       const saved = job.data.saveas ? await this.saveAs(job.data.saveas, ownKey, account) : undefined;
       return { resultKey: ownKey, mime: output.mime, size: output.size, durationMs, ...(saved && { saved }) };
     } catch (error) {
@@ -124,19 +125,15 @@ export class FopJobProcessor {
     rest: readonly PipelineStep[],
     intermediateKey: string,
     mime: string,
-    routing: PipelineRouting,
     durationMs: number,
   ): Promise<FopJobResult> {
-    const queueName = fopQueueName(rest[0].command, job.data.tier);
     const remaining = rest.map(formatStep).join('|');
+    const data: FopJobData = { ...job.data, pipeline: remaining, intermediate: { resultKey: intermediateKey, mime } };
+    const queueName = this.dispatcher.queueOf('fop', data);
     // The handed-on job keeps this job's id, so waiters can follow it; a finished one of that id
     // is a leftover of an earlier run and would swallow this add (see removeFinishedJob).
-    await removeFinishedJob(routing.queue(queueName), job.id!);
-    await routing.queue(queueName).add(remaining, { ...job.data, pipeline: remaining, intermediate: { resultKey: intermediateKey, mime } }, {
-      ...job.opts,
-      jobId: job.id,
-      repeat: undefined,
-    });
+    await removeFinishedJob(this.queues.get(queueName), job.id!);
+    await this.dispatcher.dispatch('fop', { data, jobId: job.id! });
     return { resultKey: job.data.resultKey, mime, size: 0, durationMs, continuedIn: queueName };
   }
 

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/commo
 import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
 import { commandNames } from '@fopflow/fop';
 import { JobStatsRecorder } from '@fopflow/metrics';
-import { createRedis, FopJobData, FopJobResult, fopQueueName } from '@fopflow/queue';
+import { createRedis, FopJobData, FopJobResult, fopQueueName, JobHandler } from '@fopflow/queue';
 import { RateLimiterOptions, UnrecoverableError, Worker } from 'bullmq';
 import { CustomCommandHost } from './custom-command.host';
 import { listenForCancels } from './cancel.listener';
@@ -21,6 +21,7 @@ const WORKER_RETRY_DELAY_MS = 1000;
  * waits for active ones up to the grace period.
  */
 @Injectable()
+@JobHandler('fop')
 export class FopWorkerService implements OnApplicationShutdown {
   private readonly logger = new Logger('FopWorker');
   private readonly workers = new Map<string, Worker<FopJobData, FopJobResult>>();
@@ -61,7 +62,7 @@ export class FopWorkerService implements OnApplicationShutdown {
    */
   createConsumers(): void {
     const commands = this.commands();
-    this.routing = new InstanceRouting(this.config.redisUrl, new Set(commands), (queue, error) => this.logger.warn(`${queue}: ${error.message}`));
+    this.routing = new InstanceRouting(new Set(commands));
     const concurrency = resolveConcurrency(commands, this.config.concurrencyFile, this.config.concurrencyOverride);
     // A UFOP instance serves one job at a time: its sandbox was sized (flavor) for one, and a
     // program that dies then fails only the job it held.
@@ -100,7 +101,6 @@ export class FopWorkerService implements OnApplicationShutdown {
       this.logger.warn('grace period over; closing with jobs still active');
       await Promise.all(workers.map((worker) => worker.close(true)));
     }
-    await this.routing?.close();
     await this.custom.close();
     this.markClosed();
     this.logger.log('stopped');

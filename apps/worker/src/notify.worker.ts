@@ -10,7 +10,7 @@ import {
   webhookBackoffStrategy,
   WebhookDeliveryError,
 } from '@fopflow/outbound';
-import { createRedis, NOTIFY_QUEUE, PersistentJobStore } from '@fopflow/queue';
+import { createRedis, NOTIFY_QUEUE, PersistentJobStore, JobHandler } from '@fopflow/queue';
 import { Job, UnrecoverableError, Worker } from 'bullmq';
 import { NotifyJobData } from './persistent-job.tracker';
 
@@ -24,6 +24,7 @@ const NOTIFY_CONCURRENCY = 16;
  * becomes 4, callback failed.
  */
 @Injectable()
+@JobHandler('notify')
 export class NotifyWorker implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Notify');
   private readonly keys: AccessKeyStore;

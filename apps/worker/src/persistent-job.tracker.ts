@@ -1,12 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
-import { decodeFailure, finishedJobRetention, FopJobData, FopJobResult, JOB_CODE_DESC, JobCode, NOTIFY_QUEUE, PersistentJobStore } from '@fopflow/queue';
-import { Job, Queue } from 'bullmq';
+import { decodeFailure, FopJobData, FopJobResult, JOB_CODE_DESC, JobCode, JobDispatcher, PersistentJobStore } from '@fopflow/queue';
+import { Job } from 'bullmq';
 
 /** What the notify queue carries: only the job's id; the body is read fresh at each attempt. */
-export interface NotifyJobData {
-  persistentId: string;
-}
+export type { NotifyJobData } from '@fopflow/queue';
 
 /**
  * Keeps the status of async jobs in step with their BullMQ jobs: an item becomes processing when
@@ -20,7 +18,7 @@ export class PersistentJobTracker {
   constructor(
     @Inject(FOPFLOW_CONFIG) private readonly config: FopflowConfig,
     private readonly store: PersistentJobStore,
-    private readonly notifyQueue: Queue<NotifyJobData>,
+    private readonly dispatcher: JobDispatcher,
   ) {}
 
   async active(job: Job<FopJobData, FopJobResult>): Promise<void> {
@@ -66,18 +64,8 @@ export class PersistentJobTracker {
     const meta = await this.store.meta(id);
     if (!meta?.notifyUrl) return;
     await this.store.recordNotify(id, meta.notifyUrl, 'pending');
-    const schedule = this.config.webhookRetryScheduleS;
-    await this.notifyQueue.add(
-      'notify',
-      { persistentId: id },
-      {
-        // The job id makes a second "last item" report (after a crash) a no-op.
-        jobId: id,
-        attempts: schedule.length,
-        backoff: { type: 'webhook' },
-        ...finishedJobRetention(this.config.statusRetentionS, this.config.jobRetentionCount),
-      },
-    );
+    // The job id makes a second "last item" report (after a crash) a no-op.
+    await this.dispatcher.dispatch('notify', { data: { persistentId: id }, jobId: id });
     this.logger.debug(`job ${id} ended; webhook queued`);
   }
 }

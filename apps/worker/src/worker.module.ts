@@ -4,8 +4,7 @@ import { ResultCache } from '@fopflow/cache';
 import { ConfigModule, FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
 import { AvProcessor, DEFAULT_IMAGE_LIMITS, ImageProcessor } from '@fopflow/media';
 import { JobStatsRecorder } from '@fopflow/metrics';
-import { createRedis, NOTIFY_QUEUE, PersistentJobStore } from '@fopflow/queue';
-import { Queue } from 'bullmq';
+import { createRedis, JobDispatcher, jobSettings, PersistentJobStore, QueueSet, jobHandlerCheck } from '@fopflow/queue';
 import { ObjectAccess } from '@fopflow/auth';
 import { BucketInfo, bucketAccess, LocalDiskStorage, OBJECT_STORAGE, ObjectStorage } from '@fopflow/storage';
 import { Redis } from 'ioredis';
@@ -16,14 +15,18 @@ import { InstanceService } from './instance.service';
 import { LeftoverSweeper } from './leftover.sweeper';
 import { Keeper } from '@fopflow/keeper';
 import { NotifyWorker } from './notify.worker';
-import { NotifyJobData, PersistentJobTracker } from './persistent-job.tracker';
+import { PersistentJobTracker } from './persistent-job.tracker';
 import { PipelineRunner } from './pipeline.runner';
 
 const REDIS = Symbol('REDIS');
 
+/** The kinds of job this app consumes: start-up fails unless each has exactly one handler. */
+const consumerCheck = jobHandlerCheck(['fop', 'notify']);
+
 @Module({
-  imports: [ConfigModule],
+  imports: [ConfigModule, ...consumerCheck.imports],
   providers: [
+    ...consumerCheck.providers,
     {
       provide: REDIS,
       inject: [FOPFLOW_CONFIG],
@@ -59,11 +62,16 @@ const REDIS = Symbol('REDIS');
       inject: [REDIS, FOPFLOW_CONFIG],
       useFactory: (redis: Redis, config: FopflowConfig) => new PersistentJobStore(redis, config.statusRetentionS),
     },
+    { provide: QueueSet, inject: [REDIS], useFactory: (redis: Redis) => new QueueSet(redis) },
+    {
+      provide: JobDispatcher,
+      inject: [QueueSet, FOPFLOW_CONFIG],
+      useFactory: (queues: QueueSet, config: FopflowConfig) => new JobDispatcher((name) => queues.get(name), jobSettings(config)),
+    },
     {
       provide: PersistentJobTracker,
-      inject: [FOPFLOW_CONFIG, PersistentJobStore, REDIS],
-      useFactory: (config: FopflowConfig, store: PersistentJobStore, redis: Redis) =>
-        new PersistentJobTracker(config, store, new Queue<NotifyJobData>(NOTIFY_QUEUE, { connection: redis })),
+      inject: [FOPFLOW_CONFIG, PersistentJobStore, JobDispatcher],
+      useFactory: (config: FopflowConfig, store: PersistentJobStore, dispatcher: JobDispatcher) => new PersistentJobTracker(config, store, dispatcher),
     },
     { provide: Keeper, inject: [REDIS], useFactory: (redis: Redis) => new Keeper(redis) },
     LeftoverSweeper,

@@ -1,10 +1,10 @@
-import { Job, JobsOptions, Queue, QueueEvents } from 'bullmq';
+import { Job, Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import { createRedis } from './connection';
 import { decodeFailure } from './failure';
 import { FopJobData, FopJobResult, JobOutcome } from './payloads';
 import { removeFinishedJob } from './finished-job';
-import { finishedJobRetention } from './retention';
+import type { JobDispatcher } from './job-dispatcher';
 
 /** Most times one pipeline may move to another pool's queue. */
 const MAX_HAND_OFFS = 10;
@@ -19,10 +19,8 @@ export interface FopProducerOptions {
   connection: Redis;
   /** Finds the Queue of a name; queues share the producer connection. */
   queue: (name: string) => Queue;
-  /** How long finished jobs stay in their queue, in seconds. */
-  jobRetentionS: number;
-  /** Most finished jobs each queue keeps, whatever their age. */
-  jobRetentionCount: number;
+  /** Adds the jobs, with the catalogue's options. */
+  dispatcher: JobDispatcher;
 }
 
 /**
@@ -36,18 +34,10 @@ export class FopProducer {
   constructor(private readonly options: FopProducerOptions) {}
 
   /** Adds the job unless one with its id (default: its result key) exists already; answers the job either way. */
-  async enqueue(queueName: string, data: FopJobData, jobId = data.resultKey): Promise<Job<FopJobData, FopJobResult>> {
+  async enqueue(data: FopJobData, jobId = data.resultKey): Promise<Job<FopJobData, FopJobResult>> {
     // Listening starts before the job exists, so its completion cannot slip past unseen.
-    await this.queueEvents(queueName);
-    const jobOptions: JobsOptions = {
-      jobId,
-      // One retry for failures no input explains (a worker crash, a stall); 4xx failures are
-      // thrown as unrecoverable by the worker and never retried.
-      attempts: 2,
-      backoff: { type: 'exponential', delay: 500 },
-      ...finishedJobRetention(this.options.jobRetentionS, this.options.jobRetentionCount),
-    };
-    return this.options.queue(queueName).add(data.pipeline, data, jobOptions);
+    await this.queueEvents(this.options.dispatcher.queueOf('fop', data));
+    return (await this.options.dispatcher.dispatch('fop', { data, jobId })) as Job<FopJobData, FopJobResult>;
   }
 
   /**

@@ -7,3 +7,8 @@ export * from './persistent-job.types';
 export * from './persistent-job.store';
 export * from './retention';
 export * from './finished-job';
+export * from './job-catalogue';
+export * from './job-dispatcher';
+export * from './queue-set';
+export * from './job-handlers';
+export * from './job-handler.check';

@@ -3,6 +3,9 @@ import { createHash } from 'node:crypto';
 /** Queue of the `notify` webhooks. */
 export const NOTIFY_QUEUE = 'notify';
 
+/** Queue of image builds: the gateway adds one job per upload, a scaler's builder takes it. */
+export const UFOP_BUILD_QUEUE = 'ufop.build';
+
 /** Prefix of every Redis key Fopflow writes outside BullMQ's own. */
 export const REDIS_KEY_PREFIX = 'fopflow';
 

@@ -55,3 +55,16 @@ export interface CancelMessage {
   queue: string;
   jobId: string;
 }
+
+/** A `notify` job: the async job whose webhook to deliver. */
+export interface NotifyJobData {
+  persistentId: string;
+}
+
+/** A `ufop.build` job: which upload becomes which version of which command. */
+export interface UfopBuildJobData {
+  name: string;
+  version: string;
+  owner: string;
+  tarball: { bucket: string; key: string };
+}

@@ -1,8 +1,7 @@
 import { Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Req } from '@nestjs/common';
-import { InjectQueue } from '@nestjs/bullmq';
 import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
 import { InstanceRecord, Keeper } from '@fopflow/keeper';
-import { finishedJobRetention } from '@fopflow/queue';
+import { JobDispatcher } from '@fopflow/queue';
 import { OBJECT_STORAGE, ObjectStorage } from '@fopflow/storage';
 import {
   CommandCatalog,
@@ -17,12 +16,9 @@ import {
   parseRemoteCommand,
   PLATFORM_OWNER,
   RunLog,
-  UFOP_BUILD_QUEUE,
   UFOP_UPLOAD_BUCKET,
-  UfopBuildJobData,
   readUploadManifest,
 } from '@fopflow/ufop';
-import { Queue } from 'bullmq';
 import type { Request } from 'express';
 import { z } from 'zod';
 import { Account, OPERATOR_ACCOUNT } from '@fopflow/auth';
@@ -52,9 +48,6 @@ const resize = z.union([
 /** What a caller sees of a command: a remote command's credentials never leave the gateway. */
 export type CommandView = Omit<CommandRecord, 'remote'> & { pool: string; remote?: Record<string, unknown> };
 
-/** How long a finished UFOP build stays visible in its queue, in seconds (its log lives in the registry). */
-const UFOP_BUILD_RETENTION_S = 7 * 24 * 3600;
-
 function view(record: CommandRecord): CommandView {
   const { remote, ...rest } = record;
   const shown = remote && { ...remote, ...(remote.authHeader ? { authHeader: { name: (remote.authHeader as { name: string }).name, value: '(hidden)' } } : {}) };
@@ -75,7 +68,7 @@ export class CommandsController {
     private readonly access: AccessPolicy,
     private readonly keeper: Keeper,
     @Inject(OBJECT_STORAGE) private readonly storage: ObjectStorage,
-    @InjectQueue(UFOP_BUILD_QUEUE) private readonly builds: Queue<UfopBuildJobData>,
+    private readonly dispatcher: JobDispatcher,
     @Inject(FOPFLOW_CONFIG) private readonly config: FopflowConfig,
   ) {
     this.registry = catalog.registry;
@@ -154,9 +147,9 @@ export class CommandsController {
       throw error;
     });
     try {
-      await this.builds.add(`${name}:${version.version}`, { name, version: version.version, owner: record.owner, tarball: version.tarball }, {
+      await this.dispatcher.dispatch('ufopBuild', {
+        data: { name, version: version.version, owner: record.owner, tarball: version.tarball },
         jobId: `${name}.${version.version}`,
-        ...finishedJobRetention(UFOP_BUILD_RETENTION_S, this.config.jobRetentionCount),
       });
     } catch (error) {
       // A version nobody will build must not look queued forever.

@@ -3,7 +3,7 @@ import { AccessKeyStore, Account, qiniuSign, signaturesEqual } from '@fopflow/au
 import { CachedResult, ResultCache } from '@fopflow/cache';
 import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
 import { commands, FopPipeline, FopSyntaxError, isCustomStep, SaveasTarget } from '@fopflow/fop';
-import { declaredStatus, FopJobData, FopProducer, fopQueueName, resultKey } from '@fopflow/queue';
+import { declaredStatus, FopJobData, FopProducer, fopQueueName, JobDispatcher, resultKey } from '@fopflow/queue';
 import { OBJECT_STORAGE, ObjectStorage } from '@fopflow/storage';
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
@@ -47,6 +47,7 @@ export class FopService implements OnApplicationShutdown {
     private readonly queues: QueueRegistry,
     private readonly pools: PoolCatalog,
     private readonly backlog: BacklogGate,
+    dispatcher: JobDispatcher,
   ) {
     this.keys = new AccessKeyStore(config.accessKeys);
     this.waiters = new SyncWaiters(redis, config.syncWaitMs);
@@ -54,8 +55,7 @@ export class FopService implements OnApplicationShutdown {
       redisUrl: config.redisUrl,
       connection: redis,
       queue: (name) => queues.get(name),
-      jobRetentionS: config.jobRetentionS,
-      jobRetentionCount: config.jobRetentionCount,
+      dispatcher,
     });
   }
 
@@ -125,7 +125,7 @@ export class FopService implements OnApplicationShutdown {
       // A second round only when the first met a job finished before this request: its result
       // may have been evicted since, or its failure may have been a passing one.
       for (let round = 0; round < 2; round++) {
-        const job = await this.producer.enqueue(queueName, data, jobId);
+        const job = await this.producer.enqueue(data, jobId);
         const outcome = await this.producer.follow(queueName, job, deadline, gone);
         if (outcome.state === 'timeout') {
           waiting = false;

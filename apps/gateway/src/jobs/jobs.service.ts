@@ -14,6 +14,7 @@ import {
   JOB_CODE_DESC,
   JobCode,
   JobKind,
+  JobDispatcher,
   JobStatus,
   PersistentJobMeta,
   PersistentJobStore,
@@ -53,7 +54,7 @@ interface ParsedFop {
 /** A checked submission: its record and one queue entry per fop. */
 interface PreparedJob {
   meta: PersistentJobMeta;
-  entries: Array<{ queueName: string; jobId: string; data: FopJobData }>;
+  entries: Array<{ jobId: string; data: FopJobData }>;
 }
 
 /** Most jobs in one batch submission. */
@@ -79,6 +80,7 @@ export class JobsService {
     private readonly backlog: BacklogGate,
     private readonly access: AccessPolicy,
     private readonly pools: PoolCatalog,
+    private readonly dispatcher: JobDispatcher,
   ) {
     this.guard = new OutboundGuard({ allowedTargets: config.allowedTargets });
   }
@@ -173,7 +175,7 @@ export class JobsService {
         requestedAt: createdAt,
         persistent: { id, index, force: submission.force },
       };
-      return { queueName: fopQueueName(fop.pipeline.steps[0].command, queueTier), jobId: `${id}-${index}`, data };
+      return { jobId: `${id}-${index}`, data };
     });
     return { meta, entries };
   }
@@ -181,25 +183,8 @@ export class JobsService {
   /** Records the jobs, then queues their fops; a failure removes what was written. */
   private async commit(caller: AccessKey, jobs: PreparedJob[]): Promise<void> {
     await Promise.all(jobs.map((job) => this.store.create(job.meta, job.meta.fops)));
-    const byQueue = new Map<string, PreparedJob['entries']>();
-    for (const entry of jobs.flatMap((job) => job.entries)) byQueue.set(entry.queueName, [...(byQueue.get(entry.queueName) ?? []), entry]);
     try {
-      await Promise.all(
-        [...byQueue].map(([queueName, entries]) =>
-          this.queues.get(queueName).addBulk(
-            entries.map(({ jobId, data }) => ({
-              name: data.pipeline,
-              data,
-              opts: {
-                jobId,
-                attempts: 2,
-                backoff: { type: 'exponential', delay: 1000 },
-                ...finishedJobRetention(this.config.jobRetentionS, this.config.jobRetentionCount),
-              },
-            })),
-          ),
-        ),
-      );
+      await this.dispatcher.dispatchBulk('fop', jobs.flatMap((job) => job.entries));
     } catch (error) {
       // Nothing half-written: jobs whose fops could not all be queued are not kept.
       await Promise.all(
