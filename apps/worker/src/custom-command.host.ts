@@ -1,3 +1,4 @@
+import { FopError } from '@fopflow/queue';
 import { resolve } from 'node:path';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
@@ -87,7 +88,7 @@ export class CustomCommandHost implements CustomStepRunner {
 
   async run(step: CustomStep, input: WorkFile, workDir: WorkDir, signal: AbortSignal): Promise<WorkFile> {
     const endpoint = this.endpoints.get(step.command);
-    if (!endpoint) throw Object.assign(new Error(`this worker does not run '${step.command}'`), { status: 503 });
+    if (!endpoint) throw new FopError(503, 'CommandNotRunHere', `this worker does not run '${step.command}'`);
     const outputPath = workDir.file(step.command);
     try {
       const { mime } = await endpoint.handle({ cmd: step.args.text, inputPath: input.path, inputMime: input.mime, outputPath, signal });

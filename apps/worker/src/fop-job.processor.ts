@@ -3,7 +3,7 @@ import { Account, ANONYMOUS_ACCOUNT, ObjectAccess } from '@fopflow/auth';
 import { ResultCache } from '@fopflow/cache';
 import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
 import { formatStep, parsePipeline, PipelineStep } from '@fopflow/fop';
-import { declaredStatus, encodeFailure, FopJobData, FopJobResult, JobDispatcher, QueueSet, removeFinishedJob, resultKey } from '@fopflow/queue';
+import { declaredStatus, encodeFailure, FopJobData, FopJobResult, JobDispatcher, QueueSet, removeFinishedJob, resultKey, FopError } from '@fopflow/queue';
 import { BucketInfo, OBJECT_STORAGE, ObjectStorage } from '@fopflow/storage';
 import { OutboundGuard } from '@fopflow/outbound';
 import { Job, UnrecoverableError } from 'bullmq';
@@ -55,7 +55,7 @@ export class FopJobProcessor {
       if (kept) return { ...kept, durationMs: Math.round(performance.now() - started) };
       const { steps } = parsePipeline(job.data.pipeline, { maxSteps: this.config.limits.maxPipelineSteps, customCommands: 'any' });
       const ownCount = countLeading(steps, (step) => routing.consumes(step.command));
-      if (ownCount === 0) throw Object.assign(new Error(`this worker does not run '${steps[0].command}'`), { status: 503 });
+      if (ownCount === 0) throw new FopError(503, 'CommandNotRunHere', `this worker does not run '${steps[0].command}'`);
 
       const own = steps.slice(0, ownCount);
       const rest = steps.slice(ownCount);

@@ -1,3 +1,4 @@
+import { FopError } from '@fopflow/queue';
 import { promises as fs } from 'node:fs';
 import { commands, isCustomStep, PipelineStep } from '@fopflow/fop';
 import { AvProcessor, ImageProcessor } from '@fopflow/media';
@@ -72,7 +73,7 @@ export class PipelineRunner {
     }
     const { size } = await fs.stat(input.path);
     if (size > this.maxSourceBytes) {
-      throw Object.assign(new Error(`input of ${size} bytes is over maxSourceBytes ${this.maxSourceBytes}`), { status: 413 });
+      throw new FopError(413, 'SourceTooLarge', `input of ${size} bytes is over maxSourceBytes ${this.maxSourceBytes}`);
     }
     const output = await this.images.runStep(step, await fs.readFile(input.path), {
       loadObject: async (bucket, key) => {

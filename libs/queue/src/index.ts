@@ -12,3 +12,4 @@ export * from './job-dispatcher';
 export * from './queue-set';
 export * from './job-handlers';
 export * from './job-handler.check';
+export * from './fop-error';
