@@ -9,6 +9,7 @@ import { OutboundGuard } from '@fopflow/outbound';
 import { Job, UnrecoverableError } from 'bullmq';
 import { createWriteStream } from 'node:fs';
 import { pipeline as pipe } from 'node:stream/promises';
+import { PersistentJobTracker } from './persistent-job.tracker';
 import { PipelineRunner, WorkFile } from './pipeline.runner';
 import { fetchObject, fetchUrl } from './source.fetcher';
 import { createWorkDir, WorkDir } from './work-dir';
@@ -37,13 +38,32 @@ export class FopJobProcessor {
     private readonly access: ObjectAccess<BucketInfo>,
     private readonly dispatcher: JobDispatcher,
     private readonly queues: QueueSet,
+    private readonly tracker: PersistentJobTracker,
   ) {
     this.guard = new OutboundGuard({ allowedTargets: config.allowedTargets });
   }
 
   private readonly guard: OutboundGuard;
 
+  /**
+   * Runs the job and writes an async item's status where the work happens, before BullMQ hears
+   * of the outcome: a failed status write fails the job (and BullMQ retries it) instead of
+   * leaving the item "processing" behind a completed job. Writing an item's end twice is a no-op.
+   */
   async process(job: Job<FopJobData, FopJobResult>, routing: PipelineRouting, signal: AbortSignal): Promise<FopJobResult> {
+    let result: FopJobResult;
+    try {
+      result = await this.run(job, routing, signal);
+    } catch (error) {
+      const failure = error as Error;
+      if (isFinalFailure(job, failure)) await this.tracker.failed(job, failure.message);
+      throw failure;
+    }
+    await this.tracker.completed(job, result);
+    return result;
+  }
+
+  private async run(job: Job<FopJobData, FopJobResult>, routing: PipelineRouting, signal: AbortSignal): Promise<FopJobResult> {
     const started = performance.now();
     let workDir: WorkDir | undefined;
     const account = accountOf(job.data);
@@ -149,6 +169,11 @@ export class FopJobProcessor {
 /** The account a job acts for; a job from before accounts were recorded gets the least. */
 function accountOf(data: FopJobData): Account {
   return data.account ?? ANONYMOUS_ACCOUNT;
+}
+
+/** True when BullMQ will not run the job again after this failure. */
+function isFinalFailure(job: Job, failure: Error): boolean {
+  return failure instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
 }
 
 /** Turns any error into what BullMQ records: `[status] message`, unrecoverable below 500. */

@@ -149,7 +149,6 @@ export class FopWorkerService implements OnApplicationShutdown {
     worker.on('completed', (job, result) => {
       this.active--;
       quietly('stats', this.stats.record(command, tier, 'completed', result.durationMs / 1000));
-      quietly('status', this.tracker.completed(job, result));
     });
     worker.on('failed', (job, error) => {
       if (!job) return;
@@ -158,6 +157,8 @@ export class FopWorkerService implements OnApplicationShutdown {
       if (!final) return;
       const durationS = job.processedOn ? (Date.now() - job.processedOn) / 1000 : 0;
       quietly('stats', this.stats.record(command, tier, 'failed', durationS));
+      // The processor wrote the item's end before BullMQ heard of it; this covers failures it
+      // never saw (a job stalled past its limit). Ending an ended item again changes nothing.
       quietly('status', this.tracker.failed(job, error.message));
     });
     worker.on('closed', () => connection.disconnect());
