@@ -1,5 +1,6 @@
 import { AccessKey, qiniuAuthHeaders } from '@fopflow/auth';
 import { Command, InvalidArgumentError } from 'commander';
+import { addJobCommands } from './fopctl-jobs';
 import { addUfopCommands } from './fopctl-ufop';
 
 /** Where fopctl talks to, and how it proves it may. */
@@ -11,11 +12,15 @@ export interface FopctlOptions {
   key?: Pick<AccessKey, 'accessKey' | 'secretKey'>;
   /** Output sink (tests capture it). */
   print: (text: string) => void;
+  /** Where `jobs wait` draws its progress bar; each call replaces the last line (default: nowhere). */
+  progress?: (line: string) => void;
+  /** How `jobs wait` pauses between polls (tests pass a fake clock). */
+  sleep?: (ms: number) => Promise<void>;
   fetch?: typeof fetch;
 }
 
 /** One call to the gateway: JSON (or raw bytes) in, JSON out; a failure names status and cause. */
-export type GatewayCall = (method: string, path: string, body?: unknown, contentType?: string) => Promise<any>;
+export type GatewayCall = (method: string, path: string, body?: unknown, contentType?: string, extraHeaders?: Record<string, string>) => Promise<any>;
 
 /** A gateway answer that was not 2xx. */
 export class GatewayCallError extends Error {
@@ -45,9 +50,9 @@ export const wholeNumber = (value: string) => {
  * and gray upgrades, for Fopflow's pools. Answers are printed as a table; errors name the cause.
  */
 export function buildFopctl(options: FopctlOptions): Command {
-  const call: GatewayCall = async (method, path, body, contentType = 'application/json') => {
+  const call: GatewayCall = async (method, path, body, contentType = 'application/json', extraHeaders = {}) => {
     const bytes = body === undefined ? undefined : Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body));
-    const headers: Record<string, string> = { ...(bytes && { 'Content-Type': contentType }) };
+    const headers: Record<string, string> = { ...extraHeaders, ...(bytes && { 'Content-Type': contentType }) };
     if (options.key) {
       // Qiniu's v2 signature with a fresh X-Qiniu-Date: bound to this method, body and moment.
       const url = new URL(`${options.url}${path}`);
@@ -71,10 +76,12 @@ export function buildFopctl(options: FopctlOptions): Command {
     } catch {
       json = { error: text };
     }
-    if (!answer.ok) throw new GatewayCallError(`${method} ${path}: ${answer.status} ${json.error ?? text}`, answer.status);
+    // Jobs and objects belong to an access key: the admin token alone cannot sign for them.
+    const hint = answer.status === 401 && !options.key ? ' (set FOPFLOW_ACCESS_KEY and FOPFLOW_SECRET_KEY)' : '';
+    if (!answer.ok) throw new GatewayCallError(`${method} ${path}: ${answer.status} ${json.error ?? text}${hint}`, answer.status);
     return json;
   };
-  const program = new Command('fopctl').description('Operate Fopflow: custom commands (UFOPs), pools and instances').exitOverride();
+  const program = new Command('fopctl').description('Operate Fopflow: async jobs, custom commands (UFOPs), pools and instances').exitOverride();
   program.configureOutput({ writeOut: options.print, writeErr: options.print });
 
   program
@@ -137,6 +144,11 @@ export function buildFopctl(options: FopctlOptions): Command {
     });
 
   addUfopCommands(program, call, options.print);
+  addJobCommands(program, call, {
+    print: options.print,
+    progress: options.progress ?? (() => undefined),
+    sleep: options.sleep ?? ((ms) => new Promise((done) => setTimeout(done, ms))),
+  });
 
   return program;
 }
