@@ -31,7 +31,7 @@ describe('fopctl jobs against a running platform', () => {
       child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
       child.once('exit', (code) => resolve({ code, stdout, stderr }));
     });
-  const other = [OTHER_AK, OTHER_SK];
+  const other: [string, string] = [OTHER_AK, OTHER_SK];
 
   beforeAll(async () => {
     // No worker at first: submitted jobs stay waiting until the test starts one.
