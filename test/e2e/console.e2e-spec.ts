@@ -1,6 +1,8 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { BrowserContext, chromium, Page } from 'playwright-core';
 import { ApiClient } from '../support/api-client';
 import { makeJpeg } from '../support/media';
@@ -9,6 +11,7 @@ import { waitFor } from '../support/ports';
 
 const AK = 'ak-console-one';
 const SK = 'sk-console-one-secret';
+const ROOT = join(__dirname, '..', '..');
 const CHROMIUM = '/usr/bin/chromium';
 /** Debian's chromium, quiet: no first-run work, no network of its own, no downloads. */
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -114,9 +117,31 @@ describe('the web console in a real browser', () => {
     await waitFor('decisions on the chart', async () => Number(await chart.getAttribute('data-points')) > 1);
     expect(await chart.locator('polyline[data-series="ready"]').getAttribute('points')).toMatch(/^[\d.]+,[\d.]+( [\d.]+,[\d.]+)+$/);
     await waitFor('the decision to show a ready instance', async () => /ready [1-9]/.test((await page.locator('[data-pool="image"] .decision').textContent()) ?? ''));
-    // Kept beside the logs; the README's picture is a copy of it.
-    await page.screenshot({ path: join(__dirname, '..', '..', 'test-logs', 'console.png'), fullPage: true });
   }, 120_000);
+
+  it("lists a UFOP build and shows its log, written by the scaler's builder", async () => {
+    // A UFOP whose build_script fails after printing a line: the build ends fast, with a log.
+    const source = join(dir, 'failing-ufop');
+    mkdirSync(source);
+    writeFileSync(join(source, 'ufop.yaml'), 'image: fopflow/ffmpeg:latest\nbuild_script:\n  - echo console-build-step-ran\n  - exit 3\nrun: exec node server.js\n');
+    writeFileSync(join(source, 'server.js'), '');
+    const env = { ...process.env, FOPFLOW_URL: platform.url, FOPFLOW_ACCESS_KEY: AK, FOPFLOW_SECRET_KEY: SK };
+    const fopctl = (...args: string[]) => promisify(execFile)(process.execPath, [join(ROOT, 'dist/apps/cli/src/main.js'), ...args], { env });
+    await fopctl('reg', 'console-probe', '-m', '2');
+    await fopctl('build', 'console-probe', source, '--no-wait');
+
+    await page.goto(`${platform.url}/console/`);
+    const build = page.locator('[data-build="console-probe:1"]');
+    await build.waitFor({ timeout: 20_000 });
+    expect(await build.locator('td').nth(3).textContent()).toBe(AK);
+    await build.locator('.state-failed').waitFor({ timeout: 120_000 });
+    await build.locator('button').click();
+    const log = page.locator('#build-log');
+    await waitFor('the build log', async () => ((await log.textContent()) ?? '').includes('console-build-step-ran'));
+    expect(await log.textContent()).toMatch(/^--- console-probe version 1 \(failed\)/);
+    // The whole page, kept beside the logs; the README's picture is a copy of it.
+    await page.screenshot({ path: join(__dirname, '..', '..', 'test-logs', 'console.png'), fullPage: true });
+  }, 180_000);
 
   it('opens Bull Board from its link, authenticated the same way', async () => {
     await page.goto(`${platform.url}/console/`);

@@ -38,7 +38,7 @@ export const CONSOLE_HTML = String.raw`<!doctype html>
   <span id="status">loading…</span>
 </header>
 <h2>Pools and instances</h2>
-<p class="legend"><span style="color:#c33">— pending</span><span style="color:#36c">— desired</span><span style="color:#3a7">— ready</span>the scaler's decisions over the last <span id="reach">5</span> minutes</p>
+<p class="legend"><span style="color:#c33">— pending</span><span style="color:#36c">— desired</span><span style="color:#3a7">— ready</span>the scaler's decisions, up to <span id="reach">5</span> minutes back</p>
 <div class="pools" id="pools"></div>
 <h2>Jobs</h2>
 <table id="jobs"><thead><tr><th>Job</th><th>Key</th><th>Source</th><th>State</th><th>Progress</th><th>Fops</th><th>Webhook</th><th>Created</th></tr></thead><tbody></tbody></table>

@@ -29,7 +29,10 @@ function chart(history, now) {
   svg.setAttribute('preserveAspectRatio', 'none');
   svg.setAttribute('data-points', String(history.length));
   const top = Math.max(1, ...history.map((d) => Math.max(d.pending, d.desired, d.ready)));
-  const x = (at) => pad + ((at - (now - HISTORY_S * 1000)) / (HISTORY_S * 1000)) * (width - 2 * pad);
+  // From the oldest decision kept (at most HISTORY_S back) to now: a young platform fills the width too.
+  const start = history.length ? Math.max(now - HISTORY_S * 1000, history[0].at) : now - HISTORY_S * 1000;
+  const span = Math.max(1000, now - start);
+  const x = (at) => pad + ((at - start) / span) * (width - 2 * pad);
   const y = (value) => height - pad - (value / top) * (height - 2 * pad);
   for (const [field, colour] of [['pending', '#c33'], ['desired', '#36c'], ['ready', '#3a7']]) {
     const line = document.createElementNS(SVG, 'polyline');
@@ -89,13 +92,17 @@ async function showLog(name, version) {
   log.textContent = answer.ok ? '--- ' + name + ' version ' + version + ' (' + body.state + ')\n' + body.lines.join('\n') : body.error;
 }
 
+/** Build errors quote whole shell commands: the table shows the start, the log and the tooltip the rest. */
+const ERROR_PREVIEW_CHARS = 120;
+const shorten = (text) => (text.length > ERROR_PREVIEW_CHARS ? text.slice(0, ERROR_PREVIEW_CHARS) + '…' : text);
+
 function drawBuilds(builds) {
   const rows = builds.map((build) => {
     const button = el('button', { type: 'button' }, 'log');
     button.addEventListener('click', () => showLog(build.name, build.version));
     return el('tr', { 'data-build': build.name + ':' + build.version },
       el('td', {}, build.name), el('td', {}, build.version + (build.current ? ' (current)' : '')),
-      el('td', { class: 'state-' + build.state }, build.state + (build.error ? ': ' + build.error : '')),
+      el('td', { class: 'state-' + build.state, title: build.error || '' }, build.state + (build.error ? ': ' + shorten(build.error) : '')),
       el('td', {}, build.owner), el('td', {}, new Date(build.createdAt).toISOString()), el('td', {}, button));
   });
   document.querySelector('#builds tbody').replaceChildren(...rows);
