@@ -10,7 +10,7 @@ module.exports = {
       displayName: 'unit',
       testEnvironment: 'node',
       moduleFileExtensions: ['ts', 'js', 'json'],
-      roots: ['<rootDir>/apps', '<rootDir>/libs'],
+      roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/bench'],
       testMatch: ['**/*.spec.ts'],
       moduleNameMapper,
       transform,

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import type { Benchmark } from './benchmark';
 import { machineFacts, machineSection } from './support/machine';
 import { findSection, wrapSection } from './support/markdown';
+import { CHART_DIR, drawCharts } from './support/report-charts';
 import { asyncBenchmark } from './async.bench';
 import { avthumbBenchmark } from './avthumb.bench';
 import { mogr2Benchmark } from './mogr2.bench';
@@ -26,7 +27,8 @@ const INTRO = `# Benchmarks
 Figures measured by \`npm run bench\` on the machine described below; \`npm run bench -- <name>\` runs one
 benchmark and leaves the other sections as they were (each says when it was measured). \`npm run bench:tune\`
 writes the Concurrency tuning section, and config/concurrency.json with it. These are measurements, not
-pass/fail thresholds: compare figures only between runs on the same machine.`;
+pass/fail thresholds: compare figures only between runs on the same machine. The charts above the tables
+(SVG under docs/bench/, drawn with vega-lite) are drawn from those tables; \`npm run bench:charts\` redraws them.`;
 
 /** A mistake in the command line: its message is all the user needs, not a stack. */
 class UsageError extends Error {
@@ -44,8 +46,11 @@ async function main(): Promise<void> {
     sections.set(benchmark.name, await benchmark.run(log));
   }
   const previous = existsSync(REPORT_FILE) ? readFileSync(REPORT_FILE, 'utf8') : '';
-  writeFileSync(REPORT_FILE, assembleReport(previous, sections, machineSection(machineFacts(), new Date(), command)));
-  console.log(`wrote ${REPORT_FILE}`);
+  const report = assembleReport(previous, sections, machineSection(machineFacts(), new Date(), command));
+  // Charts are drawn from the tables just written, so they always show the figures beside them.
+  const { document, written } = await drawCharts(report, REPO_ROOT);
+  writeFileSync(REPORT_FILE, document);
+  console.log(`wrote ${REPORT_FILE} and ${written.length} chart(s) under ${CHART_DIR}`);
 }
 
 function selectBenchmarks(names: readonly string[]): Benchmark[] {

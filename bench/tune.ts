@@ -6,6 +6,7 @@ import { fopRequest, uploadObject } from './support/fop-client';
 import { completedJobTotals } from './support/job-metrics';
 import { machineFacts } from './support/machine';
 import { replaceSection } from './support/markdown';
+import { drawCharts } from './support/report-charts';
 import { forEachInParallel } from './support/parallel';
 import { loggedConcurrency, withPlatform } from './support/platform';
 import { makeTestClip } from './support/source-clip';
@@ -47,7 +48,7 @@ async function main(): Promise<void> {
     const run = { facts: machineFacts(), measuredAt, sweeps, elapsedS: (Date.now() - started) / 1000 };
     writeFileSync(CONFIG_FILE, `${JSON.stringify(concurrencyFile(run), null, 2)}\n`);
     const previous = existsSync(REPORT_FILE) ? readFileSync(REPORT_FILE, 'utf8') : '# Benchmarks\n';
-    writeFileSync(REPORT_FILE, replaceSection(previous, TUNE_SECTION, tuneSection(run)));
+    writeFileSync(REPORT_FILE, (await drawCharts(replaceSection(previous, TUNE_SECTION, tuneSection(run)), REPO_ROOT)).document);
     log(`knees: ${sweeps.map((s) => `${s.spec.command} ${s.knee}`).join(', ')}`);
     log(`wrote ${CONFIG_FILE} and ${REPORT_FILE} in ${Math.round(run.elapsedS)} s`);
   } finally {

@@ -362,6 +362,7 @@ function printBanner(base, fopUrl, credentials, ufops) {
   item('upload', `curl -X PUT --data-binary @photo.jpg -H 'Content-Type: image/jpeg' \\`);
   item('', `  -H 'Authorization: Bearer ${credentials.adminToken}' ${base}/v1/objects/<bucket>/<key>`);
   item('Bull Board', `${base}/admin/queues  (user: any, password: the admin token)`);
+  item('console', `${base}/console/  (same login: pools, jobs, UFOP builds)`);
   item('metrics', `${base}/metrics`);
   item('admin token', credentials.adminToken + (credentials.adminTokenFile ? `  (kept in ${credentials.adminTokenFile})` : ''));
   if (credentials.devKey) item('access key', `${credentials.devKey.accessKey}  secret: ${credentials.devKey.secretKey}  (tier paid)`);

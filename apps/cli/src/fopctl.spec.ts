@@ -63,6 +63,16 @@ describe('fopctl', () => {
     expect(out.split('\n')[1]).toMatch(/^image\s+1\s+1\s+4\s+2\s+12\s+2\s+2\s+0\s+0$/);
   });
 
+  it('--json prints the gateway answer instead of the table, on any command', async () => {
+    const answer = { items: [{ id: 'image-1-ab', pool: 'image', version: '1', runtime: 'process', state: 'ready', inFlight: 2 }] };
+    const { out } = await run(['instances', '--json'], { 'GET /v1/instances': { body: answer } });
+    expect(JSON.parse(out)).toEqual(answer);
+    const resized = await run(['resize', 'image', '-n', '2', '--json'], { 'POST /v1/ufops/image/resize': notCustom('image'), 'POST /v1/pools/image/resize': { body: { pinnedInstances: 2 } } });
+    expect(JSON.parse(resized.out)).toEqual({ pinnedInstances: 2 });
+    const plain = await run(['instances'], { 'GET /v1/instances': { body: answer } });
+    expect(plain.out.split('\n')[1]).toMatch(/^image-1-ab\s+image\s+1\s+process\s+ready\s+2$/);
+  });
+
   it("names the gateway's error", async () => {
     await expect(run(['resize', 'nope', '-n', '1'], { 'POST /v1/ufops/nope/resize': notCustom('nope'), 'POST /v1/pools/nope/resize': { status: 404, body: { code: 404, error: "no such pool 'nope'" } } })).rejects.toThrow(
       /404 no such pool 'nope'/,

@@ -19,10 +19,35 @@ async function main(): Promise<void> {
     url: (process.env.FOPFLOW_URL ?? 'http://127.0.0.1:8080').replace(/\/$/, ''),
     token: process.env.FOPFLOW_ADMIN_TOKEN || readableToken(dataDir),
     key: accessKey && secretKey ? { accessKey, secretKey } : undefined,
-    print: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+    print: (text) => {
+      bar.end();
+      process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+    },
+    progress: bar.draw,
   });
   await program.parseAsync(process.argv);
 }
+
+/**
+ * The progress bar of `jobs wait` on stderr (stdout stays the answer, --json stays parseable):
+ * redrawn in place on a terminal, one line per change when piped into a log.
+ */
+function progressBar(stream: NodeJS.WriteStream): { draw: (line: string) => void; end: () => void } {
+  let open = false;
+  return {
+    draw: (line) => {
+      if (!stream.isTTY) return void stream.write(`${line}\n`);
+      stream.write(`\r\x1b[2K${line}`);
+      open = true;
+    },
+    end: () => {
+      if (open) stream.write('\n');
+      open = false;
+    },
+  };
+}
+
+const bar = progressBar(process.stderr);
 
 /** The kept operator token when this user may read it; fopctl then works with no setup on the gateway's machine. */
 function readableToken(dataDir: string): string | undefined {
@@ -34,6 +59,7 @@ function readableToken(dataDir: string): string | undefined {
 }
 
 main().catch((error: Error) => {
+  bar.end();
   if (error instanceof CommanderError) process.exit(error.exitCode);
   process.stderr.write(`fopctl: ${error.message}\n`);
   process.exit(1);

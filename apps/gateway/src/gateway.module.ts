@@ -28,10 +28,14 @@ import { metricsProviders } from './metrics/metrics.providers';
 import { ObjectsController } from './objects/objects.controller';
 import { REDIS_PRODUCER, RedisModule } from './redis.module';
 import { CommandsController } from './commands/commands.controller';
+import { ConsoleController } from './console/console.controller';
 import { CommandCatalog, CommandRegistry, UFOP_BUILD_QUEUE } from '@fopflow/ufop';
 
 /** Path of Bull Board. */
 export const BULL_BOARD_ROUTE = '/admin/queues';
+
+/** Path of the operator's web console (ConsoleController). */
+export const CONSOLE_ROUTE = '/console';
 
 /** The gateway ("FopGate"). Its queues follow from the command catalogue and the configured tiers. */
 @Module({})
@@ -53,7 +57,7 @@ export class GatewayModule {
         BullBoardModule.forFeature(...[...queueNames, UFOP_BUILD_QUEUE].map((name) => ({ name, adapter: BullMQAdapter }))),
       ],
       // MediaController matches any /<bucket>/<key>, so it comes after every fixed route.
-      controllers: [HealthController, MetricsController, ObjectsController, JobsController, QiniuController, PoolsController, CommandsController, MediaController],
+      controllers: [HealthController, MetricsController, ObjectsController, JobsController, QiniuController, PoolsController, CommandsController, ConsoleController, MediaController],
       providers: [
         QueueRegistry.provider([...queueNames, UFOP_BUILD_QUEUE]),
         QueueRegistry,

@@ -11,7 +11,7 @@ import { adminTokenMiddleware } from './auth/admin-token.middleware';
 import { claimedIdentity } from './auth/caller';
 import { connectionLimitMiddleware } from './auth/connection-limit.middleware';
 import { RateLimits } from './auth/rate-limits';
-import { BULL_BOARD_ROUTE, GatewayModule } from './gateway.module';
+import { BULL_BOARD_ROUTE, CONSOLE_ROUTE, GatewayModule } from './gateway.module';
 import { bodyGuardMiddleware } from './http/body-guard.middleware';
 import { ErrorFilter } from './http/error.filter';
 import { httpMetricsMiddleware } from './http/http-metrics.middleware';
@@ -29,7 +29,7 @@ export async function createGateway(): Promise<NestExpressApplication> {
   app.use(httpMetricsMiddleware(app.get<HttpMetrics>(HTTP_METRICS)));
   app.use(noSniffMiddleware);
   const operatorsOnly = adminTokenMiddleware(config.adminToken);
-  for (const route of [BULL_BOARD_ROUTE, '/v1/pools', '/v1/instances', '/v1/discovery']) app.use(route, operatorsOnly);
+  for (const route of [BULL_BOARD_ROUTE, CONSOLE_ROUTE, '/v1/pools', '/v1/instances', '/v1/discovery']) app.use(route, operatorsOnly);
   const keys = app.get(AccessPolicy).keys;
   app.use(connectionLimitMiddleware(app.get(RateLimits), (req) => claimedIdentity(req, keys)));
   app.use(

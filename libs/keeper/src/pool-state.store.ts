@@ -28,6 +28,10 @@ export interface PoolDecision {
 
 const stateKey = (pool: string) => `fopflow:pool:${pool}`;
 const DECISIONS_KEY = 'fopflow:scaler:decisions';
+const historyKey = (pool: string) => `fopflow:scaler:history:${pool}`;
+
+/** Decisions kept per pool for the console's chart: at the default 1 s tick, the last 10 minutes. */
+export const DECISION_HISTORY_LENGTH = 600;
 
 /** Pool state and scaler decisions in Redis, shared by the gateway (writes) and the scaler (reads). */
 export class PoolStateStore {
@@ -45,7 +49,23 @@ export class PoolStateStore {
   }
 
   async recordDecision(pool: string, decision: PoolDecision): Promise<void> {
-    await this.redis.hset(DECISIONS_KEY, pool, JSON.stringify(decision));
+    const text = JSON.stringify(decision);
+    // A capped list: the history costs a fixed amount of memory however long the scaler runs.
+    await this.redis
+      .multi()
+      .hset(DECISIONS_KEY, pool, text)
+      .lpush(historyKey(pool), text)
+      .ltrim(historyKey(pool), 0, DECISION_HISTORY_LENGTH - 1)
+      .exec();
+  }
+
+  /** The pool's recent decisions, oldest first, those at or after `sinceMs` (ms since epoch). */
+  async decisionHistory(pool: string, sinceMs = 0): Promise<PoolDecision[]> {
+    const raw = await this.redis.lrange(historyKey(pool), 0, DECISION_HISTORY_LENGTH - 1);
+    return raw
+      .map((text) => JSON.parse(text) as PoolDecision)
+      .filter((decision) => decision.at >= sinceMs)
+      .reverse();
   }
 
   async decisions(): Promise<Record<string, PoolDecision>> {

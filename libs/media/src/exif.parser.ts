@@ -2,6 +2,12 @@
 // structure behind "Exif\0\0", IFD0 and its Exif and GPS sub-IFDs. It knows a useful subset of
 // tags and formats their values the way libexif (and so Qiniu's `exif`) prints them; every other
 // tag is skipped. Corrupt offsets end the IFD they are in instead of throwing.
+//
+// Kept rather than exifr (installed, and a fine EXIF reader): Qiniu's `exif` answer gives each
+// tag's EXIF type code as the file stores it (`{"ImageWidth":{"type":4,...}}`: SHORT or LONG
+// varies by camera), and exifr hands out decoded values only, never the type; its revived values
+// (Dates, reduced rationals) would also have to be turned back into libexif's text. Reading the
+// IFDs ourselves is the smaller part of this file; the tag table and formats stay either way.
 
 /** One tag: its name, its EXIF type code (1 BYTE, 2 ASCII, 3 SHORT, 4 LONG, 5 RATIONAL, ...) and its text. */
 export interface ExifTag {

@@ -177,6 +177,25 @@ export class PersistentJobStore {
     return this.redis.zrevrangebyscore(ownerKey(owner), max, '-inf', 'LIMIT', 0, options.limit);
   }
 
+  /**
+   * Ids of the newest jobs of every owner, newest first, for the operator's console: each
+   * owner's index is read up to `limit`, then merged.
+   */
+  async listAll(limit: number): Promise<Array<{ id: string; owner: string; createdAt: number }>> {
+    const prefix = ownerKey('');
+    const found: Array<{ id: string; owner: string; createdAt: number }> = [];
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 200);
+      cursor = next;
+      for (const key of keys) {
+        const flat = await this.redis.zrevrangebyscore(key, '+inf', '-inf', 'WITHSCORES', 'LIMIT', 0, limit);
+        for (let index = 0; index < flat.length; index += 2) found.push({ id: flat[index], owner: key.slice(prefix.length), createdAt: Number(flat[index + 1]) });
+      }
+    } while (cursor !== '0');
+    return found.sort((a, b) => b.createdAt - a.createdAt).slice(0, limit);
+  }
+
   /** Updates a running item (processing, progress); an ended item stays as it is. */
   async patchItem(ref: PersistentRef, patch: Partial<JobItem>): Promise<void> {
     await this.redis.eval(PATCH_ITEM_SCRIPT, 1, jobKey(ref.id), itemField(ref.index), JSON.stringify(patch));

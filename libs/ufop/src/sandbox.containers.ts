@@ -1,5 +1,6 @@
 import { chmod, chown, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Readable, Writable } from 'node:stream';
 import Docker from 'dockerode';
 import { dockerNamePart, dockerStatus } from '@fopflow/runtime';
 import { UFOP_PORT, UFOP_USER_ID } from './dockerfile.generator';
@@ -197,15 +198,30 @@ export async function createSandboxContainer(
   }
 }
 
-/** The engine multiplexes a non-TTY container's logs: 8-byte frame headers, the length big-endian at 4. */
-export function demuxLogs(raw: Buffer | string): string {
+/** What demuxLogs needs of dockerode's modem (`docker.modem`, `container.modem`). */
+export interface LogDemuxer {
+  demuxStream(stream: NodeJS.ReadableStream, stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream): void;
+}
+
+/**
+ * A non-TTY container's logs as text, stdout and stderr interleaved as written: the engine frames
+ * each write (8-byte headers), and dockerode's `modem.demuxStream` takes the frames apart (and
+ * passes a TTY container's unframed logs through as they are).
+ */
+export async function demuxLogs(raw: Buffer | string, modem: LogDemuxer): Promise<string> {
   if (typeof raw === 'string') return raw;
   const parts: Buffer[] = [];
-  let offset = 0;
-  while (offset + 8 <= raw.length) {
-    const length = raw.readUInt32BE(offset + 4);
-    parts.push(raw.subarray(offset + 8, offset + 8 + length));
-    offset += 8 + length;
-  }
+  // One sink for both streams keeps the order in which the program wrote them.
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      parts.push(Buffer.from(chunk));
+      done();
+    },
+  });
+  const source = Readable.from([raw]);
+  await new Promise<void>((resolve, reject) => {
+    source.once('end', resolve).once('error', reject);
+    modem.demuxStream(source, sink, sink);
+  });
   return Buffer.concat(parts).toString('utf8');
 }

@@ -175,7 +175,7 @@ export class UfopSandbox {
   /** The program's last log lines, stdout and stderr interleaved as written. */
   async logs(tailLines: number): Promise<string> {
     const raw = await this.handler.logs({ stdout: true, stderr: true, tail: tailLines, follow: false });
-    return demuxLogs(raw);
+    return demuxLogs(raw, this.handler.modem);
   }
 
   /** Kills and removes both containers and deletes socketDir; safe to call again or concurrently. */
