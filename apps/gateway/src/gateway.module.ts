@@ -27,6 +27,8 @@ import { MetricsController } from './metrics/metrics.controller';
 import { metricsProviders } from './metrics/metrics.providers';
 import { ObjectsController } from './objects/objects.controller';
 import { REDIS_PRODUCER, RedisModule } from './redis.module';
+import { FormUploadController } from './upload/form-upload.controller';
+import { UploadService } from './upload/upload.service';
 import { CommandsController } from './commands/commands.controller';
 import { CommandCatalog, CommandRegistry, UFOP_BUILD_QUEUE } from '@fopflow/ufop';
 
@@ -53,7 +55,7 @@ export class GatewayModule {
         BullBoardModule.forFeature(...[...queueNames, UFOP_BUILD_QUEUE].map((name) => ({ name, adapter: BullMQAdapter }))),
       ],
       // MediaController matches any /<bucket>/<key>, so it comes after every fixed route.
-      controllers: [HealthController, MetricsController, ObjectsController, JobsController, QiniuController, PoolsController, CommandsController, MediaController],
+      controllers: [HealthController, MetricsController, ObjectsController, JobsController, QiniuController, PoolsController, CommandsController, FormUploadController, MediaController],
       providers: [
         QueueRegistry.provider([...queueNames, UFOP_BUILD_QUEUE]),
         QueueRegistry,
@@ -109,6 +111,7 @@ export class GatewayModule {
             }),
         },
         JobsService,
+        UploadService,
         ...metricsProviders,
       ],
     };
