@@ -28,6 +28,7 @@ import { metricsProviders } from './metrics/metrics.providers';
 import { ObjectsController } from './objects/objects.controller';
 import { REDIS_PRODUCER, RedisModule } from './redis.module';
 import { FormUploadController } from './upload/form-upload.controller';
+import { ResumableUploadController } from './upload/resumable-upload.controller';
 import { UploadService } from './upload/upload.service';
 import { CommandsController } from './commands/commands.controller';
 import { CommandCatalog, CommandRegistry, UFOP_BUILD_QUEUE } from '@fopflow/ufop';
@@ -55,7 +56,7 @@ export class GatewayModule {
         BullBoardModule.forFeature(...[...queueNames, UFOP_BUILD_QUEUE].map((name) => ({ name, adapter: BullMQAdapter }))),
       ],
       // MediaController matches any /<bucket>/<key>, so it comes after every fixed route.
-      controllers: [HealthController, MetricsController, ObjectsController, JobsController, QiniuController, PoolsController, CommandsController, FormUploadController, MediaController],
+      controllers: [HealthController, MetricsController, ObjectsController, JobsController, QiniuController, PoolsController, CommandsController, FormUploadController, ResumableUploadController, MediaController],
       providers: [
         QueueRegistry.provider([...queueNames, UFOP_BUILD_QUEUE]),
         QueueRegistry,

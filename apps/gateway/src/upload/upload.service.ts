@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { urlsafeBase64 } from '@fopflow/auth';
 import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
 import { OutboundGuard } from '@fopflow/outbound';
-import { chooseMime, OBJECT_STORAGE, ObjectStorage, qetag, sniffMime, StorageError } from '@fopflow/storage';
+import { chooseMime, mimeSniffBytes, OBJECT_STORAGE, ObjectStorage, qetag, sniffMime, StorageError } from '@fopflow/storage';
 import { AccessPolicy } from '../auth/access.policy';
 import { GatewayError } from '../http/error.filter';
 import { JobsService } from '../jobs/jobs.service';
@@ -27,6 +27,20 @@ export interface IncomingUpload {
   vars: Record<string, string>;
   /** The `crc32` field: the file's CRC-32 in decimal, checked when given. */
   crc32?: string;
+}
+
+/** A whole file ready to store: what is known of it before its bytes are copied. */
+export interface AssembledFile {
+  /** The key the uploader named, if any. */
+  key?: string;
+  size: number;
+  /** Qiniu qetag of the bytes. */
+  etag: string;
+  /** First bytes, for mime sniffing. */
+  head: Buffer;
+  mime?: string;
+  fname: string;
+  vars: Record<string, string>;
 }
 
 /** What the uploader is answered. */
@@ -69,13 +83,22 @@ export class UploadService {
     return grant.policy.fsizeLimit === undefined ? platform : Math.min(platform, grant.policy.fsizeLimit);
   }
 
-  /** Checks, stores and follows up one uploaded file; nothing is stored when a check fails. */
+  /** Checks, stores and follows up one form-uploaded file; nothing is stored when a check fails. */
   async accept(grant: UploadGrant, upload: IncomingUpload): Promise<UploadAnswer> {
-    const { policy } = grant;
-    const size = upload.data.length;
     if (upload.crc32 !== undefined && String(crc32(upload.data)) !== upload.crc32.trim()) {
       throw new GatewayError(406, `crc32 mismatch: the file's CRC-32 is ${crc32(upload.data)}, the form says ${upload.crc32.slice(0, 20)}`);
     }
+    const file = { ...upload, size: upload.data.length, etag: qetag(upload.data), head: upload.data.subarray(0, mimeSniffBytes) };
+    return this.store(grant, file, () => upload.data);
+  }
+
+  /**
+   * Checks a whole file against the policy (size, mime type, key, overwrite), then stores what
+   * `body` gives and follows up. Nothing is stored when a check fails.
+   */
+  async store(grant: UploadGrant, file: AssembledFile, body: () => NodeJS.ReadableStream | Buffer): Promise<UploadAnswer> {
+    const { policy } = grant;
+    const { size } = file;
     if (policy.fsizeLimit !== undefined && size > policy.fsizeLimit) {
       throw new GatewayError(413, `file of ${size} bytes is over fsizeLimit ${policy.fsizeLimit}`);
     }
@@ -83,23 +106,22 @@ export class UploadService {
     if (policy.fsizeMin !== undefined && size < policy.fsizeMin) {
       throw new GatewayError(403, `file of ${size} bytes is under fsizeMin ${policy.fsizeMin}`);
     }
-    const head = upload.data.subarray(0, 512);
-    const mime = policy.detectMime ? sniffMime(head) : chooseMime(upload.mime, head);
+    const mime = policy.detectMime ? sniffMime(file.head) : chooseMime(file.mime, file.head);
     if (!mimeAllowed(policy.mimeLimit, mime)) throw new GatewayError(403, `limited mimeType: '${mime}' is not allowed by mimeLimit '${policy.mimeLimit}'`);
 
     const facts: UploadFacts = {
       bucket: grant.bucket,
-      etag: qetag(upload.data),
+      etag: file.etag,
       fsize: size,
       mimeType: mime,
-      fname: upload.fname,
+      fname: file.fname,
       endUser: policy.endUser,
-      vars: upload.vars,
+      vars: file.vars,
       at: new Date(),
     };
-    facts.key = chooseKey(grant, upload.key, (template) => expandMagic(template, facts), facts.etag);
+    facts.key = chooseKey(grant, file.key, (template) => expandMagic(template, facts), facts.etag);
     await this.refuseOverwrite(grant, facts.key, facts.etag);
-    await this.storage.put(grant.bucket, facts.key, upload.data, { maxBytes: this.config.limits.maxUploadBytes, mime, owner: grant.key.accessKey });
+    await this.storage.put(grant.bucket, facts.key, body(), { maxBytes: this.config.limits.maxUploadBytes, mime, owner: grant.key.accessKey });
     return this.followUp(grant, facts);
   }
 
