@@ -34,7 +34,7 @@ describe("Qiniu's upload API driven by the official SDK", () => {
   const tokenA = (policy: Record<string, unknown>) => uploadToken(AK, SK, policy);
 
   beforeAll(async () => {
-    platform = await startPlatform({ FOPFLOW_KEYS: `${AK}:${SK}:paid,${OTHER_AK}:${OTHER_SK}:paid`, FOPFLOW_ALLOWED_TARGETS: '127.0.0.1' });
+    platform = await startPlatform({ FOPFLOW_KEYS: `${AK}:${SK}:paid,${OTHER_AK}:${OTHER_SK}:paid`, FOPFLOW_ALLOWED_TARGETS: '127.0.0.1', FOPFLOW_UPLOAD_CORS_ORIGINS: 'http://app.example' });
     client = new ApiClient(platform.url, AK, SK);
     other = new ApiClient(platform.url, OTHER_AK, OTHER_SK);
     form = new qiniu.form_up.FormUploader(uploadConfig(platform.url));
@@ -178,5 +178,53 @@ describe("Qiniu's upload API driven by the official SDK", () => {
     const failing = await put(tokenA({ ...policy, callbackUrl: callbackUrl.replace('/callback', '/fail') }), 'cb-fail.jpg', jpeg, extra);
     expect(failing.respInfo.statusCode).toBe(579);
     expect(String(failing.respBody.error)).toMatch(/callback failed/);
+  });
+
+  it('refuses persistentOps it could not run, or that write into another key\'s bucket, before storing anything', async () => {
+    const bad = await put(tokenA({ scope: 'photos', persistentOps: 'noSuchCommand/1' }), 'bad-ops.jpg', jpeg);
+    expect(bad.respInfo.statusCode).toBe(400);
+    const saveas = Buffer.from('secret-b:stolen.jpg').toString('base64').replace(/\+/g, '-').replace(/\//g, '_');
+    const planted = await put(tokenA({ scope: 'photos', persistentOps: `imageView2/2/w/50|saveas/${saveas}` }), 'plant-ops.jpg', jpeg);
+    expect(planted.respInfo.statusCode).toBe(404);
+    for (const key of ['bad-ops.jpg', 'plant-ops.jpg']) expect((await client.call('GET', `/v1/objects/photos/${key}`)).status).toBe(404);
+  });
+
+  it('lets a browser upload with fetch + FormData from an allowed origin, after a CORS preflight', async () => {
+    const preflight = await fetch(`${platform.url}/`, {
+      method: 'OPTIONS',
+      headers: { Origin: 'http://app.example', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('http://app.example');
+    expect(preflight.headers.get('access-control-allow-methods')).toMatch(/POST/);
+    const refused = await fetch(`${platform.url}/buckets/photos/objects/~/uploads`, { method: 'OPTIONS', headers: { Origin: 'http://evil.example', 'Access-Control-Request-Method': 'POST' } });
+    expect(refused.status).toBe(403);
+    expect(refused.headers.get('access-control-allow-origin')).toBeNull();
+
+    const body = new FormData();
+    body.set('token', tokenA({ scope: 'photos', returnBody: '{"key":"$(key)","size":$(fsize)}' }));
+    body.set('key', 'browser.jpg');
+    body.set('file', new Blob([jpeg], { type: 'image/jpeg' }), 'browser.jpg');
+    const answer = await fetch(`${platform.url}/`, { method: 'POST', body, headers: { Origin: 'http://app.example' } });
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('access-control-allow-origin')).toBe('http://app.example');
+    expect(await answer.json()).toEqual({ key: 'browser.jpg', size: jpeg.length });
+  });
+
+  it('answers a form without a token, without a file, or not multipart with 4xx JSON naming it', async () => {
+    const noToken = new FormData();
+    noToken.set('file', new Blob([jpeg]), 'x.jpg');
+    const a = await fetch(`${platform.url}/`, { method: 'POST', body: noToken });
+    expect(a.status).toBe(401);
+    expect(((await a.json()) as { error: string }).error).toMatch(/token not specified/);
+    const noFile = new FormData();
+    noFile.set('token', tokenA({ scope: 'photos' }));
+    const b = await fetch(`${platform.url}/`, { method: 'POST', body: noFile });
+    expect(b.status).toBe(400);
+    expect(((await b.json()) as { error: string }).error).toMatch(/file not specified/);
+    const c = await fetch(`${platform.url}/`, { method: 'POST', body: 'token=x', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+    expect(c.status).toBe(400);
+    const d = await fetch(`${platform.url}/`, { method: 'POST', body: '--x\r\nbroken', headers: { 'Content-Type': 'multipart/form-data; boundary=x' } });
+    expect(d.status).toBe(400);
   });
 });

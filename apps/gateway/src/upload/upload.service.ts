@@ -121,6 +121,7 @@ export class UploadService {
     };
     facts.key = chooseKey(grant, file.key, (template) => expandMagic(template, facts), facts.etag);
     await this.refuseOverwrite(grant, facts.key, facts.etag);
+    if (policy.persistentOps) await this.jobs.checkUpcoming(grant.key, grant.bucket, this.persistentJob(grant));
     await this.storage.put(grant.bucket, facts.key, body(), { maxBytes: this.config.limits.maxUploadBytes, mime, owner: grant.key.accessKey });
     return this.followUp(grant, facts);
   }
@@ -129,15 +130,7 @@ export class UploadService {
   async followUp(grant: UploadGrant, facts: UploadFacts): Promise<UploadAnswer> {
     const { policy } = grant;
     if (policy.persistentOps) {
-      const { id } = await this.jobs.submit(grant.key, {
-        kind: 'pfop',
-        bucket: grant.bucket,
-        key: facts.key!,
-        fops: policy.persistentOps.split(';').filter(Boolean),
-        notifyUrl: policy.persistentNotifyUrl,
-        pipeline: policy.persistentPipeline,
-        force: false,
-      });
+      const { id } = await this.jobs.submit(grant.key, { kind: 'pfop', bucket: grant.bucket, key: facts.key!, ...this.persistentJob(grant), force: false });
       facts.persistentId = id;
     }
     if (policy.callbackUrl) return { status: 200, json: await runUploadCallback(policy, grant.key, facts, this.guard) };
@@ -149,6 +142,12 @@ export class UploadService {
       return { status: 303, redirect: target.toString() };
     }
     return { status: 200, ...rendered };
+  }
+
+  /** The job the policy's persistentOps ask for: `;`-separated fops, its notify URL and pipeline. */
+  private persistentJob(grant: UploadGrant): { fops: string[]; notifyUrl?: string; pipeline?: string } {
+    const { policy } = grant;
+    return { fops: (policy.persistentOps ?? '').split(';').filter(Boolean), notifyUrl: policy.persistentNotifyUrl, pipeline: policy.persistentPipeline };
   }
 
   /**
