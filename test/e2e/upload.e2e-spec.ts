@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { createServer, Server } from 'node:http';
+import { promisify } from 'node:util';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -226,5 +228,24 @@ describe("Qiniu's upload API driven by the official SDK", () => {
     expect(c.status).toBe(400);
     const d = await fetch(`${platform.url}/`, { method: 'POST', body: '--x\r\nbroken', headers: { 'Content-Type': 'multipart/form-data; boundary=x' } });
     expect(d.status).toBe(400);
+  });
+
+  it('fopctl token makes a token the SDK uploads with, and fopctl upload form-uploads a file', async () => {
+    const fopctl = (...args: string[]) =>
+      promisify(execFile)(process.execPath, [join(__dirname, '../../dist/apps/cli/src/main.js'), ...args], {
+        env: { ...process.env, FOPFLOW_URL: platform.url, FOPFLOW_ACCESS_KEY: AK, FOPFLOW_SECRET_KEY: SK, FOPFLOW_ADMIN_TOKEN: '' },
+      });
+    const policyFile = join(dir, 'policy.json');
+    writeFileSync(policyFile, JSON.stringify({ scope: 'photos', returnBody: '{"key":"$(key)","size":$(fsize)}' }));
+    const token = (await fopctl('token', policyFile)).stdout.trim();
+    const answer = await put(token, 'by-token.jpg', jpeg);
+    expect(answer.respInfo.statusCode).toBe(200);
+    expect(answer.respBody).toEqual({ key: 'by-token.jpg', size: jpeg.length });
+
+    const file = join(dir, 'cli.jpg');
+    writeFileSync(file, jpeg);
+    const uploaded = JSON.parse((await fopctl('upload', file, 'photos:cli/cli.jpg', '--policy', policyFile)).stdout);
+    expect(uploaded).toEqual({ key: 'cli/cli.jpg', size: jpeg.length });
+    expect((await client.call('GET', '/v1/objects/photos/cli/cli.jpg')).status).toBe(200);
   });
 });

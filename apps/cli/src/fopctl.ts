@@ -1,6 +1,7 @@
 import { AccessKey, qiniuAuthHeaders } from '@fopflow/auth';
 import { Command, InvalidArgumentError } from 'commander';
 import { addUfopCommands } from './fopctl-ufop';
+import { addUploadCommands } from './fopctl-upload';
 
 /** Where fopctl talks to, and how it proves it may. */
 export interface FopctlOptions {
@@ -137,6 +138,7 @@ export function buildFopctl(options: FopctlOptions): Command {
     });
 
   addUfopCommands(program, call, options.print);
+  addUploadCommands(program, options);
 
   return program;
 }
