@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { createServer, Server } from 'node:http';
 import { promisify } from 'node:util';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import qiniu from 'qiniu';
@@ -110,6 +110,8 @@ describe("Qiniu's upload API driven by the official SDK", () => {
     expect(refused.respInfo.statusCode).toBe(403);
     expect(String(refused.respBody.error)).toMatch(/mimeLimit/);
     for (const key of ['big.jpg', 'small.jpg', 'p.png']) expect((await client.call('GET', `/v1/objects/photos/${key}`)).status).toBe(404);
+    // The streamed file's staging copies are gone too.
+    expect(readdirSync(join(platform.dataDir, 'form-uploads'))).toEqual([]);
   });
 
   it('refuses overwriting with insertOnly (614) and with a bucket-wide scope, but a bucket:key scope may overwrite', async () => {

@@ -1,9 +1,8 @@
-import { crc32 } from 'node:zlib';
 import { Inject, Injectable } from '@nestjs/common';
 import { urlsafeBase64 } from '@fopflow/auth';
 import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
 import { OutboundGuard } from '@fopflow/outbound';
-import { chooseMime, mimeSniffBytes, OBJECT_STORAGE, ObjectStorage, qetag, sniffMime, StorageError } from '@fopflow/storage';
+import { chooseMime, OBJECT_STORAGE, ObjectStorage, sniffMime, StorageError } from '@fopflow/storage';
 import { AccessPolicy } from '../auth/access.policy';
 import { GatewayError } from '../http/error.filter';
 import { JobsService } from '../jobs/jobs.service';
@@ -13,21 +12,6 @@ import { runUploadCallback } from './upload-callback.client';
 
 /** Qiniu's status for "the key exists and the policy may only insert". */
 export const FILE_EXISTS_STATUS = 614;
-
-/** One file as an uploader sent it, with what it said about it. */
-export interface IncomingUpload {
-  /** The `key` field, when given. */
-  key?: string;
-  data: Buffer;
-  /** The file part's Content-Type. */
-  mime?: string;
-  /** The file part's file name. */
-  fname: string;
-  /** `x:<name>` fields. */
-  vars: Record<string, string>;
-  /** The `crc32` field: the file's CRC-32 in decimal, checked when given. */
-  crc32?: string;
-}
 
 /** A whole file ready to store: what is known of it before its bytes are copied. */
 export interface AssembledFile {
@@ -81,15 +65,6 @@ export class UploadService {
   maxFileBytes(grant: UploadGrant): number {
     const platform = this.config.limits.maxUploadBytes;
     return grant.policy.fsizeLimit === undefined ? platform : Math.min(platform, grant.policy.fsizeLimit);
-  }
-
-  /** Checks, stores and follows up one form-uploaded file; nothing is stored when a check fails. */
-  async accept(grant: UploadGrant, upload: IncomingUpload): Promise<UploadAnswer> {
-    if (upload.crc32 !== undefined && String(crc32(upload.data)) !== upload.crc32.trim()) {
-      throw new GatewayError(406, `crc32 mismatch: the file's CRC-32 is ${crc32(upload.data)}, the form says ${upload.crc32.slice(0, 20)}`);
-    }
-    const file = { ...upload, size: upload.data.length, etag: qetag(upload.data), head: upload.data.subarray(0, mimeSniffBytes) };
-    return this.store(grant, file, () => upload.data);
   }
 
   /**
