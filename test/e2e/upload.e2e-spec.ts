@@ -250,4 +250,17 @@ describe("Qiniu's upload API driven by the official SDK", () => {
     expect(uploaded).toEqual({ key: 'cli/cli.jpg', size: jpeg.length });
     expect((await client.call('GET', '/v1/objects/photos/cli/cli.jpg')).status).toBe(200);
   });
+
+  it('sends a form upload with returnUrl on with 303 and the return body in upload_ret', async () => {
+    const body = new FormData();
+    body.set('token', tokenA({ scope: 'photos', returnUrl: 'http://app.example/done?from=upload', returnBody: '{"key":"$(key)"}' }));
+    body.set('key', 'returned.jpg');
+    body.set('file', new Blob([jpeg], { type: 'image/jpeg' }), 'returned.jpg');
+    const answer = await fetch(`${platform.url}/`, { method: 'POST', body, redirect: 'manual' });
+    expect(answer.status).toBe(303);
+    const location = new URL(answer.headers.get('location')!);
+    expect(location.origin + location.pathname).toBe('http://app.example/done');
+    expect(location.searchParams.get('from')).toBe('upload');
+    expect(JSON.parse(Buffer.from(location.searchParams.get('upload_ret')!, 'base64url').toString())).toEqual({ key: 'returned.jpg' });
+  });
 });

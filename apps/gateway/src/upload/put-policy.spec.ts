@@ -52,6 +52,9 @@ describe('verifyUploadToken', () => {
     expect(refusal(() => verifyUploadToken(token({ deadline: NOW + 9 }), keys, NOW)).message).toMatch(/scope is required/);
     expect(refusal(() => verifyUploadToken(token({ scope: 'b', deadline: NOW + 9, callbackUrl: 'http://x' }), keys, NOW)).message).toMatch(/callbackBody/);
     expect(refusal(() => verifyUploadToken(token({ scope: 'b', deadline: NOW + 9, forceSaveKey: true }), keys, NOW)).status).toBe(400);
+    expect(refusal(() => verifyUploadToken(token({ scope: 'b', deadline: NOW + 9, deleteAfterDays: 3 }), keys, NOW)).message).toMatch(/deleteAfterDays is not supported/);
+    expect(refusal(() => verifyUploadToken(token({ scope: 'b', deadline: NOW + 9, returnUrl: 'javascript:alert(1)' }), keys, NOW)).message).toMatch(/returnUrl/);
+    expect(refusal(() => verifyUploadToken(token({ scope: 'b', deadline: NOW + 9, callbackUrl: 'http://ok/;nope', callbackBody: 'a' }), keys, NOW)).message).toMatch(/callbackUrl 'nope'/);
   });
 });
 

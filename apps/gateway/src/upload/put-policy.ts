@@ -83,8 +83,11 @@ const POLICY_FIELDS: Record<keyof PutPolicy | 'expires' | 'transform' | 'fopTime
   fopTimeout: 'number',
 };
 
-/** Fields Qiniu documents that Fopflow cannot honour: refused by name rather than silently ignored. */
-const UNSUPPORTED_FIELDS = new Set(['persistentWorkflowTemplateID', 'transform', 'callbackFetchKey']);
+/**
+ * Fields Qiniu documents that Fopflow cannot honour: refused by name rather than silently ignored.
+ * callbackHost would send a Host the outbound guard did not approve, so callbacks keep the URL's.
+ */
+const UNSUPPORTED_FIELDS = new Set(['persistentWorkflowTemplateID', 'transform', 'callbackFetchKey', 'callbackHost', 'deleteAfterDays']);
 
 /** Largest encoded policy a token may carry, in bytes: a policy is a few fields, not a payload. */
 export const MAX_POLICY_BYTES = 16 * 1024;
@@ -140,9 +143,24 @@ export function parsePutPolicy(encoded: string): PutPolicy {
   if (typeof fields.deadline !== 'number') throw new GatewayError(400, 'invalid put policy: deadline is required');
   if (fields.callbackUrl && !fields.callbackBody) throw new GatewayError(400, 'invalid put policy: callbackUrl needs callbackBody');
   if (fields.forceSaveKey && !fields.saveKey) throw new GatewayError(400, 'invalid put policy: forceSaveKey needs saveKey');
+  if (fields.returnUrl !== undefined) requireHttpUrl('returnUrl', fields.returnUrl as string);
+  if (fields.callbackUrl !== undefined) for (const url of (fields.callbackUrl as string).split(';')) requireHttpUrl('callbackUrl', url.trim());
   const policy = fields as unknown as PutPolicy;
   if (policy.forceSaveKey !== undefined) policy.forceSaveKey = Boolean(policy.forceSaveKey);
   return policy;
+}
+
+/** 400 unless `url` is an absolute http(s) URL: refused before anything is stored, not after. */
+function requireHttpUrl(field: string, url: string): void {
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
+    throw new GatewayError(400, `invalid put policy: ${field} '${url.slice(0, 200)}' is not an http(s) URL`);
+  }
 }
 
 /**
