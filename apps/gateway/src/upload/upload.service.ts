@@ -4,6 +4,7 @@ import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
 import { OutboundGuard } from '@fopflow/outbound';
 import { chooseMime, OBJECT_STORAGE, ObjectStorage, sniffMime, StorageError } from '@fopflow/storage';
 import { AccessPolicy } from '../auth/access.policy';
+import { RateLimits } from '../auth/rate-limits';
 import { GatewayError } from '../http/error.filter';
 import { JobsService } from '../jobs/jobs.service';
 import { renderReturnBody, UploadFacts, expandMagic } from './magic-variables';
@@ -50,13 +51,16 @@ export class UploadService {
     @Inject(OBJECT_STORAGE) private readonly storage: ObjectStorage,
     private readonly access: AccessPolicy,
     private readonly jobs: JobsService,
+    private readonly limits: RateLimits,
   ) {
     this.guard = new OutboundGuard({ allowedTargets: config.allowedTargets });
   }
 
-  /** Verifies the token and that its key may write the scope's bucket (401/403/404 otherwise). */
+  /** Verifies the token and that its key may write the scope's bucket (401/403/404 otherwise; 429 past its tier's rate). */
   async grant(token: string | undefined): Promise<UploadGrant> {
     const grant = verifyUploadToken(token, this.access.keys);
+    // An upload is a request of the token's key: it counts against that key's tier, as a signed call does.
+    await this.limits.consume({ key: grant.key.accessKey, tier: grant.key.tier });
     await this.access.authorize(grant.key.accessKey, 'write', grant.bucket, `upload to ${grant.bucket}`);
     return grant;
   }
