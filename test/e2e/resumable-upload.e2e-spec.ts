@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import qiniu from 'qiniu';
 import { ApiClient } from '../support/api-client';
+import { makeJpeg } from '../support/media';
+import { waitFor } from '../support/ports';
 import { Platform, startPlatform } from '../support/platform';
 import { sdkCall, uploadConfig, uploadToken } from '../support/qiniu-sdk';
 
@@ -94,5 +96,21 @@ describe('resumable upload v2 driven by the official SDK', () => {
     // A token for one bucket cannot be used on another bucket's URL.
     expect((await call('POST', `/buckets/other/objects/~/uploads`, token, '', 'application/json')).status).toBe(403);
     expect((await call('POST', base, 'not-a-token', '', 'application/json')).status).toBe(401);
+  });
+
+  it('runs persistentOps of a resumable upload as a job of the token key, reported by prefop', async () => {
+    const photo = join(dir, 'photo.jpg');
+    writeFileSync(photo, await makeJpeg(1600, 1200));
+    const token = uploadToken(AK, SK, { scope: 'archive', persistentOps: 'imageInfo', returnBody: '{"pid":"$(persistentId)"}' });
+    const extra = new qiniu.resume_up.PutExtra('photo.jpg', {}, 'image/jpeg', undefined, undefined, MIB, 'v2');
+    const answer = (await sdkCall((done) => new qiniu.resume_up.ResumeUploader(uploadConfig(platform.url)).putFile(token, 'photo.jpg', photo, extra, done))) as Answer;
+    expect(answer.respInfo.statusCode).toBe(200);
+    const id = String(answer.respBody.pid);
+    let status: { code: number; inputKey: string } | undefined;
+    await waitFor('persistentOps to end', async () => {
+      status = (await (await fetch(`${platform.url}/status/get/prefop?id=${id}`)).json()) as typeof status;
+      return status!.code === 0 || status!.code === 3;
+    });
+    expect(status).toMatchObject({ code: 0, inputKey: 'photo.jpg' });
   });
 });
