@@ -17,3 +17,17 @@ export function operationManager(baseUrl: string, accessKey: string, secretKey: 
   config.useHttpsDomain = false;
   return { mac, operations: new qiniu.fop.OperationManager(mac, config) };
 }
+
+/** Qiniu's SDK Config pointed at a gateway for uploads (its up hosts are the gateway, plain http). */
+export function uploadConfig(baseUrl: string) {
+  const config = new qiniu.conf.Config();
+  const { host } = new URL(baseUrl);
+  config.zone = new qiniu.conf.Zone([host], [host], host, host, host, host);
+  config.useHttpsDomain = false;
+  return config;
+}
+
+/** An upload token of `accessKey` for `policy`, made the way Qiniu's users make them. */
+export function uploadToken(accessKey: string, secretKey: string, policy: Record<string, unknown>): string {
+  return new qiniu.rs.PutPolicy(policy as never).uploadToken(new qiniu.auth.digest.Mac(accessKey, secretKey));
+}

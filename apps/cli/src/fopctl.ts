@@ -2,6 +2,7 @@ import { AccessKey, qiniuAuthHeaders } from '@fopflow/auth';
 import { Command, InvalidArgumentError } from 'commander';
 import { addJobCommands } from './fopctl-jobs';
 import { addUfopCommands } from './fopctl-ufop';
+import { addUploadCommands } from './fopctl-upload';
 
 /** Where fopctl talks to, and how it proves it may. */
 export interface FopctlOptions {
@@ -167,6 +168,7 @@ export function buildFopctl(options: FopctlOptions): Command {
     progress: options.progress ?? (() => undefined),
     sleep: options.sleep ?? ((ms) => new Promise((done) => setTimeout(done, ms))),
   });
+  addUploadCommands(program, options);
 
   withJsonOption(program);
   return program;

@@ -27,6 +27,9 @@ import { MetricsController } from './metrics/metrics.controller';
 import { metricsProviders } from './metrics/metrics.providers';
 import { ObjectsController } from './objects/objects.controller';
 import { REDIS_PRODUCER, RedisModule } from './redis.module';
+import { FormUploadController } from './upload/form-upload.controller';
+import { ResumableUploadController } from './upload/resumable-upload.controller';
+import { UploadService } from './upload/upload.service';
 import { CommandsController } from './commands/commands.controller';
 import { ConsoleController } from './console/console.controller';
 import { CommandCatalog, CommandRegistry, UFOP_BUILD_QUEUE } from '@fopflow/ufop';
@@ -57,7 +60,7 @@ export class GatewayModule {
         BullBoardModule.forFeature(...[...queueNames, UFOP_BUILD_QUEUE].map((name) => ({ name, adapter: BullMQAdapter }))),
       ],
       // MediaController matches any /<bucket>/<key>, so it comes after every fixed route.
-      controllers: [HealthController, MetricsController, ObjectsController, JobsController, QiniuController, PoolsController, CommandsController, ConsoleController, MediaController],
+      controllers: [HealthController, MetricsController, ObjectsController, JobsController, QiniuController, PoolsController, CommandsController, ConsoleController, FormUploadController, ResumableUploadController, MediaController],
       providers: [
         QueueRegistry.provider([...queueNames, UFOP_BUILD_QUEUE]),
         QueueRegistry,
@@ -113,6 +116,7 @@ export class GatewayModule {
             }),
         },
         JobsService,
+        UploadService,
         ...metricsProviders,
       ],
     };

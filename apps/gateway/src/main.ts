@@ -17,6 +17,7 @@ import { ErrorFilter } from './http/error.filter';
 import { httpMetricsMiddleware } from './http/http-metrics.middleware';
 import { noSniffMiddleware } from './http/inert-content';
 import { HTTP_METRICS } from './metrics/metrics.providers';
+import { uploadCorsMiddleware } from './upload/upload-cors.middleware';
 
 /** Builds the gateway application without listening; tests and main() share it. */
 export async function createGateway(): Promise<NestExpressApplication> {
@@ -30,6 +31,7 @@ export async function createGateway(): Promise<NestExpressApplication> {
   app.use(noSniffMiddleware);
   const operatorsOnly = adminTokenMiddleware(config.adminToken);
   for (const route of [BULL_BOARD_ROUTE, CONSOLE_ROUTE, '/v1/pools', '/v1/instances', '/v1/discovery']) app.use(route, operatorsOnly);
+  app.use(uploadCorsMiddleware(config.uploadCorsOrigins));
   const keys = app.get(AccessPolicy).keys;
   app.use(connectionLimitMiddleware(app.get(RateLimits), (req) => claimedIdentity(req, keys)));
   app.use(

@@ -33,6 +33,7 @@ const envSchema = z.object({
   FOPFLOW_KEYS: z.string().default(''),
   FOPFLOW_TIERS_FILE: z.string().default('config/tiers.json'),
   FOPFLOW_ALLOWED_TARGETS: csv(''),
+  FOPFLOW_UPLOAD_CORS_ORIGINS: csv('*'),
   FOPFLOW_WEBHOOK_RETRY_S: csv('0,5,300,1800,7200,18000,28800,28800'),
   FOPFLOW_STATUS_RETENTION_S: int(10 * 24 * 3600, 60),
   FOPFLOW_MAX_FOPS_PER_JOB: int(20, 1),
@@ -104,6 +105,8 @@ export interface FopflowConfig {
   anonymousLimits: AnonymousLimits;
   /** Hosts and CIDRs webhooks and URL sources may reach although private (FOPFLOW_ALLOWED_TARGETS). */
   allowedTargets: string[];
+  /** Origins browsers may upload from (`POST /`, resumable v2), `*` for any (FOPFLOW_UPLOAD_CORS_ORIGINS; default `*`: the upload token is the credential). */
+  uploadCorsOrigins: string[];
   /** Delays of the webhook attempts, in seconds after the previous one (default: about a day in all). */
   webhookRetryScheduleS: number[];
   /** How long an async job's status stays queryable after it ends, in seconds (default 10 days). */
@@ -220,6 +223,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FopflowConfig 
     tierSettings,
     anonymousLimits,
     allowedTargets: e.FOPFLOW_ALLOWED_TARGETS,
+    uploadCorsOrigins: e.FOPFLOW_UPLOAD_CORS_ORIGINS,
     webhookRetryScheduleS,
     statusRetentionS: e.FOPFLOW_STATUS_RETENTION_S,
     maxFopsPerJob: e.FOPFLOW_MAX_FOPS_PER_JOB,

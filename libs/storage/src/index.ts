@@ -1,5 +1,5 @@
 export { LocalDiskStorage } from './local-disk.storage';
-export { chooseMime, sniffMime } from './mime-sniff';
+export { chooseMime, mimeSniffBytes, sniffMime } from './mime-sniff';
 export { qetag, QetagHasher, qetagBlockBytes } from './qetag';
 export { removeStaleEntries } from './stale-entries.sweeper';
 export type { StaleEntriesOptions } from './stale-entries.sweeper';

@@ -4,7 +4,7 @@ import { StorageError } from './storage.errors';
 export const maxKeyBytes = 1024;
 
 /** Names that would shadow the gateway's own routes (`/<bucket>/<key>` shares the root). */
-export const reservedBucketNames: ReadonlySet<string> = new Set(['v1', 'admin', 'metrics', 'health', 'ready', 'pfop', 'status']);
+export const reservedBucketNames: ReadonlySet<string> = new Set(['v1', 'admin', 'metrics', 'health', 'ready', 'pfop', 'status', 'buckets']);
 
 const bucketNamePattern = /^[a-z0-9][a-z0-9-]*[a-z0-9]$/;
 // C0, DEL and C1 controls: invisible in logs and listings, and NUL cannot live in a file name.

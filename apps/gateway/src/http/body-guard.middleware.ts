@@ -2,6 +2,7 @@ import { AccessKeyStore } from '@fopflow/auth';
 import type { NextFunction, Request, Response } from 'express';
 import { carriesAdminToken } from '../auth/admin-token.middleware';
 import { sendError } from './error.filter';
+import { MAX_FORM_OVERHEAD_BYTES } from '../upload/upload.limits';
 
 /** What the body guard needs to know of the configuration. */
 export interface BodyGuardOptions {
@@ -43,6 +44,9 @@ export function bodyRule(method: string, path: string, options: BodyGuardOptions
   // There is no open mode: every guarded body needs a caller first.
   const credentials = guarded;
   if (method === 'PUT' && path.startsWith('/v1/objects/')) return { maxBytes: options.maxUploadBytes, limitName: 'maxUploadBytes', credentials };
+  // Qiniu's upload routes carry their credential (the upload token) inside the body or a header checked by the route.
+  if (method === 'POST' && path === '/') return { maxBytes: options.maxUploadBytes + MAX_FORM_OVERHEAD_BYTES, limitName: 'maxUploadBytes', credentials };
+  if (path.startsWith('/buckets/')) return { maxBytes: options.maxUploadBytes, limitName: 'maxUploadBytes', credentials };
   if (method === 'POST' && /^\/v1\/ufops\/[^/]+\/builds\/?$/.test(path)) {
     return { maxBytes: options.maxUfopUploadBytes, limitName: 'MAX_UFOP_UPLOAD_BYTES', credentials };
   }

@@ -138,6 +138,18 @@ export class JobsService {
     return prepared.map((job) => job.meta.id);
   }
 
+  /**
+   * Checks the fops of a job not yet submittable (its source is about to be uploaded into
+   * `bucket`): syntax, pipeline, notifyUrl and every object they touch. Writes nothing, so an
+   * upload whose persistentOps would be refused stores nothing either.
+   */
+  async checkUpcoming(caller: AccessKey, bucket: string, submission: Pick<JobSubmission, 'fops' | 'notifyUrl' | 'pipeline'>): Promise<void> {
+    const fops = this.parseFops(submission.fops, caller.accessKey);
+    if (submission.notifyUrl) await this.checkOutbound('notifyUrl', submission.notifyUrl);
+    this.queueTier(caller, submission.pipeline ?? '');
+    for (const fop of fops) await this.access.authorizeFop(caller.accessKey, fop.pipeline, fop.saveas ?? { bucket, key: 'fop/<job id>/<index>' });
+  }
+
   /** Checks a submission and builds its record and queue entries; writes nothing. */
   private async prepare(caller: AccessKey, submission: JobSubmission): Promise<PreparedJob> {
     const fops = this.parseFops(submission.fops, caller.accessKey);
