@@ -1,3 +1,4 @@
+import sharp from 'sharp';
 import { execFile } from 'node:child_process';
 import { createServer, Server } from 'node:http';
 import { promisify } from 'node:util';
@@ -85,6 +86,14 @@ describe("Qiniu's upload API driven by the official SDK", () => {
     expect(answer.respInfo.statusCode).toBe(200);
     expect(answer.respBody).toMatchObject({ key: 'beach.jpg', fsize: jpeg.length, bucket: 'photos', mime: 'image/jpeg', album: 'summer "24"', fname: 'beach.jpg' });
     expect(String(answer.respBody.hash)).toMatch(/^[A-Za-z0-9_-]{28}$/);
+  });
+
+  it('answers $(imageInfo) whole and by field, worked out by the imageInfo fop on the stored object', async () => {
+    const returnBody = '{"key":"$(key)","info":$(imageInfo),"w":$(imageInfo.width),"format":"$(imageInfo.format)"}';
+    const answer = await put(tokenA({ scope: 'photos', returnBody }), 'info.jpg', jpeg, new qiniu.form_up.PutExtra('info.jpg'));
+    expect(answer.respInfo.statusCode).toBe(200);
+    const { width, height } = await sharp(jpeg).metadata();
+    expect(answer.respBody).toMatchObject({ key: 'info.jpg', info: { width, height, format: 'jpeg', size: jpeg.length }, w: width, format: 'jpeg' });
   });
 
   it('refuses a wrong crc32 with 406 and stores nothing', async () => {

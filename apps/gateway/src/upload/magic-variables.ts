@@ -17,6 +17,15 @@ export interface UploadFacts {
   vars: Record<string, string>;
   /** When the upload arrived; $(year)… are taken from it in UTC. */
   at: Date;
+  /** The stored object's imageInfo / exif JSON, read when a template names them. */
+  imageInfo?: Record<string, unknown>;
+  exif?: Record<string, unknown>;
+}
+
+/** The media facts a template names (`$(imageInfo)`, `$(imageInfo.width)`, `$(exif…)`): only those are worked out. */
+export function namedMediaFacts(...templates: Array<string | undefined>): Array<'imageInfo' | 'exif'> {
+  const text = templates.join('\n');
+  return (['imageInfo', 'exif'] as const).filter((name) => new RegExp(`\\$\\(${name}[.)]`).test(text));
 }
 
 /** How substituted values are written into the text. */
@@ -25,8 +34,10 @@ export type Escaping = 'raw' | 'json' | 'form';
 const VARIABLE = /\$\(([A-Za-z0-9_.:-]+)\)/g;
 
 /** The value of one magic variable, or undefined when the upload has no such thing. */
-export function magicValue(name: string, facts: UploadFacts): string | number | undefined {
+export function magicValue(name: string, facts: UploadFacts): string | number | JsonText | undefined {
   if (name.startsWith('x:')) return facts.vars[name];
+  const [root, ...path] = name.split('.');
+  if (root === 'imageInfo' || root === 'exif') return mediaValue(facts[root], path);
   const pad = (n: number) => String(n).padStart(2, '0');
   const ext = extname(facts.fname);
   switch (name) {
@@ -70,6 +81,24 @@ export function magicValue(name: string, facts: UploadFacts): string | number | 
   }
 }
 
+/** A whole media fact as JSON, or one field of it (`imageInfo.width`, `exif.Make.val`). */
+function mediaValue(fact: Record<string, unknown> | undefined, path: string[]): string | number | JsonText | undefined {
+  let value: unknown = fact;
+  for (const part of path) value = value && typeof value === 'object' ? (value as Record<string, unknown>)[part] : undefined;
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'object') return new JsonText(JSON.stringify(value));
+  return typeof value === 'number' ? value : String(value);
+}
+
+/** A value that is JSON already: inside a JSON template it stands as it is, not as a string. */
+class JsonText {
+  constructor(readonly text: string) {}
+
+  toString(): string {
+    return this.text;
+  }
+}
+
 /**
  * Replaces every `$(name)` in `template`. Unknown names and absent values become empty, as at
  * Qiniu. `json` escapes strings for a place inside JSON quotes; `form` URL-encodes them.
@@ -79,7 +108,7 @@ export function expandMagic(template: string, facts: UploadFacts, escaping: Esca
     const value = magicValue(name, facts);
     if (value === undefined) return '';
     const text = String(value);
-    if (escaping === 'json') return typeof value === 'number' ? text : JSON.stringify(text).slice(1, -1);
+    if (escaping === 'json') return typeof value === 'number' || value instanceof JsonText ? text : JSON.stringify(text).slice(1, -1);
     if (escaping === 'form') return encodeURIComponent(text);
     return text;
   });

@@ -7,7 +7,8 @@ import { AccessPolicy } from '../auth/access.policy';
 import { RateLimits } from '../auth/rate-limits';
 import { GatewayError } from '../http/error.filter';
 import { JobsService } from '../jobs/jobs.service';
-import { renderReturnBody, UploadFacts, expandMagic } from './magic-variables';
+import { expandMagic, namedMediaFacts, renderReturnBody, UploadFacts } from './magic-variables';
+import { FopService } from '../fops/fop.service';
 import { chooseKey, mimeAllowed, scopeNamesKey, UploadGrant, verifyUploadToken } from './put-policy';
 import { runUploadCallback } from './upload-callback.client';
 
@@ -52,6 +53,7 @@ export class UploadService {
     private readonly access: AccessPolicy,
     private readonly jobs: JobsService,
     private readonly limits: RateLimits,
+    private readonly fops: FopService,
   ) {
     this.guard = new OutboundGuard({ allowedTargets: config.allowedTargets });
   }
@@ -112,6 +114,7 @@ export class UploadService {
       const { id } = await this.jobs.submit(grant.key, { kind: 'pfop', bucket: grant.bucket, key: facts.key!, ...this.persistentJob(grant), force: false });
       facts.persistentId = id;
     }
+    await this.readMediaFacts(grant, facts, namedMediaFacts(policy.returnBody, policy.callbackBody));
     if (policy.callbackUrl) return { status: 200, json: await runUploadCallback(policy, grant.key, facts, this.guard) };
     const rendered = renderReturnBody(policy.returnBody, facts);
     if (policy.returnUrl) {
@@ -121,6 +124,22 @@ export class UploadService {
       return { status: 303, redirect: target.toString() };
     }
     return { status: 200, ...rendered };
+  }
+
+  /**
+   * Works out `$(imageInfo)` / `$(exif)` as Qiniu does, by running the fop of that name on the
+   * stored object for the token's key (through the queues: the gateway does no media work). An
+   * object that is no image leaves them empty, as at Qiniu.
+   */
+  private async readMediaFacts(grant: UploadGrant, facts: UploadFacts, names: Array<'imageInfo' | 'exif'>): Promise<void> {
+    const account = grant.key.accessKey;
+    for (const name of names) {
+      const answer = await this.fops.process(grant.bucket, facts.key!, this.fops.parse(name, '', account), account, grant.key.tier).catch(() => undefined);
+      if (!answer) continue;
+      const chunks: Buffer[] = [];
+      for await (const chunk of answer.result.stream) chunks.push(Buffer.from(chunk as Buffer));
+      facts[name] = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
+    }
   }
 
   /** The job the policy's persistentOps ask for: `;`-separated fops, its notify URL and pipeline. */
