@@ -30,7 +30,7 @@ describe("Qiniu's upload API driven by the official SDK", () => {
   let notify: Receiver;
   let callbackServer: Server;
   let callbackUrl: string;
-  const callbacks: Array<{ body: string; authorization?: string; type?: string; path: string }> = [];
+  const callbacks: Array<{ body: string; authorization?: string; type?: string; path: string; host?: string }> = [];
 
   const put = (token: string, key: string | null, body: Buffer, extra?: qiniu.form_up.PutExtra) =>
     sdkCall((done) => form.put(token, key, body, extra ?? new qiniu.form_up.PutExtra(), done)) as Promise<Answer>;
@@ -50,7 +50,7 @@ describe("Qiniu's upload API driven by the official SDK", () => {
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
         const body = Buffer.concat(chunks).toString();
-        callbacks.push({ body, authorization: req.headers.authorization, type: req.headers['content-type'], path: req.url ?? '' });
+        callbacks.push({ body, authorization: req.headers.authorization, type: req.headers['content-type'], path: req.url ?? '', host: req.headers.host });
         if (req.url?.startsWith('/fail')) res.writeHead(500).end('no');
         else res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ accepted: true, got: body }));
       });
@@ -187,6 +187,16 @@ describe("Qiniu's upload API driven by the official SDK", () => {
     expect(new URLSearchParams(got.body).get('key')).toBe('cb.jpg');
     const mac = new qiniu.auth.digest.Mac(AK, SK);
     expect(qiniu.util.isQiniuCallback(mac, new URL(got.path, callbackUrl).toString(), got.body, got.authorization!)).toBe(true);
+
+    expect(got.host).toBe(new URL(callbackUrl).host);
+
+    // callbackHost names the virtual host; the request still goes to the callbackUrl's address.
+    const hosted = await put(tokenA({ ...policy, callbackHost: 'app.example:8443' }), 'cb-host.jpg', jpeg, extra);
+    expect(hosted.respInfo.statusCode).toBe(200);
+    expect(callbacks[callbacks.length - 1]).toMatchObject({ host: 'app.example:8443', path: new URL(callbackUrl).pathname });
+    const badHost = await put(tokenA({ ...policy, callbackHost: 'a b/c' }), 'cb-badhost.jpg', jpeg, extra);
+    expect(badHost.respInfo.statusCode).toBe(400);
+    expect(String(badHost.respBody.error)).toMatch(/callbackHost/);
 
     const failing = await put(tokenA({ ...policy, callbackUrl: callbackUrl.replace('/callback', '/fail') }), 'cb-fail.jpg', jpeg, extra);
     expect(failing.respInfo.statusCode).toBe(579);

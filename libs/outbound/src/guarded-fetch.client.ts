@@ -36,6 +36,11 @@ export interface GuardedFetchOptions {
   keepMethodOnRedirect?: boolean;
   /** Extra CA certificates (PEM) trusted for https, e.g. an in-house receiver's private CA; default the system's. */
   ca?: string | Buffer | Array<string | Buffer>;
+  /**
+   * Host header of the first hop instead of the URL's (Qiniu's callbackHost). The connection still
+   * goes only to the address the guard approved for the URL; redirects name their own host.
+   */
+  hostHeader?: string;
   /** Called right before each connection with the address approved for that hop: for logs and tests. */
   onConnect?: (hop: { url: URL } & CheckedTarget) => void;
 }
@@ -83,7 +88,8 @@ export async function guardedFetch(
   for (let redirects = 0; ; redirects++) {
     const target = await beforeDeadline(guard.check(url), deadline, () => new OutboundTimeoutError(url, timeoutMs));
     options.onConnect?.({ url, ...target });
-    const answer = await requestOnce({ url, target, method, headers, body, deadline, timeoutMs, maxResponseBytes, ca: options.ca });
+    const hopHeaders = redirects === 0 && options.hostHeader ? { ...headers, host: options.hostHeader } : headers;
+    const answer = await requestOnce({ url, target, method, headers: hopHeaders, body, deadline, timeoutMs, maxResponseBytes, ca: options.ca });
 
     const location = REDIRECT_STATUSES.has(answer.status) ? answer.headers.location : undefined;
     if (location === undefined) return { ...answer, url, address: target.address, redirects };

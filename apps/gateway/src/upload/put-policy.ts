@@ -83,11 +83,11 @@ const POLICY_FIELDS: Record<keyof PutPolicy | 'expires' | 'transform' | 'fopTime
   fopTimeout: 'number',
 };
 
-/**
- * Fields Qiniu documents that Fopflow cannot honour: refused by name rather than silently ignored.
- * callbackHost would send a Host the outbound guard did not approve, so callbacks keep the URL's.
- */
-const UNSUPPORTED_FIELDS = new Set(['persistentWorkflowTemplateID', 'transform', 'callbackFetchKey', 'callbackHost', 'deleteAfterDays']);
+/** Fields Qiniu documents that Fopflow cannot honour: refused by name rather than silently ignored. */
+const UNSUPPORTED_FIELDS = new Set(['persistentWorkflowTemplateID', 'transform', 'callbackFetchKey', 'deleteAfterDays']);
+
+/** A Host header value: a host name or address, with an optional port. */
+const HOST_HEADER = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 
 /** Largest encoded policy a token may carry, in bytes: a policy is a few fields, not a payload. */
 export const MAX_POLICY_BYTES = 16 * 1024;
@@ -145,6 +145,9 @@ export function parsePutPolicy(encoded: string): PutPolicy {
   if (fields.forceSaveKey && !fields.saveKey) throw new GatewayError(400, 'invalid put policy: forceSaveKey needs saveKey');
   if (fields.returnUrl !== undefined) requireHttpUrl('returnUrl', fields.returnUrl as string);
   if (fields.callbackUrl !== undefined) for (const url of (fields.callbackUrl as string).split(';')) requireHttpUrl('callbackUrl', url.trim());
+  if (fields.callbackHost !== undefined && !HOST_HEADER.test(fields.callbackHost as string)) {
+    throw new GatewayError(400, `invalid put policy: callbackHost '${(fields.callbackHost as string).slice(0, 100)}' is not a host name with an optional port`);
+  }
   const policy = fields as unknown as PutPolicy;
   if (policy.forceSaveKey !== undefined) policy.forceSaveKey = Boolean(policy.forceSaveKey);
   return policy;

@@ -34,6 +34,8 @@ export async function runUploadCallback(policy: PutPolicy, key: AccessKey, facts
         timeoutMs: UPLOAD_CALLBACK_TIMEOUT_MS,
         maxResponseBytes: MAX_CALLBACK_ANSWER_BYTES,
         keepMethodOnRedirect: true,
+        // callbackHost names the virtual host; the connection still goes where the guard approved.
+        ...(policy.callbackHost && { hostHeader: policy.callbackHost }),
       });
       if (answer.status < 200 || answer.status >= 300) {
         lastProblem = `${url} answered ${answer.status}`;
