@@ -407,6 +407,8 @@ async function main() {
     REDIS_URL: redisUrl,
     FOPFLOW_DATA_DIR: dataDir,
     FOPFLOW_KEYS: credentials.keys,
+    // A terminal reads pretty lines; deployments keep the JSON default (one object a line).
+    FOPFLOW_LOG_FORMAT: process.env.FOPFLOW_LOG_FORMAT || 'pretty',
     // No FOPFLOW_ADMIN_TOKEN here: the gateway reads <dataDir>/admin-token, and workers never see it.
   };
   const gateway = startChild('gateway', '36', process.execPath, ['dist/apps/gateway/src/main.js'], { env });

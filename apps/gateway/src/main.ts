@@ -6,6 +6,7 @@ import { AdminTokenSource, closeOnSignals, loadConfig, resolveAdminToken } from 
 import { LocalDiskStorage, OBJECT_STORAGE, ObjectStorage } from '@fopflow/storage';
 import type { HttpMetrics } from '@fopflow/metrics';
 import { MAX_UFOP_UPLOAD_BYTES } from '@fopflow/ufop';
+import { FopflowLogger, requestIdMiddleware } from '@fopflow/logging';
 import { AccessPolicy } from './auth/access.policy';
 import { adminTokenMiddleware } from './auth/admin-token.middleware';
 import { claimedIdentity } from './auth/caller';
@@ -25,7 +26,10 @@ export async function createGateway(): Promise<NestExpressApplication> {
   logOperatorToken(operatorToken);
   const config = { ...loaded, adminToken: operatorToken.token };
   // Uploads are streamed raw; no body parser may consume them first.
-  const app = await NestFactory.create<NestExpressApplication>(GatewayModule.forRoot(config), { bodyParser: false });
+  const app = await NestFactory.create<NestExpressApplication>(GatewayModule.forRoot(config), { bodyParser: false, bufferLogs: true });
+  app.useLogger(app.get(FopflowLogger));
+  // First, so every later middleware's lines and the answer carry the request id.
+  app.use(requestIdMiddleware);
   app.use(httpMetricsMiddleware(app.get<HttpMetrics>(HTTP_METRICS)));
   app.use(noSniffMiddleware);
   const operatorsOnly = adminTokenMiddleware(config.adminToken);

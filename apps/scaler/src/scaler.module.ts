@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { Module } from '@nestjs/common';
 import { ConfigModule, FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
+import { fopflowLoggerModule } from '@fopflow/logging';
 import { createRedis } from '@fopflow/queue';
 import { InstanceRuntime, ProcessRuntime } from '@fopflow/runtime';
 import { INSTANCE_RUNTIME, SCALER_REDIS, ScalerService } from './scaler.service';
@@ -8,7 +9,7 @@ import { createContainerRuntime } from './container-runtimes';
 import { UfopBuildService } from './ufop-build.service';
 
 @Module({
-  imports: [ConfigModule],
+  imports: [ConfigModule, fopflowLoggerModule('scaler')],
   providers: [
     { provide: SCALER_REDIS, inject: [FOPFLOW_CONFIG], useFactory: (config: FopflowConfig) => createRedis(config.redisUrl, 'worker', 'fopflow-scaler') },
     {

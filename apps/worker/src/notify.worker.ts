@@ -11,6 +11,7 @@ import {
   WebhookDeliveryError,
 } from '@fopflow/outbound';
 import { createRedis, NOTIFY_QUEUE, PersistentJobStore } from '@fopflow/queue';
+import { inJobLogContext } from '@fopflow/logging';
 import { Job, UnrecoverableError, Worker } from 'bullmq';
 import { NotifyJobData } from './persistent-job.tracker';
 
@@ -40,7 +41,7 @@ export class NotifyWorker implements OnApplicationBootstrap, OnApplicationShutdo
 
   onApplicationBootstrap(): void {
     const connection = createRedis(this.config.redisUrl, 'worker', 'fopflow-notify');
-    this.worker = new Worker<NotifyJobData>(NOTIFY_QUEUE, (job) => this.attempt(job), {
+    this.worker = new Worker<NotifyJobData>(NOTIFY_QUEUE, (job) => inJobLogContext(job, this.logger, () => this.attempt(job)), {
       connection,
       concurrency: NOTIFY_CONCURRENCY,
       runRetryDelay: 1000,

@@ -6,6 +6,8 @@ import { Job, Queue } from 'bullmq';
 /** What the notify queue carries: only the job's id; the body is read fresh at each attempt. */
 export interface NotifyJobData {
   persistentId: string;
+  /** The request that queued the async job, for the delivery's log lines. */
+  requestId?: string;
 }
 
 /**
@@ -44,7 +46,7 @@ export class PersistentJobTracker {
       ...(result.saved && { key: result.saved.key, hash: result.saved.etag }),
       returnOld: result.returnOld ?? 0,
     });
-    if (last) await this.jobEnded(ref.id);
+    if (last) await this.jobEnded(ref.id, job.data.requestId);
   }
 
   async failed(job: Job<FopJobData, FopJobResult>, reason: string): Promise<void> {
@@ -59,17 +61,17 @@ export class PersistentJobTracker {
       error,
       ...(step && { errorIndex: Number(step[1]) - 1 }),
     });
-    if (last) await this.jobEnded(ref.id);
+    if (last) await this.jobEnded(ref.id, job.data.requestId);
   }
 
-  private async jobEnded(id: string): Promise<void> {
+  private async jobEnded(id: string, requestId?: string): Promise<void> {
     const meta = await this.store.meta(id);
     if (!meta?.notifyUrl) return;
     await this.store.recordNotify(id, meta.notifyUrl, 'pending');
     const schedule = this.config.webhookRetryScheduleS;
     await this.notifyQueue.add(
       'notify',
-      { persistentId: id },
+      { persistentId: id, requestId },
       {
         // The job id makes a second "last item" report (after a crash) a no-op.
         jobId: id,

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { Module } from '@nestjs/common';
 import { ResultCache } from '@fopflow/cache';
 import { ConfigModule, FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
+import { fopflowLoggerModule } from '@fopflow/logging';
 import { AvProcessor, DEFAULT_IMAGE_LIMITS, ImageProcessor } from '@fopflow/media';
 import { JobStatsRecorder } from '@fopflow/metrics';
 import { createRedis, NOTIFY_QUEUE, PersistentJobStore } from '@fopflow/queue';
@@ -22,7 +23,7 @@ import { PipelineRunner } from './pipeline.runner';
 const REDIS = Symbol('REDIS');
 
 @Module({
-  imports: [ConfigModule],
+  imports: [ConfigModule, fopflowLoggerModule('worker')],
   providers: [
     {
       provide: REDIS,

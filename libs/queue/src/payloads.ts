@@ -24,6 +24,8 @@ export interface FopJobData {
   requestedAt: number;
   /** Set for an item of an async job: where its status is kept. */
   persistent?: { id: string; index: number; force: boolean };
+  /** The HTTP request that queued the job (X-Request-Id): worker and webhook log lines carry it. */
+  requestId?: string;
 }
 
 /** What a completed fop job answers: a reference to the cached result. */

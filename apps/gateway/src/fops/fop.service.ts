@@ -4,6 +4,7 @@ import { CachedResult, ResultCache } from '@fopflow/cache';
 import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
 import { commands, FopPipeline, FopSyntaxError, isCustomStep, SaveasTarget } from '@fopflow/fop';
 import { declaredStatus, FopJobData, FopProducer, fopQueueName, resultKey } from '@fopflow/queue';
+import { currentLogContext } from '@fopflow/logging';
 import { OBJECT_STORAGE, ObjectStorage } from '@fopflow/storage';
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
@@ -115,6 +116,7 @@ export class FopService implements OnApplicationShutdown {
       tier,
       resultKey: id,
       requestedAt: Date.now(),
+      requestId: currentLogContext().requestId,
     };
     const jobId = saveas ? createHash('sha256').update(`${id}\n${saveas.bucket}\n${saveas.key}`).digest('hex') : id;
     const deadline = Date.now() + this.config.syncWaitMs;

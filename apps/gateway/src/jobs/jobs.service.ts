@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AccessKey } from '@fopflow/auth';
 import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
+import { currentLogContext } from '@fopflow/logging';
 import { FopPipeline, parsePipeline, SaveasTarget, splitSaveas } from '@fopflow/fop';
 import { OutboundGuard } from '@fopflow/outbound';
 import {
@@ -172,6 +173,7 @@ export class JobsService {
         resultKey: resultKey(source.bucket, source.key, source.etag, fop.pipeline.normalized),
         requestedAt: createdAt,
         persistent: { id, index, force: submission.force },
+        requestId: currentLogContext().requestId,
       };
       return { queueName: fopQueueName(fop.pipeline.steps[0].command, queueTier), jobId: `${id}-${index}`, data };
     });
