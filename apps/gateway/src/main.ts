@@ -18,6 +18,7 @@ import { ErrorFilter } from './http/error.filter';
 import { httpMetricsMiddleware } from './http/http-metrics.middleware';
 import { noSniffMiddleware } from './http/inert-content';
 import { HTTP_METRICS } from './metrics/metrics.providers';
+import { apiDocsMiddleware } from './openapi/api-docs.middleware';
 
 /** Builds the gateway application without listening; tests and main() share it. */
 export async function createGateway(): Promise<NestExpressApplication> {
@@ -32,6 +33,7 @@ export async function createGateway(): Promise<NestExpressApplication> {
   app.use(requestIdMiddleware);
   app.use(httpMetricsMiddleware(app.get<HttpMetrics>(HTTP_METRICS)));
   app.use(noSniffMiddleware);
+  app.use(apiDocsMiddleware());
   const operatorsOnly = adminTokenMiddleware(config.adminToken);
   for (const route of [BULL_BOARD_ROUTE, '/v1/pools', '/v1/instances', '/v1/discovery']) app.use(route, operatorsOnly);
   const keys = app.get(AccessPolicy).keys;
