@@ -7,6 +7,7 @@ import { LocalDiskStorage, OBJECT_STORAGE, ObjectStorage } from '@fopflow/storag
 import type { HttpMetrics } from '@fopflow/metrics';
 import { MAX_UFOP_UPLOAD_BYTES } from '@fopflow/ufop';
 import { FopflowLogger, requestIdMiddleware } from '@fopflow/logging';
+import { httpTraceMiddleware, startTracing } from '@fopflow/tracing';
 import { AccessPolicy } from './auth/access.policy';
 import { adminTokenMiddleware } from './auth/admin-token.middleware';
 import { claimedIdentity } from './auth/caller';
@@ -31,6 +32,7 @@ export async function createGateway(): Promise<NestExpressApplication> {
   app.useLogger(app.get(FopflowLogger));
   // First, so every later middleware's lines and the answer carry the request id.
   app.use(requestIdMiddleware);
+  app.use(httpTraceMiddleware);
   app.use(httpMetricsMiddleware(app.get<HttpMetrics>(HTTP_METRICS)));
   app.use(noSniffMiddleware);
   app.use(apiDocsMiddleware());
@@ -76,6 +78,7 @@ async function sweepInterruptedUploads(storage: ObjectStorage, maxAgeMs: number)
 }
 
 async function main(): Promise<void> {
+  startTracing('fopflow-gateway');
   const app = await createGateway();
   const port = loadConfig().port;
   await app.listen(port, process.env.HOST ?? '0.0.0.0');

@@ -8,6 +8,8 @@ export interface NotifyJobData {
   persistentId: string;
   /** The request that queued the async job, for the delivery's log lines. */
   requestId?: string;
+  /** Its trace context: the delivery joins the request's trace. */
+  trace?: Record<string, string>;
 }
 
 /**
@@ -46,7 +48,7 @@ export class PersistentJobTracker {
       ...(result.saved && { key: result.saved.key, hash: result.saved.etag }),
       returnOld: result.returnOld ?? 0,
     });
-    if (last) await this.jobEnded(ref.id, job.data.requestId);
+    if (last) await this.jobEnded(ref.id, job.data);
   }
 
   async failed(job: Job<FopJobData, FopJobResult>, reason: string): Promise<void> {
@@ -61,17 +63,17 @@ export class PersistentJobTracker {
       error,
       ...(step && { errorIndex: Number(step[1]) - 1 }),
     });
-    if (last) await this.jobEnded(ref.id, job.data.requestId);
+    if (last) await this.jobEnded(ref.id, job.data);
   }
 
-  private async jobEnded(id: string, requestId?: string): Promise<void> {
+  private async jobEnded(id: string, { requestId, trace }: FopJobData): Promise<void> {
     const meta = await this.store.meta(id);
     if (!meta?.notifyUrl) return;
     await this.store.recordNotify(id, meta.notifyUrl, 'pending');
     const schedule = this.config.webhookRetryScheduleS;
     await this.notifyQueue.add(
       'notify',
-      { persistentId: id, requestId },
+      { persistentId: id, requestId, trace },
       {
         // The job id makes a second "last item" report (after a crash) a no-op.
         jobId: id,

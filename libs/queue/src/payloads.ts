@@ -26,6 +26,8 @@ export interface FopJobData {
   persistent?: { id: string; index: number; force: boolean };
   /** The HTTP request that queued the job (X-Request-Id): worker and webhook log lines carry it. */
   requestId?: string;
+  /** W3C trace context of the request that queued the job: its spans join that trace. */
+  trace?: Record<string, string>;
 }
 
 /** What a completed fop job answers: a reference to the cached result. */

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AccessKey } from '@fopflow/auth';
 import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
 import { currentLogContext } from '@fopflow/logging';
+import { traceCarrier } from '@fopflow/tracing';
 import { FopPipeline, parsePipeline, SaveasTarget, splitSaveas } from '@fopflow/fop';
 import { OutboundGuard } from '@fopflow/outbound';
 import {
@@ -174,6 +175,7 @@ export class JobsService {
         requestedAt: createdAt,
         persistent: { id, index, force: submission.force },
         requestId: currentLogContext().requestId,
+        trace: traceCarrier(),
       };
       return { queueName: fopQueueName(fop.pipeline.steps[0].command, queueTier), jobId: `${id}-${index}`, data };
     });
