@@ -18,7 +18,9 @@ import { bodyGuardMiddleware } from './http/body-guard.middleware';
 import { ErrorFilter } from './http/error.filter';
 import { httpMetricsMiddleware } from './http/http-metrics.middleware';
 import { noSniffMiddleware } from './http/inert-content';
-import { HTTP_METRICS } from './metrics/metrics.providers';
+import { HTTP_METRICS, METRICS_REGISTRY } from './metrics/metrics.providers';
+import { publicMetricsOff, serveMetricsPort } from './metrics/metrics-port.server';
+import type { Registry } from 'prom-client';
 import { apiDocsMiddleware } from './openapi/api-docs.middleware';
 
 /** Builds the gateway application without listening; tests and main() share it. */
@@ -36,6 +38,7 @@ export async function createGateway(): Promise<NestExpressApplication> {
   app.use(httpMetricsMiddleware(app.get<HttpMetrics>(HTTP_METRICS)));
   app.use(noSniffMiddleware);
   app.use(apiDocsMiddleware());
+  if (config.metricsPort !== undefined) app.use(publicMetricsOff);
   const operatorsOnly = adminTokenMiddleware(config.adminToken);
   for (const route of [BULL_BOARD_ROUTE, '/v1/pools', '/v1/instances', '/v1/discovery']) app.use(route, operatorsOnly);
   const keys = app.get(AccessPolicy).keys;
@@ -80,8 +83,13 @@ async function sweepInterruptedUploads(storage: ObjectStorage, maxAgeMs: number)
 async function main(): Promise<void> {
   startTracing('fopflow-gateway');
   const app = await createGateway();
-  const port = loadConfig().port;
-  await app.listen(port, process.env.HOST ?? '0.0.0.0');
+  const { port, metricsPort } = loadConfig();
+  const host = process.env.HOST ?? '0.0.0.0';
+  await app.listen(port, host);
+  if (metricsPort !== undefined) {
+    const metrics = await serveMetricsPort(app.get<Registry>(METRICS_REGISTRY), metricsPort, host);
+    Logger.log(`metrics on http://${host}:${metrics.port}/metrics`, 'Gateway');
+  }
   closeOnSignals(app, 'Gateway');
   Logger.log(`listening on ${await app.getUrl()}`, 'Gateway');
 }
