@@ -352,6 +352,7 @@ function printBanner(base, fopUrl, credentials, ufops) {
   item('', `  -H 'Authorization: Bearer ${credentials.adminToken}' ${base}/v1/objects/<bucket>/<key>`);
   item('Bull Board', `${base}/admin/queues  (user: any, password: the admin token)`);
   item('metrics', `${base}/metrics`);
+  item('API docs', `${base}/docs  (OpenAPI: ${base}/openapi.json)`);
   item('admin token', credentials.adminToken + (credentials.adminTokenFile ? `  (kept in ${credentials.adminTokenFile})` : ''));
   if (credentials.devKey) item('access key', `${credentials.devKey.accessKey}  secret: ${credentials.devKey.secretKey}  (tier paid)`);
   if (ufops) item('UFOPs', 'npm run fopctl -- init my-ufop  (README: Custom commands)');
