@@ -37,7 +37,7 @@ export function pinoOptions(app: string, env: NodeJS.ProcessEnv = process.env): 
     // Probes and scrapes would drown the lines that matter.
     autoLogging: { ignore: (req: IncomingMessage) => /^\/(health|ready|metrics)\b/.test(req.url ?? '') },
     ...(logFormatFrom(env) === 'pretty' && {
-      transport: { target: prettyTransportPath()!, options: { singleLine: true, ignore: 'pid,hostname,req,res', colorize: !env.NO_COLOR } },
+      transport: { target: prettyTransportPath()!, options: { singleLine: true, ignore: 'pid,hostname', colorize: !env.NO_COLOR } },
     }),
   };
 }
