@@ -11,6 +11,7 @@ import { createConnection, createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { aptInstall, canSudo, dependenciesCurrent, dependenciesShared, isRoot, onPath } from './host-setup.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const READY_TIMEOUT_MS = 60000;
@@ -48,14 +49,9 @@ function run(command, args, what) {
 }
 
 function ensureDependencies() {
-  const lock = join(ROOT, 'package-lock.json');
-  // npm rewrites node_modules/.package-lock.json on every install: a better stamp than the folder.
-  const stamp = Math.max(mtime(join(ROOT, 'node_modules')), mtime(join(ROOT, 'node_modules/.package-lock.json')));
-  if (stamp && stamp >= mtime(lock)) return;
-  run('npm', existsSync(lock) ? ['ci'] : ['install'], 'installing npm dependencies');
+  if (dependenciesCurrent(ROOT) || dependenciesShared(ROOT)) return;
+  run('npm', existsSync(join(ROOT, 'package-lock.json')) ? ['ci'] : ['install'], 'installing npm dependencies');
 }
-
-const onPath = (tool) => spawnSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }).status === 0;
 
 function ensureTools() {
   const packages = [];
@@ -63,22 +59,15 @@ function ensureTools() {
   if (!onPath('ffmpeg')) packages.push('ffmpeg');
   if (packages.length === 0) return;
   const list = packages.join(' ');
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  const sudo = !isRoot && spawnSync('sudo', ['-n', 'true'], { stdio: 'ignore' }).status === 0;
-  const prefix = isRoot ? '' : 'sudo ';
+  const sudo = canSudo();
+  const prefix = isRoot() ? '' : 'sudo ';
   const advice = `  ${prefix}apt-get update && ${prefix}apt-get install -y ${list}`;
-  if (!onPath('apt-get') || (!isRoot && !sudo)) {
+  if (!onPath('apt-get') || (!isRoot() && !sudo)) {
     throw new Fatal(`missing ${packages.join(' and ')}. Install, then run npm start again:\n${advice}\n` +
       '  (not Debian/Ubuntu? install them with your package manager)');
   }
   say(`installing ${list} with apt`);
-  // sudo resets the environment, so the noninteractive flag goes in through `env`.
-  const script = `apt-get update && apt-get install -y ${list}`;
-  const [command, args] = sudo
-    ? ['sudo', ['-n', 'env', 'DEBIAN_FRONTEND=noninteractive', 'sh', '-c', script]]
-    : ['sh', ['-c', script]];
-  const result = spawnSync(command, args, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-  if (result.status !== 0) throw new Fatal(`installing ${list} failed; run this, then npm start again:\n${advice}`);
+  if (!aptInstall(packages, { sudo })) throw new Fatal(`installing ${list} failed; run this, then npm start again:\n${advice}`);
 }
 
 function newestSource(dir) {
@@ -87,7 +76,7 @@ function newestSource(dir) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) newest = Math.max(newest, newestSource(path));
     // Specs are not part of the build (tsconfig.build.json), so editing one needs no rebuild.
-    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
+    else if (entry.name.endsWith('.ts') && !/[.-]spec\.ts$/.test(entry.name)) newest = Math.max(newest, statSync(path).mtimeMs);
   }
   return newest;
 }
@@ -364,6 +353,7 @@ function printBanner(base, fopUrl, credentials, ufops) {
   item('Bull Board', `${base}/admin/queues  (user: any, password: the admin token)`);
   item('console', `${base}/console/  (same login: pools, jobs, UFOP builds)`);
   item('metrics', `${base}/metrics`);
+  item('API docs', `${base}/docs  (OpenAPI: ${base}/openapi.json)`);
   item('admin token', credentials.adminToken + (credentials.adminTokenFile ? `  (kept in ${credentials.adminTokenFile})` : ''));
   if (credentials.devKey) item('access key', `${credentials.devKey.accessKey}  secret: ${credentials.devKey.secretKey}  (tier paid)`);
   if (ufops) item('UFOPs', 'npm run fopctl -- init my-ufop  (README: Custom commands)');
@@ -419,6 +409,8 @@ async function main() {
     REDIS_URL: redisUrl,
     FOPFLOW_DATA_DIR: dataDir,
     FOPFLOW_KEYS: credentials.keys,
+    // A terminal reads pretty lines; deployments keep the JSON default (one object a line).
+    FOPFLOW_LOG_FORMAT: process.env.FOPFLOW_LOG_FORMAT || 'pretty',
     // No FOPFLOW_ADMIN_TOKEN here: the gateway reads <dataDir>/admin-token, and workers never see it.
   };
   const gateway = startChild('gateway', '36', process.execPath, ['dist/apps/gateway/src/main.js'], { env });

@@ -13,7 +13,7 @@ export async function buildWorkerImage(): Promise<void> {
   try {
     execFileSync('docker', ['info'], { stdio: 'ignore' });
   } catch {
-    throw new Error("these tests need a Docker engine: run 'bash docker/base-image.sh' as root (it starts dockerd), as .ci/run does");
+    throw new Error("these tests need a Docker engine: run 'bash docker/base-image.sh' as root (it starts dockerd); npm test does all of it");
   }
   // Synchronous, so no jest timeout can interrupt it: its own limit turns a stuck build into a failure.
   execFileSync('bash', ['docker/build-images.sh'], {

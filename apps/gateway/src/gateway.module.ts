@@ -6,6 +6,7 @@ import { ExpressAdapter } from '@bull-board/express';
 import { BullBoardModule } from '@bull-board/nestjs';
 import { ResultCache } from '@fopflow/cache';
 import { ConfigModule, FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
+import { fopflowLoggerModule } from '@fopflow/logging';
 import { commandNames } from '@fopflow/fop';
 import { fopQueueNames, JobDispatcher, jobSettings, PersistentJobStore } from '@fopflow/queue';
 import { LocalDiskStorage, OBJECT_STORAGE } from '@fopflow/storage';
@@ -50,6 +51,7 @@ export class GatewayModule {
       module: GatewayModule,
       imports: [
         ConfigModule.forRoot(config),
+        fopflowLoggerModule('gateway'),
         RedisModule,
         BullModule.forRootAsync({
           inject: [REDIS_PRODUCER],

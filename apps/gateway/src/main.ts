@@ -6,6 +6,8 @@ import { AdminTokenSource, closeOnSignals, loadConfig, resolveAdminToken } from 
 import { LocalDiskStorage, OBJECT_STORAGE, ObjectStorage } from '@fopflow/storage';
 import type { HttpMetrics } from '@fopflow/metrics';
 import { MAX_UFOP_UPLOAD_BYTES } from '@fopflow/ufop';
+import { FopflowLogger, requestIdMiddleware } from '@fopflow/logging';
+import { httpTraceMiddleware, startTracing } from '@fopflow/tracing';
 import { AccessPolicy } from './auth/access.policy';
 import { adminTokenMiddleware } from './auth/admin-token.middleware';
 import { claimedIdentity } from './auth/caller';
@@ -16,8 +18,11 @@ import { bodyGuardMiddleware } from './http/body-guard.middleware';
 import { ErrorFilter } from './http/error.filter';
 import { httpMetricsMiddleware } from './http/http-metrics.middleware';
 import { noSniffMiddleware } from './http/inert-content';
-import { HTTP_METRICS } from './metrics/metrics.providers';
+import { HTTP_METRICS, METRICS_REGISTRY } from './metrics/metrics.providers';
 import { uploadCorsMiddleware } from './upload/upload-cors.middleware';
+import { publicMetricsOff, serveMetricsPort } from './metrics/metrics-port.server';
+import type { Registry } from 'prom-client';
+import { apiDocsMiddleware } from './openapi/api-docs.middleware';
 
 /** Builds the gateway application without listening; tests and main() share it. */
 export async function createGateway(): Promise<NestExpressApplication> {
@@ -26,9 +31,15 @@ export async function createGateway(): Promise<NestExpressApplication> {
   logOperatorToken(operatorToken);
   const config = { ...loaded, adminToken: operatorToken.token };
   // Uploads are streamed raw; no body parser may consume them first.
-  const app = await NestFactory.create<NestExpressApplication>(GatewayModule.forRoot(config), { bodyParser: false });
+  const app = await NestFactory.create<NestExpressApplication>(GatewayModule.forRoot(config), { bodyParser: false, bufferLogs: true });
+  app.useLogger(app.get(FopflowLogger));
+  // First, so every later middleware's lines and the answer carry the request id.
+  app.use(requestIdMiddleware);
+  app.use(httpTraceMiddleware);
   app.use(httpMetricsMiddleware(app.get<HttpMetrics>(HTTP_METRICS)));
   app.use(noSniffMiddleware);
+  app.use(apiDocsMiddleware());
+  if (config.metricsPort !== undefined) app.use(publicMetricsOff);
   const operatorsOnly = adminTokenMiddleware(config.adminToken);
   for (const route of [BULL_BOARD_ROUTE, CONSOLE_ROUTE, '/v1/pools', '/v1/instances', '/v1/discovery']) app.use(route, operatorsOnly);
   app.use(uploadCorsMiddleware(config.uploadCorsOrigins));
@@ -72,9 +83,15 @@ async function sweepInterruptedUploads(storage: ObjectStorage, maxAgeMs: number)
 }
 
 async function main(): Promise<void> {
+  startTracing('fopflow-gateway');
   const app = await createGateway();
-  const port = loadConfig().port;
-  await app.listen(port, process.env.HOST ?? '0.0.0.0');
+  const { port, metricsPort } = loadConfig();
+  const host = process.env.HOST ?? '0.0.0.0';
+  await app.listen(port, host);
+  if (metricsPort !== undefined) {
+    const metrics = await serveMetricsPort(app.get<Registry>(METRICS_REGISTRY), metricsPort, host);
+    Logger.log(`metrics on http://${host}:${metrics.port}/metrics`, 'Gateway');
+  }
   closeOnSignals(app, 'Gateway');
   Logger.log(`listening on ${await app.getUrl()}`, 'Gateway');
 }

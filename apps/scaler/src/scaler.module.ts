@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { Module } from '@nestjs/common';
 import { ConfigModule, FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
+import { fopflowLoggerModule } from '@fopflow/logging';
 import { createRedis, jobHandlerCheck } from '@fopflow/queue';
 import { InstanceRuntime, ProcessRuntime } from '@fopflow/runtime';
 import { INSTANCE_RUNTIME, SCALER_REDIS, ScalerService } from './scaler.service';
@@ -11,7 +12,7 @@ import { UfopBuildService } from './ufop-build.service';
 const consumerCheck = jobHandlerCheck(['ufopBuild']);
 
 @Module({
-  imports: [ConfigModule, ...consumerCheck.imports],
+  imports: [ConfigModule, fopflowLoggerModule('scaler'), ...consumerCheck.imports],
   providers: [
     ...consumerCheck.providers,
     { provide: SCALER_REDIS, inject: [FOPFLOW_CONFIG], useFactory: (config: FopflowConfig) => createRedis(config.redisUrl, 'worker', 'fopflow-scaler') },

@@ -3,6 +3,8 @@ import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
 import { commandNames } from '@fopflow/fop';
 import { JobStatsRecorder } from '@fopflow/metrics';
 import { createRedis, FopJobData, FopJobResult, fopQueueName, JobHandler } from '@fopflow/queue';
+import { inJobLogContext } from '@fopflow/logging';
+import { inJobSpan } from '@fopflow/tracing';
 import { RateLimiterOptions, UnrecoverableError, Worker } from 'bullmq';
 import { CustomCommandHost } from './custom-command.host';
 import { listenForCancels } from './cancel.listener';
@@ -125,7 +127,7 @@ export class FopWorkerService implements OnApplicationShutdown {
     const routing = this.routing!;
     const worker = new Worker<FopJobData, FopJobResult>(
       queueName,
-      (job, _token, signal) => this.processor.process(job, routing, signal ?? new AbortController().signal),
+      (job, _token, signal) => inJobLogContext(job, this.logger, () => inJobSpan(job, () => this.processor.process(job, routing, signal ?? new AbortController().signal))),
       {
         connection,
         concurrency,

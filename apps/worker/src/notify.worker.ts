@@ -11,6 +11,8 @@ import {
   WebhookDeliveryError,
 } from '@fopflow/outbound';
 import { createRedis, NOTIFY_QUEUE, PersistentJobStore, JobHandler } from '@fopflow/queue';
+import { inJobLogContext } from '@fopflow/logging';
+import { inJobSpan } from '@fopflow/tracing';
 import { Job, UnrecoverableError, Worker } from 'bullmq';
 import { NotifyJobData } from './persistent-job.tracker';
 
@@ -41,7 +43,7 @@ export class NotifyWorker implements OnApplicationBootstrap, OnApplicationShutdo
 
   onApplicationBootstrap(): void {
     const connection = createRedis(this.config.redisUrl, 'worker', 'fopflow-notify');
-    this.worker = new Worker<NotifyJobData>(NOTIFY_QUEUE, (job) => this.attempt(job), {
+    this.worker = new Worker<NotifyJobData>(NOTIFY_QUEUE, (job) => inJobLogContext(job, this.logger, () => inJobSpan(job, () => this.attempt(job))), {
       connection,
       concurrency: NOTIFY_CONCURRENCY,
       runRetryDelay: 1000,

@@ -42,7 +42,7 @@ export class PersistentJobTracker {
       ...(result.saved && { key: result.saved.key, hash: result.saved.etag }),
       returnOld: result.returnOld ?? 0,
     });
-    if (last) await this.jobEnded(ref.id);
+    if (last) await this.jobEnded(ref.id, job.data);
   }
 
   async failed(job: Job<FopJobData, FopJobResult>, reason: string): Promise<void> {
@@ -57,15 +57,15 @@ export class PersistentJobTracker {
       error,
       ...(step && { errorIndex: Number(step[1]) - 1 }),
     });
-    if (last) await this.jobEnded(ref.id);
+    if (last) await this.jobEnded(ref.id, job.data);
   }
 
-  private async jobEnded(id: string): Promise<void> {
+  private async jobEnded(id: string, { requestId, trace }: FopJobData): Promise<void> {
     const meta = await this.store.meta(id);
     if (!meta?.notifyUrl) return;
     await this.store.recordNotify(id, meta.notifyUrl, 'pending');
     // The job id makes a second "last item" report (after a crash) a no-op.
-    await this.dispatcher.dispatch('notify', { data: { persistentId: id }, jobId: id });
+    await this.dispatcher.dispatch('notify', { data: { persistentId: id, requestId, trace }, jobId: id });
     this.logger.debug(`job ${id} ended; webhook queued`);
   }
 }

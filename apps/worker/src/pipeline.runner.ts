@@ -4,6 +4,7 @@ import { commands, isCustomStep, PipelineStep } from '@fopflow/fop';
 import { AvProcessor, ImageProcessor } from '@fopflow/media';
 import { Account, ObjectAccess } from '@fopflow/auth';
 import { BucketInfo, ObjectStorage } from '@fopflow/storage';
+import { inSpan } from '@fopflow/tracing';
 import type { CustomStepRunner } from './custom-command.host';
 import { fetchObject } from './source.fetcher';
 import { WorkDir } from './work-dir';
@@ -46,7 +47,7 @@ export class PipelineRunner {
     for (const [index, step] of steps.entries()) {
       signal.throwIfAborted();
       const stepProgress = (percent: number) => onProgress(Math.round(((index + percent / 100) / steps.length) * 100));
-      current = await this.runStep(step, current, { account, workDir, signal, onProgress: stepProgress }).catch((error: Error) => {
+      current = await inSpan(`step ${step.command}`, { 'fop.step.index': index }, () => this.runStep(step, current, { account, workDir, signal, onProgress: stepProgress })).catch((error: Error) => {
         throw withStep(error, index, steps.length, step.command);
       });
       stepProgress(100);

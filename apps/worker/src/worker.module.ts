@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { Module } from '@nestjs/common';
 import { ResultCache } from '@fopflow/cache';
 import { ConfigModule, FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
+import { fopflowLoggerModule } from '@fopflow/logging';
 import { AvProcessor, DEFAULT_IMAGE_LIMITS, ImageProcessor } from '@fopflow/media';
 import { JobStatsRecorder } from '@fopflow/metrics';
 import { createRedis, JobDispatcher, jobSettings, PersistentJobStore, QueueSet, jobHandlerCheck } from '@fopflow/queue';
@@ -24,7 +25,7 @@ const REDIS = Symbol('REDIS');
 const consumerCheck = jobHandlerCheck(['fop', 'notify']);
 
 @Module({
-  imports: [ConfigModule, ...consumerCheck.imports],
+  imports: [ConfigModule, fopflowLoggerModule('worker'), ...consumerCheck.imports],
   providers: [
     ...consumerCheck.providers,
     {

@@ -15,6 +15,7 @@ const csv = (fallback: string) =>
 /** Every variable Fopflow reads, with its default. Parsed once, at start-up. */
 const envSchema = z.object({
   PORT: int(8080, 0),
+  FOPFLOW_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
   FOPFLOW_DATA_DIR: z.string().min(1).default('.data'),
   FOPFLOW_TIERS: csv('paid,free'),
@@ -69,6 +70,8 @@ const envSchema = z.object({
 export interface FopflowConfig {
   /** HTTP port of the gateway (default 8080; 0 picks a free one). */
   port: number;
+  /** When set, /metrics is served on this port only (not on the public one); 0 picks a free one. */
+  metricsPort?: number;
   /** Redis holding queues, cache index and job metrics. */
   redisUrl: string;
   /** Root of buckets and the result cache (default `.data`). */
@@ -234,6 +237,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FopflowConfig 
     jobLockMs: e.FOPFLOW_JOB_LOCK_MS,
     accessKeys,
     port: e.PORT,
+    metricsPort: e.FOPFLOW_METRICS_PORT,
     redisUrl: e.REDIS_URL,
     dataDir: e.FOPFLOW_DATA_DIR,
     tiers: Object.keys(tierSettings),

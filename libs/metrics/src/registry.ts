@@ -86,3 +86,37 @@ export function registerPoolMetrics(registry: Registry, read: PoolFiguresReader)
     },
   });
 }
+
+/** Redis's memory figures, as INFO memory answers them. */
+export type RedisMemoryReader = () => Promise<{ usedBytes: number; maxBytes: number }>;
+
+/**
+ * Registers `fopflow_redis_memory_used_bytes` and `fopflow_redis_maxmemory_bytes` (0: no bound),
+ * read at scrape time: with noeviction, a Redis at its bound refuses new jobs, so the alert
+ * must fire before.
+ */
+export function registerRedisMemory(registry: Registry, read: RedisMemoryReader): void {
+  const max = new Gauge({ name: 'fopflow_redis_maxmemory_bytes', help: 'Memory bound of the Redis holding the queues (0: none).', registers: [registry] });
+  new Gauge({
+    name: 'fopflow_redis_memory_used_bytes',
+    help: 'Memory used by the Redis holding the queues.',
+    registers: [registry],
+    async collect() {
+      this.reset();
+      max.reset();
+      const figures = await read().catch(() => undefined);
+      if (!figures) return;
+      this.set(figures.usedBytes);
+      max.set(figures.maxBytes);
+    },
+  });
+}
+
+/** Reads INFO memory's used_memory and maxmemory through any client with `info`. */
+export function redisMemoryReader(redis: { info(section: string): Promise<string> }): RedisMemoryReader {
+  return async () => {
+    const info = await redis.info('memory');
+    const field = (name: string) => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(info)?.[1] ?? 0);
+    return { usedBytes: field('used_memory'), maxBytes: field('maxmemory') };
+  };
+}

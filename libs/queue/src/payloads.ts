@@ -24,6 +24,10 @@ export interface FopJobData {
   requestedAt: number;
   /** Set for an item of an async job: where its status is kept. */
   persistent?: { id: string; index: number; force: boolean };
+  /** The HTTP request that queued the job (X-Request-Id): worker and webhook log lines carry it. */
+  requestId?: string;
+  /** W3C trace context of the request that queued the job: its spans join that trace. */
+  trace?: Record<string, string>;
 }
 
 /** What a completed fop job answers: a reference to the cached result. */
@@ -59,6 +63,10 @@ export interface CancelMessage {
 /** A `notify` job: the async job whose webhook to deliver. */
 export interface NotifyJobData {
   persistentId: string;
+  /** The request that queued the async job, for the delivery's log lines. */
+  requestId?: string;
+  /** Its trace context: the delivery joins the request's trace. */
+  trace?: Record<string, string>;
 }
 
 /** A `ufop.build` job: which upload becomes which version of which command. */

@@ -4,6 +4,8 @@ import { CachedResult, ResultCache } from '@fopflow/cache';
 import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
 import { commands, FopPipeline, FopSyntaxError, isCustomStep, SaveasTarget } from '@fopflow/fop';
 import { declaredStatus, FopJobData, FopProducer, fopQueueName, JobDispatcher, resultKey } from '@fopflow/queue';
+import { currentLogContext } from '@fopflow/logging';
+import { traceCarrier } from '@fopflow/tracing';
 import { OBJECT_STORAGE, ObjectStorage } from '@fopflow/storage';
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
@@ -115,6 +117,8 @@ export class FopService implements OnApplicationShutdown {
       tier,
       resultKey: id,
       requestedAt: Date.now(),
+      requestId: currentLogContext().requestId,
+      trace: traceCarrier(),
     };
     const jobId = saveas ? createHash('sha256').update(`${id}\n${saveas.bucket}\n${saveas.key}`).digest('hex') : id;
     const deadline = Date.now() + this.config.syncWaitMs;

@@ -6,15 +6,8 @@ import { z } from 'zod';
 import { AccessPolicy } from '../auth/access.policy';
 import { GatewayError } from '../http/error.filter';
 import { describeIssues, parseJsonObject, readRawBody } from '../http/raw-body';
+import { batchSubmissionSchema, submissionSchema } from './job.schemas';
 import { JobsService, JobSubmission } from './jobs.service';
-
-const submissionSchema = z.object({
-  source: z.union([z.object({ bucket: z.string().min(1), key: z.string().min(1) }).strict(), z.object({ url: z.string().min(1) }).strict()]),
-  fops: z.union([z.string().min(1), z.array(z.string().min(1))]),
-  notifyUrl: z.string().min(1).optional(),
-  pipeline: z.string().optional(),
-  force: z.boolean().default(false),
-});
 
 function asSubmission({ source, fops, notifyUrl, pipeline, force }: z.infer<typeof submissionSchema>): JobSubmission {
   return { kind: 'native', ...source, fops: typeof fops === 'string' ? [fops] : fops, notifyUrl, pipeline, force };
@@ -55,7 +48,7 @@ export class JobsController {
     // Bounded by maxBatchBodyBytes, which the body guard chose for this route.
     const body = await readRawBody(req);
     const caller = await this.caller(req, body);
-    const parsed = z.object({ jobs: z.array(submissionSchema).min(1) }).safeParse(parseJsonObject(body));
+    const parsed = batchSubmissionSchema.safeParse(parseJsonObject(body));
     if (!parsed.success) throw new GatewayError(400, describeIssues(parsed.error.issues));
     return { ids: await this.jobs.submitMany(caller, parsed.data.jobs.map(asSubmission)) };
   }

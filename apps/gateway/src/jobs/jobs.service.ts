@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AccessKey } from '@fopflow/auth';
 import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
+import { currentLogContext } from '@fopflow/logging';
+import { traceCarrier } from '@fopflow/tracing';
 import { FopPipeline, parsePipeline, SaveasTarget, splitSaveas } from '@fopflow/fop';
 import { OutboundGuard } from '@fopflow/outbound';
 import {
@@ -186,6 +188,8 @@ export class JobsService {
         resultKey: resultKey(source.bucket, source.key, source.etag, fop.pipeline.normalized),
         requestedAt: createdAt,
         persistent: { id, index, force: submission.force },
+        requestId: currentLogContext().requestId,
+        trace: traceCarrier(),
       };
       return { jobId: `${id}-${index}`, data };
     });

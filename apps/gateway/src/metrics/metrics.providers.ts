@@ -1,5 +1,14 @@
 import { Provider } from '@nestjs/common';
-import { createRegistry, HttpMetrics, registerHttpMetrics, registerJobStats, registerPoolMetrics, registerQueueDepth } from '@fopflow/metrics';
+import {
+  createRegistry,
+  HttpMetrics,
+  redisMemoryReader,
+  registerHttpMetrics,
+  registerJobStats,
+  registerPoolMetrics,
+  registerQueueDepth,
+  registerRedisMemory,
+} from '@fopflow/metrics';
 import { PoolStateStore } from '@fopflow/keeper';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
@@ -19,6 +28,7 @@ export const metricsProviders: Provider[] = [
     useFactory: (redis: Redis, queues: QueueRegistry, pools: PoolStateStore): Registry => {
       const registry = createRegistry('gateway');
       registerJobStats(registry, redis);
+      registerRedisMemory(registry, redisMemoryReader(redis));
       registerPoolMetrics(registry, () => pools.decisions());
       registerQueueDepth(registry, () =>
         Promise.all(queues.all().map(async (queue) => ({ queue: queue.name, counts: await queue.getJobCounts(...QUEUE_STATES) }))),
