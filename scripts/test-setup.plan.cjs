@@ -13,6 +13,8 @@ const SYSTEM_TOOLS = [
   { command: 'dockerd', pkg: 'docker.io' },
   { command: 'debootstrap', pkg: 'debootstrap' },
   { command: 'docker-registry', pkg: 'docker-registry' },
+  // The console's and the API docs' pages are tested in a real headless browser.
+  { command: 'chromium', pkg: 'chromium' },
 ];
 
 /** The base images every Fopflow Dockerfile starts FROM (docker/base-image.sh builds them). */

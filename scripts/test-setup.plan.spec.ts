@@ -67,8 +67,8 @@ describe('nextSetupStep', () => {
 
   it('installs exactly the missing packages, with sudo when not root but allowed', () => {
     const step = nextSetupStep({ ...ready(), commands: ['docker', 'dockerd', 'ffmpeg', 'debootstrap'], canSudo: true });
-    expect(step).toMatchObject({ action: 'apt-install', packages: ['redis-server', 'ffmpeg', 'docker-registry'], sudo: true });
-    expect(missingPackages(['ffmpeg', 'ffprobe'])).toEqual(['redis-server', 'docker.io', 'debootstrap', 'docker-registry']);
+    expect(step).toMatchObject({ action: 'apt-install', packages: ['redis-server', 'ffmpeg', 'docker-registry', 'chromium'], sudo: true });
+    expect(missingPackages(['ffmpeg', 'ffprobe'])).toEqual(['redis-server', 'docker.io', 'debootstrap', 'docker-registry', 'chromium']);
   });
 
   it('prints the one apt command when it may not install', () => {
