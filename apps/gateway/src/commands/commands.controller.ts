@@ -8,9 +8,6 @@ import {
   CommandRecord,
   CommandRegistry,
   commandPool,
-  DEFAULT_FLAVOR,
-  DEFAULT_MAX_INSTANCES,
-  DEFAULT_TIMEOUT_MS,
   FLAVORS,
   MAX_UFOP_UPLOAD_BYTES,
   parseRemoteCommand,
@@ -20,30 +17,12 @@ import {
   readUploadManifest,
 } from '@fopflow/ufop';
 import type { Request } from 'express';
-import { z } from 'zod';
 import { Account, OPERATOR_ACCOUNT } from '@fopflow/auth';
 import { AccessPolicy } from '../auth/access.policy';
 import { GatewayError } from '../http/error.filter';
 import { describeIssues, parseJsonObject, readRawBody } from '../http/raw-body';
+import { commandResizeSchema, registrationSchema, useVersionSchema } from './command.schemas';
 import { checkCommandCount, checkInstanceRequest } from './command-quota';
-
-const registration = z
-  .object({
-    name: z.string(),
-    // Qiniu's `-m`: 1 public, 2 private; the words are accepted too.
-    mode: z.union([z.literal(1), z.literal(2), z.literal('public'), z.literal('private')]).default(2),
-    flavor: z.string().default(DEFAULT_FLAVOR),
-    description: z.string().max(500).default(''),
-    maxInstances: z.number().int().min(1).max(64).default(DEFAULT_MAX_INSTANCES),
-    timeoutMs: z.number().int().min(100).max(30 * 60_000).default(DEFAULT_TIMEOUT_MS),
-    remote: z.record(z.string(), z.unknown()).optional(),
-  })
-  .strict();
-
-const resize = z.union([
-  z.object({ instances: z.number().int().min(0).max(64) }).strict(),
-  z.object({ auto: z.literal(true), maxInstances: z.number().int().min(1).max(64).optional() }).strict(),
-]);
 
 /** What a caller sees of a command: a remote command's credentials never leave the gateway. */
 export type CommandView = Omit<CommandRecord, 'remote'> & { pool: string; remote?: Record<string, unknown> };
@@ -79,7 +58,7 @@ export class CommandsController {
   async register(@Req() req: Request): Promise<CommandView> {
     const body = await readRawBody(req);
     const account = this.access.caller(req, body);
-    const parsed = registration.safeParse(parseJsonObject(body));
+    const parsed = registrationSchema.safeParse(parseJsonObject(body));
     if (!parsed.success) throw new GatewayError(400, describeIssues(parsed.error.issues));
     const input = parsed.data;
     if (!FLAVORS[input.flavor]) throw new GatewayError(400, `flavor: '${input.flavor}' is not one of ${Object.keys(FLAVORS).join(', ')}`);
@@ -186,7 +165,7 @@ export class CommandsController {
   async useVersion(@Param('name') name: string, @Req() req: Request): Promise<CommandView> {
     const body = await readRawBody(req);
     await this.managed(name, req, body);
-    const parsed = z.object({ version: z.string().min(1).max(64) }).strict().safeParse(parseJsonObject(body));
+    const parsed = useVersionSchema.safeParse(parseJsonObject(body));
     if (!parsed.success) throw new GatewayError(400, describeIssues(parsed.error.issues));
     const record = await this.registry.useVersion(name, parsed.data.version);
     await this.catalog.refresh();
@@ -209,7 +188,7 @@ export class CommandsController {
   async resize(@Param('name') name: string, @Req() req: Request): Promise<CommandView> {
     const body = await readRawBody(req);
     const current = await this.managed(name, req, body);
-    const parsed = resize.safeParse(parseJsonObject(body));
+    const parsed = commandResizeSchema.safeParse(parseJsonObject(body));
     if (!parsed.success) throw new GatewayError(400, 'give {"instances": 0-64} or {"auto": true, "maxInstances"?: 1-64}');
     const asked = 'instances' in parsed.data ? parsed.data.instances : (parsed.data.maxInstances ?? current.maxInstances);
     // The operator resizing is held to the global cap only; a key, to its account's too.

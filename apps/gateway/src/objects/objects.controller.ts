@@ -8,6 +8,7 @@ import { OPERATOR_ACCOUNT } from '@fopflow/auth';
 import { GatewayError, sendError } from '../http/error.filter';
 import { parseJsonObject, readRawBody } from '../http/raw-body';
 import { bucketAndKey } from '../http/request-path';
+import { bucketSettingsSchema } from './object.schemas';
 
 const OBJECTS_PREFIX = '/v1/objects';
 
@@ -42,8 +43,9 @@ export class ObjectsController {
   async createBucket(@Param('bucket') bucket: string, @Req() req: Request): Promise<BucketInfo> {
     const body = await readRawBody(req);
     const account = this.access.caller(req, body);
-    const options = body.length ? parseJsonObject(body) : {};
-    if (options.private !== undefined && typeof options.private !== 'boolean') throw new GatewayError(400, 'private must be true or false');
+    const parsed = bucketSettingsSchema.safeParse(body.length ? parseJsonObject(body) : {});
+    if (!parsed.success) throw new GatewayError(400, 'private must be true or false');
+    const options = parsed.data;
     const existing = await this.access.objects.settings(bucket, true);
     if (!existing) {
       await this.access.authorize(account, 'write', bucket);

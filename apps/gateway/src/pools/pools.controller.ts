@@ -1,9 +1,9 @@
 import { Controller, Delete, Get, Param, Post, Req } from '@nestjs/common';
 import { InstanceRecord, Keeper, PoolDecision, PoolSettings, PoolState, PoolStateStore } from '@fopflow/keeper';
 import type { Request } from 'express';
-import { z } from 'zod';
 import { GatewayError } from '../http/error.filter';
 import { parseJsonObject, readRawBody } from '../http/raw-body';
+import { poolResizeSchema, poolUpgradeSchema } from './pool.schemas';
 import { PoolCatalog } from './pool-catalog';
 
 /** A pool as operators see it: its settings, what was changed at run time, the last decision. */
@@ -50,8 +50,8 @@ export class PoolsController {
   @Post('pools/:pool/resize')
   async resize(@Param('pool') pool: string, @Req() req: Request): Promise<PoolState> {
     const settings = this.pool(pool);
-    const body = z.object({ instances: z.number().int().min(0).max(settings.maxInstances) }).safeParse(parseJsonObject(await readRawBody(req)));
-    if (!body.success) throw new GatewayError(400, `instances must be a whole number from 0 to maxInstances ${settings.maxInstances}`);
+    const body = poolResizeSchema.safeParse(parseJsonObject(await readRawBody(req)));
+    if (!body.success || body.data.instances > settings.maxInstances) throw new GatewayError(400, `instances must be a whole number from 0 to maxInstances ${settings.maxInstances}`);
     return this.state.update(pool, (state) => ({ ...state, pinnedInstances: body.data.instances }));
   }
 
@@ -66,9 +66,7 @@ export class PoolsController {
   @Post('pools/:pool/upgrade')
   async upgrade(@Param('pool') pool: string, @Req() req: Request): Promise<PoolState> {
     this.pool(pool);
-    const body = z
-      .object({ version: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/), image: z.string().min(1).max(256).optional() })
-      .safeParse(parseJsonObject(await readRawBody(req)));
+    const body = poolUpgradeSchema.safeParse(parseJsonObject(await readRawBody(req)));
     if (!body.success) throw new GatewayError(400, 'version is required: 1-64 of A-Z a-z 0-9 . _ -; image is optional');
     return this.state.update(pool, (state) => ({ ...state, version: body.data.version, ...(body.data.image && { image: body.data.image }) }));
   }
