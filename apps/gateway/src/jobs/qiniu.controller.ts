@@ -2,6 +2,7 @@ import { All, Controller, HttpCode, Post, Query, Req, Res } from '@nestjs/common
 import { AccessKey } from '@fopflow/auth';
 import type { Request, Response } from 'express';
 import { AccessPolicy } from '../auth/access.policy';
+import { parsePfopForm } from './qiniu.schemas';
 import { GatewayError, sendError } from '../http/error.filter';
 import { readRawBody } from '../http/raw-body';
 import { JobsService } from './jobs.service';
@@ -29,22 +30,16 @@ export class QiniuController {
   async pfop(@Req() req: Request): Promise<{ persistentId: string }> {
     const body = await readRawBody(req);
     const caller = await this.caller(req, body);
-    const form = new URLSearchParams(body.toString('utf8'));
-    const field = (name: string) => form.get(name) ?? undefined;
-    const required = (name: string) => {
-      const value = field(name);
-      if (!value) throw new GatewayError(400, `${name} is required`);
-      return value;
-    };
+    const form = parsePfopForm(body);
     const { id } = await this.jobs.submit(caller, {
       kind: 'pfop',
-      bucket: required('bucket'),
-      key: required('key'),
-      fops: required('fops').split(';').filter(Boolean),
-      notifyUrl: field('notifyURL') || field('notifyUrl'),
-      pipeline: field('pipeline'),
-      force: field('force') === '1' || field('force') === 'true',
-      type: field('type'),
+      bucket: form.bucket,
+      key: form.key,
+      fops: form.fops.split(';').filter(Boolean),
+      notifyUrl: form.notifyURL || form.notifyUrl,
+      pipeline: form.pipeline,
+      force: form.force === '1' || form.force === 'true',
+      type: form.type,
     });
     return { persistentId: id };
   }

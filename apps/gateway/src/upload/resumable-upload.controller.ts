@@ -9,6 +9,7 @@ import { MAX_API_BODY_BYTES, parseJsonObject, readRawBody } from '../http/raw-bo
 import { UploadGrant } from './put-policy';
 import { MAX_PART_BYTES, MAX_PART_NUMBER, MULTIPART_UPLOAD_TTL_S, MultipartUploadStore } from './multipart-upload.store';
 import { answerQiniuCodes } from './qiniu-codes';
+import { parseCompletion } from './upload.schemas';
 import { UploadService } from './upload.service';
 
 const BASE = 'buckets/:bucket/objects/:encodedKey/uploads';
@@ -65,21 +66,18 @@ export class ResumableUploadController {
     await answerQiniuCodes(res, async () => {
       const { grant, bucket, key } = await this.target(req);
       await this.upload(grant, uploadId, bucket, key);
-      const body = parseJsonObject(await readRawBody(req, MAX_API_BODY_BYTES));
-      const listed = partsOf(body.parts);
+      const body = parseCompletion(parseJsonObject(await readRawBody(req, MAX_API_BODY_BYTES)));
+      const listed = body.parts;
       const vars: Record<string, string> = {};
-      const custom = body.customVars;
-      if (custom && typeof custom === 'object') {
-        for (const [name, value] of Object.entries(custom)) if (name.startsWith('x:') && value !== null) vars[name] = String(value);
-      }
+      for (const [name, value] of Object.entries(body.customVars ?? {})) if (name.startsWith('x:') && value !== null) vars[name] = String(value);
       const summary = await this.parts.summarize(uploadId, listed);
       const answer = await this.uploads.store(
         grant,
         {
           key,
           ...summary,
-          mime: typeof body.mimeType === 'string' ? body.mimeType : undefined,
-          fname: typeof body.fname === 'string' ? body.fname : '',
+          mime: body.mimeType,
+          fname: body.fname ?? '',
           vars,
         },
         () => this.parts.open(uploadId, listed),
@@ -140,17 +138,4 @@ export class ResumableUploadController {
     if (meta.accessKey !== grant.key.accessKey) throw new GatewayError(612, `no such uploadId '${uploadId.slice(0, 64)}'`);
     return meta;
   }
-}
-
-/** The `parts` of a completion: a non-empty list of {partNumber, etag}; 400 naming what is wrong. */
-function partsOf(value: unknown): Array<{ partNumber: number; etag: string }> {
-  if (!Array.isArray(value) || value.length === 0) throw new GatewayError(400, 'parts: a non-empty list of {partNumber, etag} is needed');
-  if (value.length > MAX_PART_NUMBER) throw new GatewayError(400, `parts: at most ${MAX_PART_NUMBER}`);
-  return value.map((part, index) => {
-    const { partNumber, etag } = (part ?? {}) as { partNumber?: unknown; etag?: unknown };
-    if (typeof partNumber !== 'number' || !Number.isInteger(partNumber) || typeof etag !== 'string') {
-      throw new GatewayError(400, `parts[${index}]: needs a whole partNumber and a string etag`);
-    }
-    return { partNumber, etag };
-  });
 }
