@@ -48,11 +48,11 @@ export const MANAGEMENT_PATHS = {
   },
   '/v1/pools': { get: { summary: 'Pools: settings, run-time state, last decision, instances', security: operatorOnly, responses: { '200': json('PoolList', 'pools'), ...errors(401) } } },
   '/v1/pools/{pool}/resize': {
-    post: { summary: 'Pin the pool at a size (0 to its maxInstances)', security: operatorOnly, parameters: [pool], requestBody: body('PoolResize'), responses: { '200': json('PoolState', 'the pool state'), ...errors(400, 401, 404) } },
+    post: { summary: 'Pin the pool at a size (0 to its maxInstances)', security: operatorOnly, parameters: [pool], requestBody: body('PoolResize'), responses: { '201': json('PoolState', 'the pool state, pinned'), ...errors(400, 401, 404) } },
     delete: { summary: 'Return the pool to autoscaling', security: operatorOnly, parameters: [pool], responses: { '200': json('PoolState', 'the pool state'), ...errors(401, 404) } },
   },
   '/v1/pools/{pool}/upgrade': {
-    post: { summary: 'Start a gray upgrade to a version (and image)', security: operatorOnly, parameters: [pool], requestBody: body('PoolUpgrade'), responses: { '200': json('PoolState', 'the pool state'), ...errors(400, 401, 404) } },
+    post: { summary: 'Start a gray upgrade to a version (and image)', security: operatorOnly, parameters: [pool], requestBody: body('PoolUpgrade'), responses: { '201': json('PoolState', 'the pool state, upgrading'), ...errors(400, 401, 404) } },
   },
   '/v1/instances': { get: { summary: 'Every instance Keeper knows', security: operatorOnly, responses: { '200': json('InstanceList', 'instances'), ...errors(401) } } },
   '/v1/discovery': { get: { summary: 'Command → ready instances running it', security: operatorOnly, responses: { '200': json('Discovery', 'the map'), ...errors(401) } } },
@@ -79,9 +79,9 @@ export const MANAGEMENT_PATHS = {
   '/v1/ufops/{name}/version': {
     put: { summary: 'Run this version (also a rollback)', security: signed, parameters: [name], requestBody: body('UfopUseVersion'), responses: { '200': json('Ufop', 'the command'), ...errors(400, 401, 403, 404, 409) } },
   },
-  '/v1/ufops/{name}/upgrade': { post: { summary: 'Run the newest version that built', security: signed, parameters: [name], responses: { '200': json('Ufop', 'the command'), ...errors(401, 403, 404, 409) } } },
+  '/v1/ufops/{name}/upgrade': { post: { summary: 'Run the newest version that built', security: signed, parameters: [name], responses: { '201': json('Ufop', 'the command'), ...errors(401, 403, 404, 409) } } },
   '/v1/ufops/{name}/resize': {
-    post: { summary: 'Pin the instance count, or `{auto: true}` for the scaler', security: signed, parameters: [name], requestBody: body('UfopResize'), responses: { '200': json('Ufop', 'the command'), ...errors(400, 401, 403, 404, 413) } },
+    post: { summary: 'Pin the instance count, or `{auto: true}` for the scaler', security: signed, parameters: [name], requestBody: body('UfopResize'), responses: { '201': json('Ufop', 'the command'), ...errors(400, 401, 403, 404, 413) } },
   },
   '/console': { get: { summary: "The operator's web console", security: operatorOnly, responses: { '200': text('text/html', 'the page'), '301': { description: 'to /console/' }, ...errors(401) } } },
   '/console/console.js': { get: { summary: "The console's script", security: operatorOnly, responses: { '200': text('text/javascript', 'the script'), ...errors(401) } } },

@@ -14,6 +14,11 @@ export const MEDIA_PATHS = {
       parameters: [bucket, key],
       responses: { '200': bytes('the object or the fop result (bytes)'), '206': bytes('a range of the object'), ...errors(400, 401, 403, 404, 413, 415, 429, 503, 504) },
     },
+    head: {
+      summary: 'The headers GET would answer (type, length, etag), no body',
+      parameters: [bucket, key],
+      responses: Object.fromEntries(['200', '400', '401', '403', '404', '413', '415', '429', '503', '504'].map((status) => [status, { description: status === '200' ? 'found' : 'as GET, without a body' }])),
+    },
   },
   '/v1/buckets': {
     get: { summary: "The caller's buckets (all of them for the operator)", security: signed, responses: { '200': json('BucketList', 'buckets'), ...errors(401) } },
