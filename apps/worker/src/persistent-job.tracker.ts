@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
-import { decodeFailure, finishedJobRetention, FopJobData, FopJobResult, JOB_CODE_DESC, JobCode, NOTIFY_QUEUE, PersistentJobStore } from '@fopflow/queue';
+import { doneItem, failedItem, FopJobData, FopJobResult, JOB_CODE_DESC, JobCode, PersistentJobStore, webhookJobOptions } from '@fopflow/queue';
 import { Job, Queue } from 'bullmq';
 
 /** What the notify queue carries: only the job's id; the body is read fresh at each attempt. */
@@ -37,28 +37,14 @@ export class PersistentJobTracker {
     const ref = job.data.persistent;
     // A hand-off is not an end: the job of the same id in the next queue finishes the item.
     if (!ref || result.continuedIn) return;
-    const last = await this.store.finishItem(ref, {
-      cmd: job.data.pipeline,
-      code: JobCode.Done,
-      desc: JOB_CODE_DESC[JobCode.Done],
-      ...(result.saved && { key: result.saved.key, hash: result.saved.etag }),
-      returnOld: result.returnOld ?? 0,
-    });
+    const last = await this.store.finishItem(ref, doneItem(job.data.pipeline, result));
     if (last) await this.jobEnded(ref.id);
   }
 
   async failed(job: Job<FopJobData, FopJobResult>, reason: string): Promise<void> {
     const ref = job.data.persistent;
     if (!ref) return;
-    const { error } = decodeFailure(reason);
-    const step = /^step (\d+)\/\d+/.exec(error);
-    const last = await this.store.finishItem(ref, {
-      cmd: job.data.pipeline,
-      code: JobCode.Failed,
-      desc: JOB_CODE_DESC[JobCode.Failed],
-      error,
-      ...(step && { errorIndex: Number(step[1]) - 1 }),
-    });
+    const last = await this.store.finishItem(ref, failedItem(job.data.pipeline, reason));
     if (last) await this.jobEnded(ref.id);
   }
 
@@ -66,17 +52,11 @@ export class PersistentJobTracker {
     const meta = await this.store.meta(id);
     if (!meta?.notifyUrl) return;
     await this.store.recordNotify(id, meta.notifyUrl, 'pending');
-    const schedule = this.config.webhookRetryScheduleS;
     await this.notifyQueue.add(
       'notify',
       { persistentId: id },
-      {
-        // The job id makes a second "last item" report (after a crash) a no-op.
-        jobId: id,
-        attempts: schedule.length,
-        backoff: { type: 'webhook' },
-        ...finishedJobRetention(this.config.statusRetentionS, this.config.jobRetentionCount),
-      },
+      // The job id is the async job's: a second "last item" report (after a crash) is a no-op.
+      webhookJobOptions(id, this.config.webhookRetryScheduleS, this.config.statusRetentionS, this.config.jobRetentionCount),
     );
     this.logger.debug(`job ${id} ended; webhook queued`);
   }

@@ -7,3 +7,4 @@ export * from './persistent-job.types';
 export * from './persistent-job.store';
 export * from './retention';
 export * from './finished-job';
+export * from './job-item.outcome';
