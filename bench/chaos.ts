@@ -43,8 +43,13 @@ async function main(): Promise<void> {
       results.push(result);
     }
   }
-  writeFileSync(REPORT_FILE, report(results, started, `npm run chaos${args.length ? ` -- ${args.join(' ')}` : ''}`));
-  log(`wrote ${REPORT_FILE}`);
+  const text = report(results, started, `npm run chaos${args.length ? ` -- ${args.join(' ')}` : ''}`);
+  // A run of some faults only prints its table: RELIABILITY.md holds a whole run.
+  if (wanted.length) console.log(text);
+  else {
+    writeFileSync(REPORT_FILE, text);
+    log(`wrote ${REPORT_FILE}`);
+  }
   const bad = results.filter((r) => r.reconciler && (r.lost || r.completedTwice || r.deliveredTwice));
   if (bad.length) process.exitCode = 1;
 }

@@ -39,7 +39,7 @@ export interface ChaosResult {
   deliveredTwice: number;
   syncSent: number;
   syncServed: number;
-  /** Distinct failure reasons, for the notes. */
+  /** Distinct failure reasons, and how jobs were lost, for the notes. */
   failures: string[];
 }
 
@@ -127,7 +127,10 @@ async function drainAndCount(
   const failures = new Set<string>();
   for (const [id, status] of statuses) {
     const error = status?.items.find((item) => item.error)?.error;
-    if (!ended(status) || error?.startsWith('lost:')) lost++;
+    if (!ended(status) || error?.startsWith('lost:')) {
+      lost++;
+      failures.add(`lost: ${status ? (error ?? `still code ${status.code}`) : 'no record (404): Redis lost it after the 202'}`.slice(0, 160));
+    }
     else if (status!.code === 0) completed++;
     else {
       failed++;
