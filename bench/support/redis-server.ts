@@ -31,7 +31,8 @@ export async function startRedis(): Promise<BenchRedis> {
   return { url: `redis://127.0.0.1:${port}`, pid: server.pid, stop };
 }
 
-async function ping(port: number): Promise<boolean> {
+/** True when a redis-server answers PING on `port`. */
+export async function ping(port: number): Promise<boolean> {
   const client = new IORedis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
   client.on('error', () => undefined);
   try {

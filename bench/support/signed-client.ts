@@ -55,6 +55,15 @@ export class SignedClient {
     return (text ? JSON.parse(text) : undefined) as T;
   }
 
+  /** A signed call of any status (never thrown for one): what a retrying client needs to see. */
+  async raw(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
+    const url = `${this.baseUrl}${path}`;
+    const text = body === undefined ? undefined : JSON.stringify(body);
+    const mime = text === undefined ? undefined : 'application/json';
+    const response = await fetch(url, { method, headers: { ...this.signedHeaders(method, url, mime, text), ...headers }, body: text });
+    return { status: response.status, text: await response.text() };
+  }
+
   private send(method: string, path: string, body: Buffer | string | undefined, mime: string): Promise<Response> {
     const url = `${this.baseUrl}${path}`;
     // An upload's bytes are streamed, so its signature covers the request without them.

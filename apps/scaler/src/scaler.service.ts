@@ -2,10 +2,13 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
 import { commandNames } from '@fopflow/fop';
 import { Keeper, loadPools, PoolStateStore } from '@fopflow/keeper';
+import { PersistentJobStore } from '@fopflow/queue';
 import { InstanceRuntime } from '@fopflow/runtime';
+import { LocalDiskStorage } from '@fopflow/storage';
 import { Redis } from 'ioredis';
 import { readFileSync } from 'node:fs';
 import { CustomPools } from './custom-pools';
+import { JobRecordsReconciler } from './job-records.reconciler';
 import { LeaderLock } from './leader.lock';
 import { PoolObserver } from './pool.observer';
 import { PoolReconciler } from './pool.reconciler';
@@ -18,7 +21,9 @@ const LOCK_TICKS = 5;
 
 /**
  * Each tick, while it holds the leader lock, reconciles every pool: reads its backlog and
- * instances, decides, and starts or retires instances through the configured runtime.
+ * instances, decides, and starts or retires instances through the configured runtime. Every
+ * FOPFLOW_RECONCILE_INTERVAL_S it also repairs the async job records a crash left behind: one
+ * process at a time must do that, and the leader lock already says which.
  */
 @Injectable()
 export class ScalerService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -29,6 +34,9 @@ export class ScalerService implements OnApplicationBootstrap, OnApplicationShutd
   private timer?: NodeJS.Timeout;
   private stopped = false;
   private leading = false;
+  private readonly jobs: JobRecordsReconciler;
+  /** When the job records are next reconciled, ms since epoch. */
+  private nextReconcileAt = 0;
 
   constructor(
     @Inject(FOPFLOW_CONFIG) private readonly config: FopflowConfig,
@@ -36,6 +44,12 @@ export class ScalerService implements OnApplicationBootstrap, OnApplicationShutd
     @Inject(INSTANCE_RUNTIME) private readonly runtime: InstanceRuntime,
   ) {
     this.lock = new LeaderLock(redis, config.scalerTickMs * LOCK_TICKS);
+    this.jobs = new JobRecordsReconciler(redis, new PersistentJobStore(redis, config.statusRetentionS), new LocalDiskStorage(config.dataDir), {
+      graceMs: config.reconcileGraceS * 1000,
+      webhookRetryScheduleS: config.webhookRetryScheduleS,
+      retentionS: config.statusRetentionS,
+      retentionCount: config.jobRetentionCount,
+    });
   }
 
   onApplicationBootstrap(): void {
@@ -60,6 +74,7 @@ export class ScalerService implements OnApplicationBootstrap, OnApplicationShutd
     await this.lock.release().catch(() => undefined);
     await Promise.all(this.reconcilers.map((reconciler) => reconciler.close()));
     await this.custom?.close();
+    await this.jobs.close();
     // The process runtime's instances are this process's children: they stop with it, gracefully.
     if (this.runtime.name === 'process') await this.runtime.close();
   }
@@ -79,8 +94,22 @@ export class ScalerService implements OnApplicationBootstrap, OnApplicationShutd
       for (const reconciler of [...this.reconcilers, ...custom]) {
         await reconciler.tick().catch((error: Error) => this.logger.warn(`${reconciler.name}: ${error.message}`));
       }
+      if (Date.now() >= this.nextReconcileAt) {
+        this.nextReconcileAt = Date.now() + this.config.reconcileIntervalS * 1000;
+        await this.reconcileJobs();
+      }
     } catch (error) {
       this.logger.warn(`tick: ${(error as Error).message}`);
+    }
+  }
+
+  private async reconcileJobs(): Promise<void> {
+    try {
+      const { records, ...repaired } = await this.jobs.pass();
+      const done = Object.entries(repaired).filter(([, count]) => count > 0);
+      if (done.length) this.logger.warn(`job records (${records}) repaired: ${done.map(([what, count]) => `${what} ${count}`).join(', ')}`);
+    } catch (error) {
+      this.logger.warn(`job records: ${(error as Error).message}`);
     }
   }
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
-import { decodeFailure, FopJobData, FopJobResult, JOB_CODE_DESC, JobCode, JobDispatcher, PersistentJobStore } from '@fopflow/queue';
+import { doneItem, failedItem, FopJobData, FopJobResult, JOB_CODE_DESC, JobCode, JobDispatcher, PersistentJobStore } from '@fopflow/queue';
 import { Job } from 'bullmq';
 
 /** What the notify queue carries: only the job's id; the body is read fresh at each attempt. */
@@ -35,28 +35,14 @@ export class PersistentJobTracker {
     const ref = job.data.persistent;
     // A hand-off is not an end: the job of the same id in the next queue finishes the item.
     if (!ref || result.continuedIn) return;
-    const last = await this.store.finishItem(ref, {
-      cmd: job.data.pipeline,
-      code: JobCode.Done,
-      desc: JOB_CODE_DESC[JobCode.Done],
-      ...(result.saved && { key: result.saved.key, hash: result.saved.etag }),
-      returnOld: result.returnOld ?? 0,
-    });
+    const last = await this.store.finishItem(ref, doneItem(job.data.pipeline, result));
     if (last) await this.jobEnded(ref.id, job.data);
   }
 
   async failed(job: Job<FopJobData, FopJobResult>, reason: string): Promise<void> {
     const ref = job.data.persistent;
     if (!ref) return;
-    const { error } = decodeFailure(reason);
-    const step = /^step (\d+)\/\d+/.exec(error);
-    const last = await this.store.finishItem(ref, {
-      cmd: job.data.pipeline,
-      code: JobCode.Failed,
-      desc: JOB_CODE_DESC[JobCode.Failed],
-      error,
-      ...(step && { errorIndex: Number(step[1]) - 1 }),
-    });
+    const last = await this.store.finishItem(ref, failedItem(job.data.pipeline, reason));
     if (last) await this.jobEnded(ref.id, job.data);
   }
 

@@ -43,6 +43,8 @@ const envSchema = z.object({
   FOPFLOW_RUNTIME: z.enum(['process', 'docker', 'swarm']).default('process'),
   FOPFLOW_SCALER_TICK_MS: int(1000, 100),
   FOPFLOW_JOB_LOCK_MS: int(30_000, 500),
+  FOPFLOW_RECONCILE_INTERVAL_S: int(30, 1),
+  FOPFLOW_RECONCILE_GRACE_S: int(60, 0),
   FOPFLOW_SYNC_WAIT_MS: int(30_000, 1),
   FOPFLOW_CACHE_MAX_BYTES: int(1024 * MiB, 1),
   FOPFLOW_CONCURRENCY_FILE: z.string().default('config/concurrency.json'),
@@ -128,6 +130,14 @@ export interface FopflowConfig {
   runtime: 'process' | 'docker' | 'swarm';
   /** How often the scaler decides, in ms (default 1 s). */
   scalerTickMs: number;
+  /** How often the leading scaler repairs async job records a crash left behind, in seconds (default 30). */
+  reconcileIntervalS: number;
+  /**
+   * How long a record must look broken (an item running with no live job, a webhook neither
+   * delivered nor failed with none queued) before it is repaired, in seconds (default 60): longer
+   * than the moment between a write and the next one of a healthy job.
+   */
+  reconcileGraceS: number;
   /** A running job's lock, in ms: a worker that dies holding it loses the job to another after this (default 30 s). */
   jobLockMs: number;
   /** Access key pairs (FOPFLOW_KEYS `ak:sk:tier,...`): who may sign saveas URLs and API calls. */
@@ -235,6 +245,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FopflowConfig 
     runtime: e.FOPFLOW_RUNTIME,
     scalerTickMs: e.FOPFLOW_SCALER_TICK_MS,
     jobLockMs: e.FOPFLOW_JOB_LOCK_MS,
+    reconcileIntervalS: e.FOPFLOW_RECONCILE_INTERVAL_S,
+    reconcileGraceS: e.FOPFLOW_RECONCILE_GRACE_S,
     accessKeys,
     port: e.PORT,
     metricsPort: e.FOPFLOW_METRICS_PORT,

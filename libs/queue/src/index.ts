@@ -13,3 +13,4 @@ export * from './queue-set';
 export * from './job-handlers';
 export * from './job-handler.check';
 export * from './fop-error';
+export * from './job-item.outcome';
