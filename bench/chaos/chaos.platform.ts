@@ -14,7 +14,7 @@ export const REPO_ROOT = (() => {
   return dir;
 })();
 
-/** A redis-server that keeps its data as production does for jobs: AOF, fsync every second. */
+/** A redis-server that keeps its data on disk before it answers: AOF, fsync on every write. */
 export interface ChaosRedis {
   url: string;
   port: number;
