@@ -1,3 +1,4 @@
+import { jobMeta } from '../support/job-meta';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,21 +18,8 @@ const HOOK = 'http://127.0.0.1:9/hook';
 const encodedEntry = (bucket: string, key: string) => Buffer.from(`${bucket}:${key}`).toString('base64url');
 
 let sequence = 0;
-const meta = (fops: string[], extra: Partial<PersistentJobMeta> = {}): PersistentJobMeta => ({
-  id: `z0.reconcile-${++sequence}`,
-  kind: 'native',
-  owner: 'ak-owner',
-  queueTier: 'paid',
-  inputBucket: 'media',
-  inputKey: 'photo.jpg',
-  pipeline: '0.default',
-  fops,
-  notifyUrl: HOOK,
-  force: false,
-  createdAt: Date.now(),
-  reqid: 'r',
-  ...extra,
-});
+const meta = (fops: string[], extra: Partial<PersistentJobMeta> = {}): PersistentJobMeta =>
+  jobMeta(`z0.reconcile-${++sequence}`, fops, { notifyUrl: HOOK, ...extra });
 
 describe('JobRecordsReconciler repairs what a crash left, on real Redis and BullMQ', () => {
   let server: TestRedis;

@@ -1,20 +1,9 @@
-import { PersistentJobMeta, PersistentJobStore } from '@fopflow/queue';
+import { PersistentJobStore } from '@fopflow/queue';
+import { jobMeta } from '../support/job-meta';
 import IORedis, { Redis } from 'ioredis';
 import { startRedis, TestRedis } from '../support/redis-server';
 
-const meta = (id: string): PersistentJobMeta => ({
-  id,
-  kind: 'native',
-  owner: 'ak-owner',
-  queueTier: 'paid',
-  inputBucket: 'media',
-  inputKey: 'photo.jpg',
-  pipeline: '0.default',
-  fops: ['imageInfo'],
-  force: false,
-  createdAt: Date.now(),
-  reqid: 'r',
-});
+const meta = (id: string) => jobMeta(id, ['imageInfo']);
 
 describe('PersistentJobStore claims and discards on real Redis', () => {
   let server: TestRedis;
