@@ -8,8 +8,8 @@ import Docker from 'dockerode';
 import { AppProcess, Platform, startApp, startPlatform } from '../support/platform';
 import { freePort, waitFor } from '../support/ports';
 import { bridgeGateway } from '../../libs/ufop/src/testing/misbehaving-ufop.fixture';
-import { writeTar } from '../../libs/ufop/src/tar-archive';
-import { UfopBuilder } from '../../libs/ufop/src/ufop.builder';
+import { writeTar } from '../../libs/ufop/src/build/tar-archive';
+import { UfopBuilder } from '../../libs/ufop/src/build/ufop.builder';
 
 /**
  * UFOP builds are confined: from inside a build step, the platform's Redis (as a container on

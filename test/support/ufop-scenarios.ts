@@ -14,7 +14,7 @@ import { operationManager, sdkCall } from './qiniu-sdk';
 import { bridgeGateway, execNodeJson } from '../../libs/ufop/src/testing/misbehaving-ufop.fixture';
 import { CommandCounts } from './queues';
 import type { RuntimeSetup } from './scaler-scenarios';
-import { commandPool } from '../../libs/ufop/src/command.registry';
+import { commandPool } from '../../libs/ufop/src/registry/command.registry';
 
 /**
  * Custom commands end to end, on a real Docker engine and a real local registry: a user

@@ -1,6 +1,7 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
-import { createRedis, JobHandler } from '@fopflow/queue';
+import { JobHandler } from '@fopflow/queue';
 import { LocalDiskStorage } from '@fopflow/storage';
 import {
   CommandRegistry,
@@ -12,7 +13,7 @@ import {
   UfopBuilder,
   UfopBuildJobData,
 } from '@fopflow/ufop';
-import { Job, UnrecoverableError, Worker } from 'bullmq';
+import { Job, UnrecoverableError } from 'bullmq';
 import Docker from 'dockerode';
 import { Redis } from 'ioredis';
 import { SCALER_REDIS } from './scaler.service';
@@ -25,43 +26,40 @@ const LOG_FLUSH_MS = 500;
  * Dockerfile → engine build), pushes it to the registry and records the version as ready, or as
  * failed with the reason. The log is kept line by line while it is written, so `fopctl logs`
  * follows a build in progress. A failed build changes nothing that runs: the current version
- * stays current.
+ * stays current. A `@nestjs/bullmq` processor: the framework makes its worker from the scaler's
+ * BullModule connection (scaler.module.ts).
  */
-@Injectable()
+// Builds are heavy and share one engine; one at a time keeps each one's log readable.
+@Processor(UFOP_BUILD_QUEUE, { concurrency: 1, lockDuration: 60_000 })
 @JobHandler('ufopBuild')
-export class UfopBuildService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class UfopBuildService extends WorkerHost implements OnApplicationShutdown {
   private readonly logger = new Logger('UfopBuilder');
   private readonly registry: CommandRegistry;
   private readonly storage: LocalDiskStorage;
   private readonly docker = new Docker();
-  private worker?: Worker<UfopBuildJobData>;
 
   constructor(
     @Inject(FOPFLOW_CONFIG) private readonly config: FopflowConfig,
-    @Inject(SCALER_REDIS) private readonly redis: Redis,
+    @Inject(SCALER_REDIS) redis: Redis,
   ) {
+    super();
     this.registry = new CommandRegistry(redis);
     this.storage = new LocalDiskStorage(config.dataDir);
   }
 
-  onApplicationBootstrap(): void {
-    const connection = createRedis(this.config.redisUrl, 'worker', 'fopflow-ufop-builder');
-    this.worker = new Worker<UfopBuildJobData>(UFOP_BUILD_QUEUE, (job) => this.build(job), {
-      connection,
-      // Builds are heavy and share one engine; one at a time keeps each one's log readable.
-      concurrency: 1,
-      lockDuration: 60_000,
-    });
-    this.worker.on('error', (error) => this.logger.warn(`${UFOP_BUILD_QUEUE}: ${error.message}`));
-    this.worker.on('closed', () => connection.disconnect());
+  @OnWorkerEvent('error')
+  onError(error: Error): void {
+    this.logger.warn(`${UFOP_BUILD_QUEUE}: ${error.message}`);
   }
 
+  /** Stops taking builds (the one running finishes), then lets go of the connection. */
   async onApplicationShutdown(): Promise<void> {
-    await this.worker?.close();
+    await this.worker.close();
+    (this.worker.opts.connection as Redis).disconnect();
     this.registry.close();
   }
 
-  private async build(job: Job<UfopBuildJobData>): Promise<{ image: string; digest: string }> {
+  async process(job: Job<UfopBuildJobData>): Promise<{ image: string; digest: string }> {
     const { name, version, owner, tarball } = job.data;
     const log = new BuildLog(this.registry, name, version);
     await this.registry.finishVersion(name, version, { state: 'building' });

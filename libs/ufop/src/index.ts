@@ -1,15 +1,11 @@
+/**
+ * Custom commands, in four parts with one face each: the registry of records, the build of an
+ * upload into an image, the sandbox a program runs in, and third-party (remote) services; the
+ * contract is what a program and its caller share.
+ */
 export * from './ufop.errors';
-export * from './ufop-manifest';
-export * from './dockerfile.generator';
-export * from './tar-archive';
-export * from './ufop.builder';
-export * from './command.registry';
-export * from './command.catalog';
-export * from './remote-command';
-export * from './build.job';
-export * from './image.publisher';
-export * from './ufop.template';
-export * from './handler.client';
-export * from './ufop.sandbox';
-export { checkSandboxLimits, DEFAULT_SANDBOX_PORT_IMAGE, SANDBOX_SOCKET_NAME, sandboxContainerName, UFOP_FORWARDER_USER_ID, UFOP_SANDBOX_LABEL } from './sandbox.containers';
-export type { SandboxLimits } from './sandbox.containers';
+export * from './contract';
+export * from './registry';
+export * from './build';
+export * from './sandbox';
+export * from './remote';

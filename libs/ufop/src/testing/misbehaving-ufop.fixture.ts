@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import Docker from 'dockerode';
-import { writeTar } from '../tar-archive';
-import { UfopBuilder } from '../ufop.builder';
+import { writeTar } from '../build/tar-archive';
+import { UfopBuilder } from '../build/ufop.builder';
 import { requireDockerEngine } from '../../../runtime/src/docker-engine.testing';
 
 /** Test-only helpers of the sandbox spec (not exported from index.ts). */

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import Docker from 'dockerode';
 import { dockerNamePart, dockerStatus } from '@fopflow/runtime';
-import { UFOP_PORT, UFOP_USER_ID } from './dockerfile.generator';
+import { UFOP_PORT, UFOP_USER_ID } from '../contract/ufop.contract';
 
 /** Labels on both containers of a sandbox: how reap() finds them again, and whose they are. */
 export const UFOP_SANDBOX_LABEL = {

@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { isCommandName, isCustomCommandName } from '@fopflow/fop';
-import { isReservedWord } from './command.registry';
-import { UfopRequestError } from './ufop.errors';
+import { isReservedWord } from '../registry/command.registry';
+import { UfopRequestError } from '../ufop.errors';
 
 /** Template `fopctl init` writes when none is named: a node UFOP on built-ins only. */
 export const DEFAULT_UFOP_TEMPLATE = 'node';
@@ -26,7 +26,7 @@ export class UfopTemplateError extends Error {
 
 /**
  * The directory a template's files are in. The templates are not compiled, so they stay in the
- * source tree: from libs/ufop/src (ts-jest) and dist/libs/ufop/src (the build) alike, the
+ * source tree: from libs/ufop/src/build (ts-jest) and dist/libs/ufop/src/build (the build) alike, the
  * ancestor that holds libs/ufop/templates is the repository root.
  */
 export function ufopTemplateDir(template = DEFAULT_UFOP_TEMPLATE): string {

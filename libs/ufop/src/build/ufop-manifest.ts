@@ -1,5 +1,5 @@
 import { isMap, isScalar, isSeq, LineCounter, Node, parseDocument, Scalar } from 'yaml';
-import { UfopManifestError } from './ufop.errors';
+import { UfopManifestError } from '../ufop.errors';
 
 /** Base images a UFOP may start FROM when the config gives no list: the ones docker/base-image.sh builds. */
 export const DEFAULT_UFOP_BASE_IMAGES: readonly string[] = ['fopflow/debian:bookworm', 'fopflow/node:20', 'fopflow/ffmpeg:latest'];

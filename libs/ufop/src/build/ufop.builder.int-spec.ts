@@ -7,10 +7,10 @@ import Docker from 'dockerode';
 import sharp from 'sharp';
 import { writeTar } from './tar-archive';
 import { UfopBuilder } from './ufop.builder';
-import { UfopBuildError, UfopManifestError, UfopRequestError } from './ufop.errors';
-import { waitForHealth } from './testing/loopback';
+import { UfopBuildError, UfopManifestError, UfopRequestError } from '../ufop.errors';
+import { waitForHealth } from '../testing/loopback';
 
-const EXAMPLE_DIR = join(__dirname, '..', 'examples', 'sepia-node');
+const EXAMPLE_DIR = join(__dirname, '..', '..', 'examples', 'sepia-node');
 const BUILD_TIMEOUT_MS = 180_000;
 
 /** The example UFOP as a user would upload it: its files in a tar.gz, ufop.yaml at the root. */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import Docker from 'dockerode';
 import { dockerStatus, removeContainer } from '@fopflow/runtime';
-import { describeBytes, HandlerClient, HandlerError, HandlerRequest, HandlerResult } from './handler.client';
+import { describeBytes, HandlerClient, HandlerError, HandlerRequest, HandlerResult } from '../contract/handler.client';
 import {
   checkSandboxLimits,
   createSandboxContainer,

@@ -1,11 +1,6 @@
+import { UFOP_PORT, UFOP_RESOURCE_DIR, UFOP_USER_ID } from '../contract/ufop.contract';
 import { UfopManifest } from './ufop-manifest';
 
-/** Where the uploaded tarball is unpacked, exported to build steps and the program as $RESOURCE. */
-export const UFOP_RESOURCE_DIR = '/opt/ufop';
-/** The port every UFOP program listens on (the container-based Qiniu contract). */
-export const UFOP_PORT = 9100;
-/** uid and gid the program runs as: unprivileged, and above the ranges Debian hands out. */
-export const UFOP_USER_ID = 10100;
 /** Name of the re-packed upload inside the build context (ADD unpacks it into $RESOURCE). */
 export const UFOP_SOURCE_FILE = 'ufop-source.tar';
 /** Printed before each build_script line so a failure in the log can be traced to its line. */

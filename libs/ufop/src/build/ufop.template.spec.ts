@@ -3,9 +3,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseUfopManifest } from './ufop-manifest';
-import { UfopRequestError } from './ufop.errors';
+import { UfopRequestError } from '../ufop.errors';
 import { UFOP_TEMPLATE_NAME_PLACEHOLDER, UfopTemplateError, ufopTemplateDir, writeUfopTemplate } from './ufop.template';
-import { freePort, waitForHealth } from './testing/loopback';
+import { freePort, waitForHealth } from '../testing/loopback';
 
 const TEMPLATE_FILES = ['README.md', 'server.js', 'ufop.yaml'];
 

@@ -1,5 +1,5 @@
 import { parseUfopManifest } from './ufop-manifest';
-import { UfopManifestError } from './ufop.errors';
+import { UfopManifestError } from '../ufop.errors';
 
 /** Runs the parser and returns the error it must throw. */
 function errorOf(text: string, options = {}): UfopManifestError {

@@ -5,7 +5,8 @@ import { BUILD_DONE_MARKER, BUILD_STEP_MARKER, generateDockerfile, UFOP_SOURCE_F
 import { LineSplitter } from './line-splitter';
 import { readTar, TarEntry, writeTar } from './tar-archive';
 import { parseUfopManifest, UfopManifest, UfopManifestOptions } from './ufop-manifest';
-import { UfopBuildError, UfopManifestError, UfopRequestError } from './ufop.errors';
+import { MAX_BUILD_LOG_LINES } from '../registry/command.registry';
+import { UfopBuildError, UfopManifestError, UfopRequestError } from '../ufop.errors';
 
 /** Registry host the image tags name when the caller gives none (tag only: nothing is pushed yet). */
 export const DEFAULT_UFOP_REGISTRY = 'localhost:5000';
@@ -24,8 +25,8 @@ export const DEFAULT_BUILD_MEMORY_BYTES = 1024 * 1024 * 1024;
 export const DEFAULT_BUILD_CPUS = 1;
 /** The CFS period CPU quotas are measured in, in µs (the kernel's default). */
 const CPU_PERIOD_US = 100_000;
-/** Build log lines kept per build (the latest ones); a chatty apt-get must not grow without bound. */
-export const DEFAULT_MAX_LOG_LINES = 5000;
+/** Build log lines kept per build (the latest ones): the registry's bound, where the log is kept. */
+export const DEFAULT_MAX_LOG_LINES = MAX_BUILD_LOG_LINES;
 /** Log lines a UfopBuildError carries. */
 export const BUILD_ERROR_LOG_TAIL_LINES = 30;
 

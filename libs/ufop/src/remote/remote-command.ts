@@ -11,7 +11,7 @@ import {
   OutboundRedirectError,
   OutboundTimeoutError,
 } from '@fopflow/outbound';
-import { contractErrorText } from './handler.client';
+import { contractErrorText } from '../contract/handler.client';
 
 /** Answer bytes kept when the operator sets no maxOutputBytes, 64 MiB; the answer is held in memory whole. */
 export const DEFAULT_REMOTE_MAX_OUTPUT_BYTES = 64 * 1024 * 1024;

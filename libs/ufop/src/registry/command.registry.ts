@@ -2,7 +2,6 @@ import { OPERATOR_ACCOUNT } from '@fopflow/auth';
 import type { Redis } from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isCommandName, isCustomCommandName } from '@fopflow/fop';
-import { DEFAULT_MAX_LOG_LINES } from './ufop.builder';
 
 /** Who may run a custom command: Qiniu's `-m 1` (every account) or `-m 2` (its owner only). */
 export type CommandMode = 'public' | 'private';
@@ -71,8 +70,8 @@ export const FLAVORS: Readonly<Record<string, Flavor>> = Object.freeze({
 export const DEFAULT_FLAVOR = 'C1M1';
 export const DEFAULT_MAX_INSTANCES = 4;
 export const DEFAULT_TIMEOUT_MS = 30_000;
-/** Build log lines kept per version: as many as a build keeps. */
-export const MAX_BUILD_LOG_LINES = DEFAULT_MAX_LOG_LINES;
+/** Build log lines kept per version (the latest ones): a chatty apt-get must not grow without bound. */
+export const MAX_BUILD_LOG_LINES = 5000;
 
 /** Environment variable naming the program image of the UFOP version an instance runs. */
 export const UFOP_IMAGE_ENV = 'FOPFLOW_UFOP_IMAGE';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import Docker from 'dockerode';
 import { ImagePublishError, parseImageReference, pushImage, registryHasTag, registryManifestDigest } from './image.publisher';
-import { freePort } from './testing/loopback';
+import { freePort } from '../testing/loopback';
 
 const REGISTRY = 'localhost:5000';
 const SOURCE_IMAGE = 'fopflow/debian:bookworm';

@@ -5,8 +5,8 @@ import { AddressInfo, createServer, Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
-import { HandlerError } from './handler.client';
-import { bridgeGateway, buildMisbehavingUfop, execNodeJson, requireSandboxEngine } from './testing/misbehaving-ufop.fixture';
+import { HandlerError } from '../contract/handler.client';
+import { bridgeGateway, buildMisbehavingUfop, execNodeJson, requireSandboxEngine } from '../testing/misbehaving-ufop.fixture';
 import { SandboxLimits, sandboxContainerName, UFOP_SANDBOX_LABEL } from './sandbox.containers';
 import { UfopSandbox, UfopSandboxOptions } from './ufop.sandbox';
 
