@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
-import { createRedis, JobHandler } from '@fopflow/queue';
+import { createRedis, queueOptions, JobHandler, type RedisClient } from '@fopflow/queue';
 import { LocalDiskStorage } from '@fopflow/storage';
 import {
   CommandRegistry,
@@ -14,7 +14,6 @@ import {
 } from '@fopflow/ufop';
 import { Job, UnrecoverableError, Worker } from 'bullmq';
 import Docker from 'dockerode';
-import { Redis } from 'ioredis';
 import { SCALER_REDIS } from './scaler.service';
 
 /** Build log lines are written to Redis in batches at most this far apart, ms. */
@@ -38,7 +37,7 @@ export class UfopBuildService implements OnApplicationBootstrap, OnApplicationSh
 
   constructor(
     @Inject(FOPFLOW_CONFIG) private readonly config: FopflowConfig,
-    @Inject(SCALER_REDIS) private readonly redis: Redis,
+    @Inject(SCALER_REDIS) private readonly redis: RedisClient,
   ) {
     this.registry = new CommandRegistry(redis);
     this.storage = new LocalDiskStorage(config.dataDir);
@@ -47,7 +46,7 @@ export class UfopBuildService implements OnApplicationBootstrap, OnApplicationSh
   onApplicationBootstrap(): void {
     const connection = createRedis(this.config.redisUrl, 'worker', 'fopflow-ufop-builder');
     this.worker = new Worker<UfopBuildJobData>(UFOP_BUILD_QUEUE, (job) => this.build(job), {
-      connection,
+      ...queueOptions(connection),
       // Builds are heavy and share one engine; one at a time keeps each one's log readable.
       concurrency: 1,
       lockDuration: 60_000,

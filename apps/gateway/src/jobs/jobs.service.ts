@@ -5,26 +5,9 @@ import { currentLogContext } from '@fopflow/logging';
 import { traceCarrier } from '@fopflow/tracing';
 import { FopPipeline, parsePipeline, SaveasTarget, splitSaveas } from '@fopflow/fop';
 import { OutboundGuard } from '@fopflow/outbound';
-import {
-  CANCEL_CHANNEL,
-  CancelMessage,
-  declaredStatus,
-  finishedJobRetention,
-  FopJobData,
-  fopQueueName,
-  IDEMPOTENCY_COMMIT_GRACE_S,
-  JOB_CODE_DESC,
-  JobCode,
-  JobKind,
-  JobDispatcher,
-  JobStatus,
-  PersistentJobMeta,
-  PersistentJobStore,
-  resultKey,
-} from '@fopflow/queue';
+import { CANCEL_CHANNEL, CancelMessage, declaredStatus, finishedJobRetention, FopJobData, fopQueueName, IDEMPOTENCY_COMMIT_GRACE_S, JOB_CODE_DESC, JobCode, JobKind, JobDispatcher, JobStatus, PersistentJobMeta, PersistentJobStore, resultKey, type RedisClient } from '@fopflow/queue';
 import { OBJECT_STORAGE, ObjectStorage } from '@fopflow/storage';
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { AccessPolicy } from '../auth/access.policy';
 import { PoolCatalog } from '../pools/pool-catalog';
 import { GatewayError } from '../http/error.filter';
@@ -76,7 +59,7 @@ export class JobsService {
   constructor(
     @Inject(FOPFLOW_CONFIG) private readonly config: FopflowConfig,
     @Inject(OBJECT_STORAGE) private readonly storage: ObjectStorage,
-    @Inject(REDIS_PRODUCER) private readonly redis: Redis,
+    @Inject(REDIS_PRODUCER) private readonly redis: RedisClient,
     private readonly store: PersistentJobStore,
     private readonly queues: QueueRegistry,
     private readonly backlog: BacklogGate,
