@@ -17,7 +17,8 @@ const csv = (fallback: string) =>
 const envSchema = z.object({
   PORT: int(8080, 0),
   FOPFLOW_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
-  // One server (redis://, rediss://) or a Redis Cluster (redis+cluster://host1:port1,host2:port2).
+  // One server (redis://, rediss://), a Redis Cluster (redis+cluster://host1:port1,host2:port2)
+  // or a master found through Sentinel (redis+sentinel://s1:26379,s2:26379/<master>).
   REDIS_URL: z
     .string()
     .default('redis://127.0.0.1:6379')

@@ -29,7 +29,24 @@ describe('parseRedisUrl', () => {
     expect(parseRedisUrl('redis+cluster://seed:7000')).toMatchObject({ kind: 'cluster', nodes: [{ host: 'seed', port: 7000 }] });
   });
 
+  it('takes redis+sentinel:// as sentinels and the master they watch', () => {
+    expect(parseRedisUrl('redis+sentinel://:secret@10.0.0.1,10.0.0.2:26380/fopflow/2')).toEqual({
+      kind: 'sentinel',
+      tls: false,
+      password: 'secret',
+      masterName: 'fopflow',
+      db: 2,
+      sentinels: [
+        { host: '10.0.0.1', port: 26379 },
+        { host: '10.0.0.2', port: 26380 },
+      ],
+    });
+    expect(parseRedisUrl('rediss+sentinel://s1:26379/main')).toMatchObject({ kind: 'sentinel', tls: true, masterName: 'main', db: 0 });
+  });
+
   it.each([
+    ['redis+sentinel://s1:26379', /ends with \/<master name>/],
+    ['redis+sentinel://s1:26379/main/db', /ends with \/<master name>/],
     ['not a url', /must start with redis:\/\//],
     ['http://127.0.0.1:6379', /must start with redis:\/\//],
     ['redis+cluster://', /'' is not a host:port/],

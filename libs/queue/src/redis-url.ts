@@ -5,8 +5,10 @@
  *   `rediss+cluster://`). The nodes are seeds: any one reachable master is enough, the client
  *   learns the rest of the cluster from it. The scheme, not the number of hosts, says it is a
  *   cluster, so a cluster reached through a single seed address is still taken as one.
+ * - a master watched by Redis Sentinel: `redis+sentinel://[user:password@]s1:26379,s2:26379/<master>[/db]`
+ *   (or `rediss+sentinel://`). The hosts are sentinels; the credentials are the master's.
  */
-export type RedisTarget = SingleRedisTarget | ClusterRedisTarget;
+export type RedisTarget = SingleRedisTarget | ClusterRedisTarget | SentinelRedisTarget;
 
 export interface SingleRedisTarget {
   kind: 'single';
@@ -21,7 +23,20 @@ export interface ClusterRedisTarget {
   tls: boolean;
 }
 
+export interface SentinelRedisTarget {
+  kind: 'sentinel';
+  sentinels: Array<{ host: string; port: number }>;
+  /** The master's name, as the sentinels monitor it. */
+  masterName: string;
+  db: number;
+  username?: string;
+  password?: string;
+  tls: boolean;
+}
+
 const CLUSTER_SCHEMES: Record<string, boolean> = { 'redis+cluster:': false, 'rediss+cluster:': true };
+const SENTINEL_SCHEMES: Record<string, boolean> = { 'redis+sentinel:': false, 'rediss+sentinel:': true };
+const DEFAULT_SENTINEL_PORT = 26379;
 const SINGLE_SCHEMES = new Set(['redis:', 'rediss:']);
 const DEFAULT_PORT = 6379;
 
@@ -29,8 +44,9 @@ const DEFAULT_PORT = 6379;
 export function parseRedisUrl(text: string): RedisTarget {
   const scheme = /^([a-z][a-z0-9+.-]*:)\/\//i.exec(text)?.[1]?.toLowerCase();
   if (scheme && scheme in CLUSTER_SCHEMES) return parseClusterUrl(text, scheme, CLUSTER_SCHEMES[scheme]);
+  if (scheme && scheme in SENTINEL_SCHEMES) return parseSentinelUrl(text, scheme, SENTINEL_SCHEMES[scheme]);
   if (!scheme || !SINGLE_SCHEMES.has(scheme)) {
-    throw new Error(`REDIS_URL must start with redis://, rediss://, redis+cluster:// or rediss+cluster://, got '${text}'`);
+    throw new Error(`REDIS_URL must start with redis://, rediss://, redis+cluster://, rediss+cluster://, redis+sentinel:// or rediss+sentinel://, got '${text}'`);
   }
   try {
     new URL(text);
@@ -40,27 +56,39 @@ export function parseRedisUrl(text: string): RedisTarget {
   return { kind: 'single', url: text };
 }
 
-function parseClusterUrl(text: string, scheme: string, tls: boolean): ClusterRedisTarget {
+/** Credentials, host list and path of `<scheme>//[user:password@]host:port,host:port[/path]`. */
+function splitNodeUrl(text: string, scheme: string, defaultPort: number) {
   const rest = text.slice(scheme.length + 2);
   const at = rest.lastIndexOf('@');
   const credentials = at >= 0 ? rest.slice(0, at) : '';
-  // A cluster has one database (0): a path or query has no meaning here, so it is refused.
-  const hostList = at >= 0 ? rest.slice(at + 1) : rest;
-  if (/[/?#]/.test(hostList.replace(/\/$/, ''))) throw new Error(`REDIS_URL: a cluster URL names nodes only (no database, path or query), got '${text}'`);
-  const nodes = hostList
-    .replace(/\/$/, '')
-    .split(',')
-    .map((node) => parseNode(node, text));
-  if (nodes.length === 0) throw new Error(`REDIS_URL: a cluster URL needs at least one host:port, got '${text}'`);
+  const afterAt = at >= 0 ? rest.slice(at + 1) : rest;
+  const slash = afterAt.indexOf('/');
+  const hostList = slash >= 0 ? afterAt.slice(0, slash) : afterAt;
+  const path = slash >= 0 ? afterAt.slice(slash + 1) : '';
+  const nodes = hostList.split(',').map((node) => parseNode(node, text, defaultPort));
   const colon = credentials.indexOf(':');
   const username = decodeURIComponent(colon >= 0 ? credentials.slice(0, colon) : credentials);
   const password = colon >= 0 ? decodeURIComponent(credentials.slice(colon + 1)) : undefined;
-  return { kind: 'cluster', nodes, tls, ...(username && { username }), ...(password && { password }) };
+  return { nodes, path, ...(username && { username }), ...(password && { password }) };
 }
 
-function parseNode(node: string, text: string): { host: string; port: number } {
+function parseClusterUrl(text: string, scheme: string, tls: boolean): ClusterRedisTarget {
+  const { path, ...parts } = splitNodeUrl(text, scheme, DEFAULT_PORT);
+  // A cluster has one database (0): a path or query has no meaning here, so it is refused.
+  if (path !== '' || /[?#]/.test(text)) throw new Error(`REDIS_URL: a cluster URL names nodes only (no database, path or query), got '${text}'`);
+  return { kind: 'cluster', tls, ...parts };
+}
+
+function parseSentinelUrl(text: string, scheme: string, tls: boolean): SentinelRedisTarget {
+  const { nodes, path, ...credentials } = splitNodeUrl(text, scheme, DEFAULT_SENTINEL_PORT);
+  const match = /^([^/?#]+)(?:\/(\d{1,2}))?\/?$/.exec(path);
+  if (!match) throw new Error(`REDIS_URL: a sentinel URL ends with /<master name>[/<db>], got '${text}'`);
+  return { kind: 'sentinel', sentinels: nodes, masterName: decodeURIComponent(match[1]), db: Number(match[2] ?? 0), tls, ...credentials };
+}
+
+function parseNode(node: string, text: string, defaultPort: number): { host: string; port: number } {
   const match = /^(\[[0-9a-f:.]+\]|[^:[\]\s]+)(?::(\d{1,5}))?$/i.exec(node.trim());
-  const port = match?.[2] === undefined ? DEFAULT_PORT : Number(match[2]);
+  const port = match?.[2] === undefined ? defaultPort : Number(match[2]);
   if (!match || port < 1 || port > 65535) throw new Error(`REDIS_URL: '${node}' is not a host:port (in '${text}')`);
   return { host: match[1].replace(/^\[|\]$/g, ''), port };
 }
