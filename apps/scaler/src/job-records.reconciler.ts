@@ -1,5 +1,22 @@
 import { parsePipeline, splitSaveas } from '@fopflow/fop';
-import { doneItem, failedItem, FopJobResult, fopQueueName, JOB_CODE_DESC, JobCode, JobStatus, NOTIFY_QUEUE, PersistentJobMeta, PersistentJobStore, REDIS_KEY_PREFIX, JobDispatcher, jobSettings, queueOptions, scanKeys, type RedisClient } from '@fopflow/queue';
+import {
+  doneItem,
+  failedItem,
+  FopJobResult,
+  fopQueueName,
+  JOB_CODE_DESC,
+  JobCode,
+  JobStatus,
+  NOTIFY_QUEUE,
+  PersistentJobMeta,
+  PersistentJobStore,
+  REDIS_KEY_PREFIX,
+  JobDispatcher,
+  jobSettings,
+  queueOptions,
+  scanKeys,
+  type RedisClient,
+} from '@fopflow/queue';
 import type { ObjectStorage } from '@fopflow/storage';
 import { Job, Queue } from 'bullmq';
 

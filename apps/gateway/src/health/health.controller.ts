@@ -4,7 +4,7 @@ import type { Response } from 'express';
 import { sendError } from '../http/error.filter';
 import { REDIS_PRODUCER } from '../redis.module';
 
-/** Liveness (`/health`: the process answers) and readiness (`/ready`: RedisClient answers too). */
+/** Liveness (`/health`: the process answers) and readiness (`/ready`: Redis answers too). */
 @Controller()
 export class HealthController {
   constructor(@Inject(REDIS_PRODUCER) private readonly redis: RedisClient) {}

@@ -5,7 +5,24 @@ import { currentLogContext } from '@fopflow/logging';
 import { traceCarrier } from '@fopflow/tracing';
 import { FopPipeline, parsePipeline, SaveasTarget, splitSaveas } from '@fopflow/fop';
 import { OutboundGuard } from '@fopflow/outbound';
-import { CANCEL_CHANNEL, CancelMessage, declaredStatus, finishedJobRetention, FopJobData, fopQueueName, IDEMPOTENCY_COMMIT_GRACE_S, JOB_CODE_DESC, JobCode, JobKind, JobDispatcher, JobStatus, PersistentJobMeta, PersistentJobStore, resultKey, type RedisClient } from '@fopflow/queue';
+import {
+  CANCEL_CHANNEL,
+  CancelMessage,
+  declaredStatus,
+  finishedJobRetention,
+  FopJobData,
+  fopQueueName,
+  IDEMPOTENCY_COMMIT_GRACE_S,
+  JOB_CODE_DESC,
+  JobCode,
+  JobKind,
+  JobDispatcher,
+  JobStatus,
+  PersistentJobMeta,
+  PersistentJobStore,
+  resultKey,
+  type RedisClient,
+} from '@fopflow/queue';
 import { OBJECT_STORAGE, ObjectStorage } from '@fopflow/storage';
 import { randomBytes } from 'node:crypto';
 import { AccessPolicy } from '../auth/access.policy';
