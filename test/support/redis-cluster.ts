@@ -3,7 +3,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Cluster } from 'ioredis';
 import { freePort, waitFor } from './ports';
 
 const run = promisify(execFile);
@@ -70,11 +69,6 @@ export async function startRedisCluster(masters = 3): Promise<TestRedisCluster> 
     },
     stop,
   };
-}
-
-/** A plain Cluster client of `cluster`, for a test's own reads and writes. */
-export function clusterClient(cluster: TestRedisCluster): Cluster {
-  return new Cluster(cluster.ports.map((port) => ({ host: '127.0.0.1', port })), { redisOptions: { maxRetriesPerRequest: null } });
 }
 
 async function cli(port: number, ...args: string[]): Promise<string> {
