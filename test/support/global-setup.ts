@@ -7,7 +7,7 @@ import { join } from 'node:path';
  * it: never a silent skip.
  */
 export default function globalSetup(): void {
-  const missing = ['redis-server', 'ffmpeg', 'ffprobe'].filter((tool) => {
+  const missing = ['redis-server', 'redis-cli', 'ffmpeg', 'ffprobe'].filter((tool) => {
     try {
       execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
       return false;

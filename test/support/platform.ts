@@ -62,12 +62,32 @@ function keepLogs(apps: AppProcess[]): void {
   apps.forEach((app, index) => writeFileSync(join(dir, `${suite}.${index === 0 ? 'gateway' : `worker-${index}`}.log`), app.output()));
 }
 
+export interface PlatformOptions {
+  /**
+   * A Redis the caller started and stops (e.g. a test Redis Cluster's `redis+cluster://` URL);
+   * without it the platform starts a private redis-server of its own.
+   */
+  redisUrl?: string;
+}
+
+/** The caller's Redis, in the shape of a TestRedis: the platform neither stops nor kills it. */
+function externalRedis(url: string): TestRedis {
+  const notOurs = async () => {
+    throw new Error(`the platform runs on an external Redis (${url}); its owner kills and restarts it`);
+  };
+  return { url, port: Number.NaN, stop: async () => undefined, kill: notOurs, restart: notOurs };
+}
+
 /**
  * Boots a whole platform on free ports and a fresh data dir; `stop` removes every trace.
  * `workers` gives each worker's own env (default: one worker running every command).
  */
-export async function startPlatform(env: Record<string, string> = {}, workerEnvs: Record<string, string>[] = [{}]): Promise<Platform> {
-  const redis = await startRedis();
+export async function startPlatform(
+  env: Record<string, string> = {},
+  workerEnvs: Record<string, string>[] = [{}],
+  options: PlatformOptions = {},
+): Promise<Platform> {
+  const redis = options.redisUrl ? externalRedis(options.redisUrl) : await startRedis();
   const dataDir = mkdtempSync(join(tmpdir(), 'fopflow-data-'));
   const port = await freePort();
   const adminToken = env.FOPFLOW_ADMIN_TOKEN ?? TEST_ADMIN_TOKEN;

@@ -8,9 +8,8 @@ import { ResultCache } from '@fopflow/cache';
 import { ConfigModule, FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
 import { fopflowLoggerModule } from '@fopflow/logging';
 import { commandNames } from '@fopflow/fop';
-import { fopQueueNames, JobDispatcher, jobSettings, PersistentJobStore } from '@fopflow/queue';
+import { fopQueueNames, JobDispatcher, jobSettings, PersistentJobStore, queueOptions, type RedisClient } from '@fopflow/queue';
 import { LocalDiskStorage, OBJECT_STORAGE } from '@fopflow/storage';
-import { Redis } from 'ioredis';
 import { FopService } from './fops/fop.service';
 import { MediaController } from './fops/media.controller';
 import { QueueRegistry } from './fops/queue-registry';
@@ -55,7 +54,7 @@ export class GatewayModule {
         RedisModule,
         BullModule.forRootAsync({
           inject: [REDIS_PRODUCER],
-          useFactory: (redis: Redis) => ({ connection: redis }),
+          useFactory: (redis: RedisClient) => queueOptions(redis),
         }),
         BullModule.registerQueue(...queueNames.map((name) => ({ name })), { name: UFOP_BUILD_QUEUE }),
         BullBoardModule.forRoot({ route: BULL_BOARD_ROUTE, adapter: ExpressAdapter }),
@@ -79,34 +78,34 @@ export class GatewayModule {
         {
           provide: ResultCache,
           inject: [REDIS_PRODUCER, FOPFLOW_CONFIG],
-          useFactory: (redis: Redis, c: FopflowConfig) => new ResultCache(redis, { dir: join(c.dataDir, 'cache'), maxBytes: c.cacheMaxBytes }),
+          useFactory: (redis: RedisClient, c: FopflowConfig) => new ResultCache(redis, { dir: join(c.dataDir, 'cache'), maxBytes: c.cacheMaxBytes }),
         },
         FopService,
         {
           provide: PersistentJobStore,
           inject: [REDIS_PRODUCER, FOPFLOW_CONFIG],
-          useFactory: (redis: Redis, c: FopflowConfig) => new PersistentJobStore(redis, c.statusRetentionS),
+          useFactory: (redis: RedisClient, c: FopflowConfig) => new PersistentJobStore(redis, c.statusRetentionS),
         },
         BacklogGate,
         AccessPolicy,
         {
           provide: CommandCatalog,
           inject: [REDIS_PRODUCER],
-          useFactory: async (redis: Redis) => {
+          useFactory: async (redis: RedisClient) => {
             const catalog = new CommandCatalog(new CommandRegistry(redis), redis);
             await catalog.start();
             return catalog;
           },
         },
         PoolCatalog,
-        { provide: Keeper, inject: [REDIS_PRODUCER], useFactory: (redis: Redis) => new Keeper(redis) },
-        { provide: PoolStateStore, inject: [REDIS_PRODUCER], useFactory: (redis: Redis) => new PoolStateStore(redis) },
+        { provide: Keeper, inject: [REDIS_PRODUCER], useFactory: (redis: RedisClient) => new Keeper(redis) },
+        { provide: PoolStateStore, inject: [REDIS_PRODUCER], useFactory: (redis: RedisClient) => new PoolStateStore(redis) },
         {
           provide: RateLimits,
           inject: [REDIS_PRODUCER, FOPFLOW_CONFIG],
           // Only the rate fields: a tier's weight and maxBacklog are no limits here, and a
           // pipeline's owner (a string) would stop start-up as a bad number.
-          useFactory: (redis: Redis, c: FopflowConfig) =>
+          useFactory: (redis: RedisClient, c: FopflowConfig) =>
             new RateLimits(redis, {
               ...Object.fromEntries(
                 Object.entries(c.tierSettings).map(([tier, { requestsPerSecond, commandRequestsPerSecond, concurrentConnections }]) => [

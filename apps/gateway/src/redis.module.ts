@@ -1,7 +1,6 @@
 import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
-import { createRedis } from '@fopflow/queue';
-import { Redis } from 'ioredis';
+import { createRedis, type RedisClient } from '@fopflow/queue';
 
 /** The gateway's one producer connection: no offline queue, so a dead Redis is a 503 at once. */
 export const REDIS_PRODUCER = Symbol('REDIS_PRODUCER');
@@ -18,7 +17,7 @@ export const REDIS_PRODUCER = Symbol('REDIS_PRODUCER');
   exports: [REDIS_PRODUCER],
 })
 export class RedisModule implements OnApplicationShutdown {
-  constructor(@Inject(REDIS_PRODUCER) private readonly redis: Redis) {}
+  constructor(@Inject(REDIS_PRODUCER) private readonly redis: RedisClient) {}
 
   onApplicationShutdown(): void {
     this.redis.disconnect();

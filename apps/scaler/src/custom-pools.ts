@@ -6,7 +6,7 @@ import { FopflowConfig } from '@fopflow/config';
 import { Keeper, PoolSettings, PoolStateStore } from '@fopflow/keeper';
 import { InstanceRuntime, InstanceSpec } from '@fopflow/runtime';
 import { CommandRecord, CommandRegistry, commandPool, UFOP_IMAGE_ENV, UFOP_SANDBOX_LABEL, UfopSandbox, versionImage } from '@fopflow/ufop';
-import { Redis } from 'ioredis';
+import type { RedisClient } from '@fopflow/queue';
 import { PoolObserver } from './pool.observer';
 import { PoolReconciler, PoolStateSource } from './pool.reconciler';
 
@@ -52,7 +52,7 @@ export class CustomPools {
   private docker?: Docker;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keeper: Keeper,
     private readonly state: PoolStateStore,
     private readonly runtime: InstanceRuntime,

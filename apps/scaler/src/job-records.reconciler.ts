@@ -13,10 +13,12 @@ import {
   REDIS_KEY_PREFIX,
   JobDispatcher,
   jobSettings,
+  queueOptions,
+  scanKeys,
+  type RedisClient,
 } from '@fopflow/queue';
 import type { ObjectStorage } from '@fopflow/storage';
 import { Job, Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 
 /** Keys read per SCAN call while walking the job records. */
 const SCAN_BATCH = 500;
@@ -66,7 +68,7 @@ export class JobRecordsReconciler {
   private readonly queues = new Map<string, Queue>();
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly store: PersistentJobStore,
     private readonly storage: ObjectStorage,
     private readonly options: JobRecordsReconcilerOptions,
@@ -84,15 +86,18 @@ export class JobRecordsReconciler {
   async pass(now = Date.now()): Promise<ReconcileReport> {
     const report: ReconcileReport = { records: 0, itemsFromJob: 0, itemsFromStoredResult: 0, itemsLost: 0, webhooksQueued: 0, webhooksRecorded: 0 };
     const seen = new Set<string>();
-    let cursor = '0';
-    do {
-      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${RECORD_PREFIX}*`, 'COUNT', SCAN_BATCH);
-      cursor = next;
-      for (const key of keys) {
-        report.records++;
-        await this.reconcileJob(key.slice(RECORD_PREFIX.length), seen, report, now);
-      }
-    } while (cursor !== '0');
+    // On a Redis Cluster each master holds only its own slots: scanKeys visits every one.
+    await scanKeys(
+      this.redis,
+      `${RECORD_PREFIX}*`,
+      async (keys) => {
+        for (const key of keys) {
+          report.records++;
+          await this.reconcileJob(key.slice(RECORD_PREFIX.length), seen, report, now);
+        }
+      },
+      SCAN_BATCH,
+    );
     for (const suspect of this.suspects.keys()) if (!seen.has(suspect)) this.suspects.delete(suspect);
     return report;
   }
@@ -199,7 +204,7 @@ export class JobRecordsReconciler {
   private queue(name: string): Queue {
     let queue = this.queues.get(name);
     if (!queue) {
-      queue = new Queue(name, { connection: this.redis });
+      queue = new Queue(name, queueOptions(this.redis));
       this.queues.set(name, queue);
     }
     return queue;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { RedisClient } from '@fopflow/queue';
 
 const LOCK_KEY = 'fopflow:scaler:lock';
 
@@ -17,7 +17,7 @@ export class LeaderLock {
   readonly holder = randomBytes(8).toString('hex');
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     /** How long the lock outlives its last renewal, in ms. */
     private readonly ttlMs: number,
   ) {}

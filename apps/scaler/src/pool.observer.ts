@@ -1,7 +1,6 @@
 import { readJobTotals } from '@fopflow/metrics';
-import { fopQueueName } from '@fopflow/queue';
+import { fopQueueName, queueOptions, type RedisClient } from '@fopflow/queue';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 
 /** Weight of the newest sample in the smoothed arrival rate. */
 const ARRIVAL_SMOOTHING = 0.5;
@@ -27,11 +26,11 @@ export class PoolObserver {
   private meanServiceS = DEFAULT_SERVICE_S;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly commands: readonly string[],
     tiers: readonly string[],
   ) {
-    this.queues = commands.flatMap((command) => tiers.map((tier) => new Queue(fopQueueName(command, tier), { connection: redis })));
+    this.queues = commands.flatMap((command) => tiers.map((tier) => new Queue(fopQueueName(command, tier), queueOptions(redis))));
     this.queues.forEach((queue) => queue.on('error', () => undefined));
   }
 

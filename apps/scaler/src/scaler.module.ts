@@ -3,7 +3,7 @@ import { Module } from '@nestjs/common';
 import { BullModule } from '@nestjs/bullmq';
 import { ConfigModule, FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
 import { fopflowLoggerModule } from '@fopflow/logging';
-import { createRedis, jobHandlerCheck } from '@fopflow/queue';
+import { createRedis, jobHandlerCheck, queueOptions } from '@fopflow/queue';
 import { InstanceRuntime, ProcessRuntime } from '@fopflow/runtime';
 import { INSTANCE_RUNTIME, SCALER_REDIS, ScalerService } from './scaler.service';
 import { createContainerRuntime } from './container-runtimes';
@@ -23,7 +23,7 @@ const consumerCheck = jobHandlerCheck(['ufopBuild']);
     BullModule.forRootAsync({
       imports: [ConfigModule],
       inject: [FOPFLOW_CONFIG],
-      useFactory: (config: FopflowConfig) => ({ connection: createRedis(config.redisUrl, 'worker', 'fopflow-ufop-builder') }),
+      useFactory: (config: FopflowConfig) => queueOptions(createRedis(config.redisUrl, 'worker', 'fopflow-ufop-builder')),
     }),
     // Registering the queue is what makes the framework look for its @Processor.
     BullModule.registerQueue({ name: UFOP_BUILD_QUEUE }),

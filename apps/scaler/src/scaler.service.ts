@@ -2,10 +2,9 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
 import { commandNames } from '@fopflow/fop';
 import { Keeper, loadPools, PoolStateStore } from '@fopflow/keeper';
-import { PersistentJobStore } from '@fopflow/queue';
+import { PersistentJobStore, type RedisClient } from '@fopflow/queue';
 import { InstanceRuntime } from '@fopflow/runtime';
 import { LocalDiskStorage } from '@fopflow/storage';
-import { Redis } from 'ioredis';
 import { readFileSync } from 'node:fs';
 import { CustomPools } from './custom-pools';
 import { JobRecordsReconciler } from './job-records.reconciler';
@@ -40,7 +39,7 @@ export class ScalerService implements OnApplicationBootstrap, OnApplicationShutd
 
   constructor(
     @Inject(FOPFLOW_CONFIG) private readonly config: FopflowConfig,
-    @Inject(SCALER_REDIS) private readonly redis: Redis,
+    @Inject(SCALER_REDIS) private readonly redis: RedisClient,
     @Inject(INSTANCE_RUNTIME) private readonly runtime: InstanceRuntime,
   ) {
     this.lock = new LeaderLock(redis, config.scalerTickMs * LOCK_TICKS);

@@ -1,7 +1,7 @@
 import { Inject, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
-import { JobHandler } from '@fopflow/queue';
+import { JobHandler, type RedisClient } from '@fopflow/queue';
 import { LocalDiskStorage } from '@fopflow/storage';
 import {
   CommandRegistry,
@@ -15,7 +15,6 @@ import {
 } from '@fopflow/ufop';
 import { Job, UnrecoverableError } from 'bullmq';
 import Docker from 'dockerode';
-import { Redis } from 'ioredis';
 import { SCALER_REDIS } from './scaler.service';
 
 /** Build log lines are written to Redis in batches at most this far apart, ms. */
@@ -40,7 +39,7 @@ export class UfopBuildService extends WorkerHost implements OnApplicationShutdow
 
   constructor(
     @Inject(FOPFLOW_CONFIG) private readonly config: FopflowConfig,
-    @Inject(SCALER_REDIS) redis: Redis,
+    @Inject(SCALER_REDIS) redis: RedisClient,
   ) {
     super();
     this.registry = new CommandRegistry(redis);
@@ -55,7 +54,7 @@ export class UfopBuildService extends WorkerHost implements OnApplicationShutdow
   /** Stops taking builds (the one running finishes), then lets go of the connection. */
   async onApplicationShutdown(): Promise<void> {
     await this.worker.close();
-    (this.worker.opts.connection as Redis).disconnect();
+    (this.worker.opts.connection as RedisClient).disconnect();
     this.registry.close();
   }
 

@@ -1,4 +1,4 @@
-import { FopError } from '@fopflow/queue';
+import { FopError, type RedisClient } from '@fopflow/queue';
 import { resolve } from 'node:path';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
@@ -15,7 +15,6 @@ import {
   UfopSandbox,
   versionImage,
 } from '@fopflow/ufop';
-import { Redis } from 'ioredis';
 import type { WorkFile } from './pipeline.runner';
 import type { WorkDir } from './work-dir';
 
@@ -57,7 +56,7 @@ export class CustomCommandHost implements CustomStepRunner {
 
   constructor(
     @Inject(FOPFLOW_CONFIG) private readonly config: FopflowConfig,
-    @Inject(WORKER_REDIS) redis: Redis,
+    @Inject(WORKER_REDIS) redis: RedisClient,
   ) {
     this.registry = new CommandRegistry(redis);
   }

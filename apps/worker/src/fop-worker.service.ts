@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/commo
 import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
 import { commandNames } from '@fopflow/fop';
 import { JobStatsRecorder } from '@fopflow/metrics';
-import { createRedis, FopJobData, FopJobResult, fopQueueName, JobHandler } from '@fopflow/queue';
+import { createRedis, queueOptions, FopJobData, FopJobResult, fopQueueName, JobHandler } from '@fopflow/queue';
 import { inJobLogContext } from '@fopflow/logging';
 import { inJobSpan } from '@fopflow/tracing';
 import { RateLimiterOptions, UnrecoverableError, Worker } from 'bullmq';
@@ -129,7 +129,7 @@ export class FopWorkerService implements OnApplicationShutdown {
       queueName,
       (job, _token, signal) => inJobLogContext(job, this.logger, () => inJobSpan(job, () => this.processor.process(job, routing, signal ?? new AbortController().signal))),
       {
-        connection,
+        ...queueOptions(connection),
         concurrency,
         limiter: this.limiter(command),
         autorun: false,

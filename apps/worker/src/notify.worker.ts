@@ -10,7 +10,7 @@ import {
   webhookBackoffStrategy,
   WebhookDeliveryError,
 } from '@fopflow/outbound';
-import { createRedis, NOTIFY_QUEUE, PersistentJobStore, JobHandler } from '@fopflow/queue';
+import { createRedis, queueOptions, NOTIFY_QUEUE, PersistentJobStore, JobHandler } from '@fopflow/queue';
 import { inJobLogContext } from '@fopflow/logging';
 import { inJobSpan } from '@fopflow/tracing';
 import { Job, UnrecoverableError, Worker } from 'bullmq';
@@ -44,7 +44,7 @@ export class NotifyWorker implements OnApplicationBootstrap, OnApplicationShutdo
   onApplicationBootstrap(): void {
     const connection = createRedis(this.config.redisUrl, 'worker', 'fopflow-notify');
     this.worker = new Worker<NotifyJobData>(NOTIFY_QUEUE, (job) => inJobLogContext(job, this.logger, () => inJobSpan(job, () => this.attempt(job))), {
-      connection,
+      ...queueOptions(connection),
       concurrency: NOTIFY_CONCURRENCY,
       runRetryDelay: 1000,
       settings: { backoffStrategy: webhookBackoffStrategy(this.config.webhookRetryScheduleS) },

@@ -5,10 +5,9 @@ import { ConfigModule, FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
 import { fopflowLoggerModule } from '@fopflow/logging';
 import { AvProcessor, DEFAULT_IMAGE_LIMITS, ImageProcessor } from '@fopflow/media';
 import { JobStatsRecorder } from '@fopflow/metrics';
-import { createRedis, JobDispatcher, jobSettings, PersistentJobStore, QueueSet, jobHandlerCheck } from '@fopflow/queue';
+import { createRedis, JobDispatcher, jobSettings, PersistentJobStore, QueueSet, jobHandlerCheck, type RedisClient } from '@fopflow/queue';
 import { ObjectAccess } from '@fopflow/auth';
 import { BucketInfo, bucketAccess, LocalDiskStorage, OBJECT_STORAGE, ObjectStorage } from '@fopflow/storage';
-import { Redis } from 'ioredis';
 import { CustomCommandHost, WORKER_REDIS } from './custom-command.host';
 import { FopJobProcessor } from './fop-job.processor';
 import { FopWorkerService } from './fop-worker.service';
@@ -44,7 +43,7 @@ const consumerCheck = jobHandlerCheck(['fop', 'notify']);
     {
       provide: ResultCache,
       inject: [REDIS, FOPFLOW_CONFIG],
-      useFactory: (redis: Redis, config: FopflowConfig) =>
+      useFactory: (redis: RedisClient, config: FopflowConfig) =>
         new ResultCache(redis, { dir: join(config.dataDir, 'cache'), maxBytes: config.cacheMaxBytes }),
     },
     {
@@ -57,13 +56,13 @@ const consumerCheck = jobHandlerCheck(['fop', 'notify']);
         return new PipelineRunner(images, av, storage, maxSourceBytes, custom, access);
       },
     },
-    { provide: JobStatsRecorder, inject: [REDIS], useFactory: (redis: Redis) => new JobStatsRecorder(redis) },
+    { provide: JobStatsRecorder, inject: [REDIS], useFactory: (redis: RedisClient) => new JobStatsRecorder(redis) },
     {
       provide: PersistentJobStore,
       inject: [REDIS, FOPFLOW_CONFIG],
-      useFactory: (redis: Redis, config: FopflowConfig) => new PersistentJobStore(redis, config.statusRetentionS),
+      useFactory: (redis: RedisClient, config: FopflowConfig) => new PersistentJobStore(redis, config.statusRetentionS),
     },
-    { provide: QueueSet, inject: [REDIS], useFactory: (redis: Redis) => new QueueSet(redis) },
+    { provide: QueueSet, inject: [REDIS], useFactory: (redis: RedisClient) => new QueueSet(redis) },
     {
       provide: JobDispatcher,
       inject: [QueueSet, FOPFLOW_CONFIG],
@@ -74,7 +73,7 @@ const consumerCheck = jobHandlerCheck(['fop', 'notify']);
       inject: [FOPFLOW_CONFIG, PersistentJobStore, JobDispatcher],
       useFactory: (config: FopflowConfig, store: PersistentJobStore, dispatcher: JobDispatcher) => new PersistentJobTracker(config, store, dispatcher),
     },
-    { provide: Keeper, inject: [REDIS], useFactory: (redis: Redis) => new Keeper(redis) },
+    { provide: Keeper, inject: [REDIS], useFactory: (redis: RedisClient) => new Keeper(redis) },
     LeftoverSweeper,
     FopJobProcessor,
     FopWorkerService,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { promises as fs, ReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { removeStaleEntries } from '@fopflow/storage';
-import { Redis } from 'ioredis';
+import { slotGroup, type RedisClient } from '@fopflow/queue';
 
 /** A cached result, opened for reading: the file stays readable even if it is evicted meanwhile. */
 export interface CachedResult {
@@ -69,10 +69,11 @@ export class ResultCache {
   private readonly clockKey: string;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly options: ResultCacheOptions,
   ) {
-    const prefix = options.keyPrefix ?? 'fopflow:cache';
+    // Every script uses all four keys: on a cluster they share one hash slot.
+    const prefix = slotGroup(redis, options.keyPrefix ?? 'fopflow:cache');
     this.keys = [`${prefix}:meta`, `${prefix}:lru`, `${prefix}:bytes`];
     this.clockKey = `${prefix}:clock`;
   }

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { AccessKey, parseAccessKeys } from '@fopflow/auth';
+import { parseRedisUrl } from '@fopflow/queue';
 import { z } from 'zod';
 import { AnonymousLimits, loadTiers, TierSettings } from './tiers';
 
@@ -16,7 +17,18 @@ const csv = (fallback: string) =>
 const envSchema = z.object({
   PORT: int(8080, 0),
   FOPFLOW_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
-  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  // One server (redis://, rediss://), a Redis Cluster (redis+cluster://host1:port1,host2:port2)
+  // or a master found through Sentinel (redis+sentinel://s1:26379,s2:26379/<master>).
+  REDIS_URL: z
+    .string()
+    .default('redis://127.0.0.1:6379')
+    .superRefine((value, context) => {
+      try {
+        parseRedisUrl(value);
+      } catch (error) {
+        context.addIssue({ code: z.ZodIssueCode.custom, message: (error as Error).message });
+      }
+    }),
   FOPFLOW_DATA_DIR: z.string().min(1).default('.data'),
   FOPFLOW_TIERS: csv('paid,free'),
   FOPFLOW_DEFAULT_TIER: z.string().min(1).default('paid'),

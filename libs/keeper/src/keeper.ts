@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { slotGroup, type RedisClient } from '@fopflow/queue';
 
 /** Where an instance is in its life: only `ready` instances count as capacity. */
 export type InstanceState = 'starting' | 'warming' | 'ready' | 'draining';
@@ -20,8 +20,6 @@ export interface InstanceRecord {
 }
 
 const PREFIX = 'fopflow:keeper';
-const INDEX_KEY = `${PREFIX}:instances`;
-const instanceKey = (id: string) => `${PREFIX}:instance:${id}`;
 
 /** How often instances heartbeat, in ms. */
 export const HEARTBEAT_INTERVAL_MS = 2000;
@@ -34,7 +32,16 @@ export const INSTANCE_TTL_MS = 10_000;
  * Discovery (which ready instances serve a command) reads the same records.
  */
 export class Keeper {
-  constructor(private readonly redis: Redis) {}
+  private readonly indexKey: string;
+  private readonly instanceKey: (id: string) => string;
+
+  constructor(private readonly redis: RedisClient) {
+    // A heartbeat writes a record and the index in one MULTI, and a read MGETs every record: on a
+    // cluster all of them share one hash slot.
+    const group = slotGroup(redis, PREFIX);
+    this.indexKey = `${group}:instances`;
+    this.instanceKey = (id) => `${group}:instance:${id}`;
+  }
 
   /** Records or refreshes an instance; its record lives INSTANCE_TTL_MS past this heartbeat. */
   async heartbeat(record: Omit<InstanceRecord, 'heartbeatAt'>): Promise<void> {
@@ -42,22 +49,22 @@ export class Keeper {
     const full: InstanceRecord = { ...record, heartbeatAt: now };
     await this.redis
       .multi()
-      .set(instanceKey(record.id), JSON.stringify(full), 'PX', INSTANCE_TTL_MS)
-      .zadd(INDEX_KEY, now, record.id)
+      .set(this.instanceKey(record.id), JSON.stringify(full), 'PX', INSTANCE_TTL_MS)
+      .zadd(this.indexKey, now, record.id)
       .exec();
   }
 
   /** Removes an instance that stopped cleanly. */
   async remove(id: string): Promise<void> {
-    await this.redis.multi().del(instanceKey(id)).zrem(INDEX_KEY, id).exec();
+    await this.redis.multi().del(this.instanceKey(id)).zrem(this.indexKey, id).exec();
   }
 
   /** Every live instance (optionally of one pool); dead ones are reaped on the way. */
   async instances(pool?: string): Promise<InstanceRecord[]> {
-    await this.redis.zremrangebyscore(INDEX_KEY, '-inf', Date.now() - INSTANCE_TTL_MS);
-    const ids = await this.redis.zrange(INDEX_KEY, 0, -1);
+    await this.redis.zremrangebyscore(this.indexKey, '-inf', Date.now() - INSTANCE_TTL_MS);
+    const ids = await this.redis.zrange(this.indexKey, 0, -1);
     if (ids.length === 0) return [];
-    const raw = await this.redis.mget(ids.map(instanceKey));
+    const raw = await this.redis.mget(ids.map(this.instanceKey));
     const records = raw.filter((text): text is string => text !== null).map((text) => JSON.parse(text) as InstanceRecord);
     return pool === undefined ? records : records.filter((record) => record.pool === pool);
   }

@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { slotGroup, type RedisClient } from '@fopflow/queue';
 
 /** What operators changed about a pool at run time, on top of config/pools.json. */
 export interface PoolState {
@@ -27,15 +27,22 @@ export interface PoolDecision {
 }
 
 const stateKey = (pool: string) => `fopflow:pool:${pool}`;
-const DECISIONS_KEY = 'fopflow:scaler:decisions';
-const historyKey = (pool: string) => `fopflow:scaler:history:${pool}`;
+const DECISIONS_GROUP = 'fopflow:scaler';
 
 /** Decisions kept per pool for the console's chart: at the default 1 s tick, the last 10 minutes. */
 export const DECISION_HISTORY_LENGTH = 600;
 
 /** Pool state and scaler decisions in Redis, shared by the gateway (writes) and the scaler (reads). */
 export class PoolStateStore {
-  constructor(private readonly redis: Redis) {}
+  private readonly decisionsKey: string;
+  private readonly historyKey: (pool: string) => string;
+
+  constructor(private readonly redis: RedisClient) {
+    // A decision updates the latest and the history in one MULTI: on a cluster they share one slot.
+    const group = slotGroup(redis, DECISIONS_GROUP);
+    this.decisionsKey = `${group}:decisions`;
+    this.historyKey = (pool) => `${group}:history:${pool}`;
+  }
 
   async get(pool: string): Promise<PoolState> {
     const raw = await this.redis.get(stateKey(pool));
@@ -53,15 +60,15 @@ export class PoolStateStore {
     // A capped list: the history costs a fixed amount of memory however long the scaler runs.
     await this.redis
       .multi()
-      .hset(DECISIONS_KEY, pool, text)
-      .lpush(historyKey(pool), text)
-      .ltrim(historyKey(pool), 0, DECISION_HISTORY_LENGTH - 1)
+      .hset(this.decisionsKey, pool, text)
+      .lpush(this.historyKey(pool), text)
+      .ltrim(this.historyKey(pool), 0, DECISION_HISTORY_LENGTH - 1)
       .exec();
   }
 
   /** The pool's recent decisions, oldest first, those at or after `sinceMs` (ms since epoch). */
   async decisionHistory(pool: string, sinceMs = 0): Promise<PoolDecision[]> {
-    const raw = await this.redis.lrange(historyKey(pool), 0, DECISION_HISTORY_LENGTH - 1);
+    const raw = await this.redis.lrange(this.historyKey(pool), 0, DECISION_HISTORY_LENGTH - 1);
     return raw
       .map((text) => JSON.parse(text) as PoolDecision)
       .filter((decision) => decision.at >= sinceMs)
@@ -69,7 +76,7 @@ export class PoolStateStore {
   }
 
   async decisions(): Promise<Record<string, PoolDecision>> {
-    const raw = await this.redis.hgetall(DECISIONS_KEY);
+    const raw = await this.redis.hgetall(this.decisionsKey);
     return Object.fromEntries(Object.entries(raw).map(([pool, text]) => [pool, JSON.parse(text) as PoolDecision]));
   }
 }

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { slotGroup, type RedisClient } from '@fopflow/queue';
 import type { Registry } from 'prom-client';
 
 /** How a job ended, as a metric label. */
@@ -7,22 +7,26 @@ export type JobOutcomeLabel = 'completed' | 'failed';
 /** Upper bounds of the job duration histogram, in seconds. */
 export const JOB_DURATION_BUCKETS_S = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 
-const COUNTS_KEY = 'fopflow:stats:jobs';
-const DURATIONS_KEY = 'fopflow:stats:job-seconds';
+/** The two hashes of job figures; written in one pipeline, so on a cluster they share one hash slot. */
+function statsKeys(redis: RedisClient): { counts: string; durations: string } {
+  const group = slotGroup(redis, 'fopflow:stats');
+  return { counts: `${group}:jobs`, durations: `${group}:job-seconds` };
+}
 
 /**
  * Job figures are kept in Redis rather than in one process's memory: every worker adds to the
  * same counters, and any gateway's /metrics shows the figures of the whole platform once.
  */
 export class JobStatsRecorder {
-  constructor(private readonly redis: Redis) {}
+  constructor(private readonly redis: RedisClient) {}
 
   /** Counts one finished job and its processing time. */
   async record(command: string, tier: string, outcome: JobOutcomeLabel, durationS: number): Promise<void> {
     const series = `${command}|${tier}|${outcome}`;
-    const pipeline = this.redis.pipeline().hincrby(COUNTS_KEY, series, 1).hincrbyfloat(DURATIONS_KEY, `${series}|sum`, durationS);
+    const keys = statsKeys(this.redis);
+    const pipeline = this.redis.pipeline().hincrby(keys.counts, series, 1).hincrbyfloat(keys.durations, `${series}|sum`, durationS);
     for (const bound of JOB_DURATION_BUCKETS_S) {
-      if (durationS <= bound) pipeline.hincrby(DURATIONS_KEY, `${series}|${bound}`, 1);
+      if (durationS <= bound) pipeline.hincrby(keys.durations, `${series}|${bound}`, 1);
     }
     await pipeline.exec();
   }
@@ -35,9 +39,10 @@ interface MetricValue {
 }
 
 /** Registers `fopflow_jobs_total` and `fopflow_job_duration_seconds`, read from Redis at scrape. */
-export function registerJobStats(registry: Registry, redis: Redis): void {
+export function registerJobStats(registry: Registry, redis: RedisClient): void {
   const read = async () => {
-    const [counts, durations] = await Promise.all([redis.hgetall(COUNTS_KEY), redis.hgetall(DURATIONS_KEY)]);
+    const keys = statsKeys(redis);
+    const [counts, durations] = await Promise.all([redis.hgetall(keys.counts), redis.hgetall(keys.durations)]);
     return { counts, durations };
   };
   const labelsOf = (series: string) => {
@@ -87,9 +92,10 @@ function registerComputed(
 
 /** Totals of finished jobs per command, tier and outcome, with the seconds they took (all workers). */
 export async function readJobTotals(
-  redis: Redis,
+  redis: RedisClient,
 ): Promise<Array<{ command: string; tier: string; outcome: string; count: number; seconds: number }>> {
-  const [counts, durations] = await Promise.all([redis.hgetall(COUNTS_KEY), redis.hgetall(DURATIONS_KEY)]);
+  const keys = statsKeys(redis);
+  const [counts, durations] = await Promise.all([redis.hgetall(keys.counts), redis.hgetall(keys.durations)]);
   return Object.entries(counts).map(([series, count]) => {
     const [command, tier, outcome] = series.split('|');
     return { command, tier, outcome, count: Number(count), seconds: Number(durations[`${series}|sum`] ?? 0) };

@@ -1,5 +1,5 @@
 import { Job, Queue, QueueEvents } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { RedisClient } from './connection';
 import { createRedis } from './connection';
 import { decodeFailure } from './failure';
 import { FopJobData, FopJobResult, JobOutcome } from './payloads';
@@ -16,7 +16,7 @@ export interface FopProducerOptions {
   /** Redis URL for the QueueEvents connections (one per queue, opened on first use). */
   redisUrl: string;
   /** The producer connection the queues share, for reading where each event stream stands. */
-  connection: Redis;
+  connection: RedisClient;
   /** Finds the Queue of a name; queues share the producer connection. */
   queue: (name: string) => Queue;
   /** Adds the jobs, with the catalogue's options. */
@@ -29,7 +29,7 @@ export interface FopProducerOptions {
  */
 export class FopProducer {
   private readonly events = new Map<string, Promise<QueueEvents>>();
-  private readonly eventConnections: Redis[] = [];
+  private readonly eventConnections: RedisClient[] = [];
 
   constructor(private readonly options: FopProducerOptions) {}
 

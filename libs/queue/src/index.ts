@@ -14,3 +14,6 @@ export * from './job-handlers';
 export * from './job-handler.check';
 export * from './fop-error';
 export * from './job-item.outcome';
+export * from './redis-url';
+export * from './slot-keys';
+export * from './queue-prefix';

@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import type { RedisClient } from './connection';
+import { scanKeys } from './slot-keys';
 import { REDIS_KEY_PREFIX } from './names';
 import { JOB_CODE_DESC, JobCode, JobItem, JobStatus, NotifyAttempt, PersistentJobMeta, PersistentRef } from './persistent-job.types';
 
@@ -77,7 +78,7 @@ export interface IdempotencyClaim {
  */
 export class PersistentJobStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     /** How long a finished job stays queryable, in seconds (Qiniu: about 10 days). */
     private readonly retentionS: number,
   ) {}
@@ -88,11 +89,17 @@ export class PersistentJobStore {
     const fields: Record<string, string> = { meta: JSON.stringify(meta), remaining: String(items.length) };
     items.forEach((item, index) => (fields[itemField(index)] = JSON.stringify(item)));
     const cutoff = Date.now() - this.retentionS * 1000;
+    // Record first, then the owner's index: two MULTIs, as on a Redis Cluster the job's and the
+    // owner's keys sit in different hash slots. A crash between them leaves a record that is
+    // readable by id, not listed, and expires like any other.
     await this.redis
       .multi()
       .hset(jobKey(meta.id), fields)
       // A job that never ends still goes, after twice the retention.
       .expire(jobKey(meta.id), this.retentionS * 2)
+      .exec();
+    await this.redis
+      .multi()
       .zadd(ownerKey(meta.owner), meta.createdAt, meta.id)
       .zremrangebyscore(ownerKey(meta.owner), '-inf', cutoff)
       .expire(ownerKey(meta.owner), this.retentionS * 2)
@@ -134,7 +141,9 @@ export class PersistentJobStore {
 
   /** Removes a job that was never queued: its record and its place in the owner's listing. */
   async discard(meta: Pick<PersistentJobMeta, 'id' | 'owner'>): Promise<void> {
-    await this.redis.multi().del(jobKey(meta.id)).zrem(ownerKey(meta.owner), meta.id).exec();
+    // Two commands, not one MULTI: on a Redis Cluster the two keys sit in different hash slots.
+    await this.redis.del(jobKey(meta.id));
+    await this.redis.zrem(ownerKey(meta.owner), meta.id);
   }
 
   async meta(id: string): Promise<PersistentJobMeta | undefined> {
@@ -184,15 +193,12 @@ export class PersistentJobStore {
   async listAll(limit: number): Promise<Array<{ id: string; owner: string; createdAt: number }>> {
     const prefix = ownerKey('');
     const found: Array<{ id: string; owner: string; createdAt: number }> = [];
-    let cursor = '0';
-    do {
-      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 200);
-      cursor = next;
+    await scanKeys(this.redis, `${prefix}*`, async (keys) => {
       for (const key of keys) {
         const flat = await this.redis.zrevrangebyscore(key, '+inf', '-inf', 'WITHSCORES', 'LIMIT', 0, limit);
         for (let index = 0; index < flat.length; index += 2) found.push({ id: flat[index], owner: key.slice(prefix.length), createdAt: Number(flat[index + 1]) });
       }
-    } while (cursor !== '0');
+    });
     return found.sort((a, b) => b.createdAt - a.createdAt).slice(0, limit);
   }
 

@@ -1,12 +1,13 @@
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection';
+import { queueOptions } from './queue-prefix';
 
 /** Queues opened on first use over one shared connection, and closed together. */
 export class QueueSet {
   private readonly queues = new Map<string, Queue>();
 
   constructor(
-    private readonly connection: Redis,
+    private readonly connection: RedisClient,
     /** Told of a queue's connection errors, which BullMQ would otherwise throw unhandled. */
     private readonly onError: (queue: string, error: Error) => void = () => undefined,
   ) {}
@@ -15,7 +16,7 @@ export class QueueSet {
   get(name: string): Queue {
     let queue = this.queues.get(name);
     if (!queue) {
-      queue = new Queue(name, { connection: this.connection });
+      queue = new Queue(name, queueOptions(this.connection));
       queue.on('error', (error) => this.onError(name, error));
       this.queues.set(name, queue);
     }

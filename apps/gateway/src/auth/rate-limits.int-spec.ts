@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createRedis } from '@fopflow/queue';
-import type { Redis } from 'ioredis';
+import { createRedis, type RedisClient } from '@fopflow/queue';
 import { startRedis, TestRedis } from '../../../../test/support/redis-server';
 import { RateLimitConfig, RateLimitedError, RateLimitIdentity, RateLimits } from './rate-limits';
 
@@ -26,7 +25,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('RateLimits', () => {
   let server: TestRedis;
-  let redis: Redis;
+  let redis: RedisClient;
   const logger = { warn: jest.fn(), log: jest.fn() };
   // A fresh key space per test: windows of one test never leak into the next.
   const limits = (c = config, redisTimeoutMs?: number) => new RateLimits(redis, c, { keyPrefix: `fopflow:rl:test:${randomUUID()}`, logger, redisTimeoutMs });

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@fopflow/queue';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 
 /** Limits of one tier. 0 switches a limit off. */
@@ -83,7 +83,7 @@ export class RateLimits {
   private readonly logger: Pick<Logger, 'warn' | 'log'>;
   private storeDown = false;
 
-  constructor(redis: Redis, config: RateLimitConfig = DEFAULT_RATE_LIMITS, options: RateLimitsOptions = {}) {
+  constructor(redis: RedisClient, config: RateLimitConfig = DEFAULT_RATE_LIMITS, options: RateLimitsOptions = {}) {
     if (!config[ANONYMOUS_TIER]) throw new Error(`rate limits need an '${ANONYMOUS_TIER}' tier entry`);
     const keyPrefix = options.keyPrefix ?? 'fopflow:rl';
     this.redisTimeoutMs = options.redisTimeoutMs ?? 500;

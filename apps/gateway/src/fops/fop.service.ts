@@ -3,12 +3,11 @@ import { AccessKeyStore, Account, qiniuSign, signaturesEqual } from '@fopflow/au
 import { CachedResult, ResultCache } from '@fopflow/cache';
 import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
 import { commands, FopPipeline, FopSyntaxError, isCustomStep, SaveasTarget } from '@fopflow/fop';
-import { declaredStatus, FopJobData, FopProducer, fopQueueName, JobDispatcher, resultKey } from '@fopflow/queue';
+import { declaredStatus, FopJobData, FopProducer, fopQueueName, JobDispatcher, resultKey, type RedisClient } from '@fopflow/queue';
 import { currentLogContext } from '@fopflow/logging';
 import { traceCarrier } from '@fopflow/tracing';
 import { OBJECT_STORAGE, ObjectStorage } from '@fopflow/storage';
 import { createHash } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { GatewayError } from '../http/error.filter';
 import { BacklogGate } from '../jobs/backlog.gate';
 import { REDIS_PRODUCER } from '../redis.module';
@@ -44,7 +43,7 @@ export class FopService implements OnApplicationShutdown {
   constructor(
     @Inject(FOPFLOW_CONFIG) private readonly config: FopflowConfig,
     @Inject(OBJECT_STORAGE) private readonly storage: ObjectStorage,
-    @Inject(REDIS_PRODUCER) private readonly redis: Redis,
+    @Inject(REDIS_PRODUCER) private readonly redis: RedisClient,
     private readonly cache: ResultCache,
     private readonly queues: QueueRegistry,
     private readonly pools: PoolCatalog,

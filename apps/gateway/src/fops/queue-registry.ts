@@ -4,9 +4,8 @@ import { getQueueToken } from '@nestjs/bullmq';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { BullBoardInstance, InjectBullBoard } from '@bull-board/nestjs';
 import { isCustomCommandName } from '@fopflow/fop';
-import { parseFopQueueName } from '@fopflow/queue';
+import { parseFopQueueName, queueOptions, type RedisClient } from '@fopflow/queue';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { REDIS_PRODUCER } from '../redis.module';
 
 /** Names of the queues the gateway registered, provided by GatewayModule.forRoot. */
@@ -25,7 +24,7 @@ export class QueueRegistry implements OnModuleInit, OnApplicationShutdown {
 
   constructor(
     private readonly moduleRef: ModuleRef,
-    @Inject(REDIS_PRODUCER) private readonly redis: Redis,
+    @Inject(REDIS_PRODUCER) private readonly redis: RedisClient,
     @InjectBullBoard() private readonly board: BullBoardInstance,
   ) {}
 
@@ -45,7 +44,7 @@ export class QueueRegistry implements OnModuleInit, OnApplicationShutdown {
     if (queue) return queue;
     const parsed = parseFopQueueName(name);
     if (!parsed || !isCustomCommandName(parsed.command)) throw new Error(`queue '${name}' is not registered`);
-    const opened = new Queue(name, { connection: this.redis });
+    const opened = new Queue(name, queueOptions(this.redis));
     this.opened.push(opened);
     this.board.addQueue(new BullMQAdapter(opened));
     return this.add(name, opened);

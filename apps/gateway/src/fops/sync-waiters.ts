@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import type { RedisClient } from '@fopflow/queue';
 
 /** Key prefix of the per-job waiter counts. */
 const WAITERS_PREFIX = 'fopflow:sync-waiters:';
@@ -15,7 +15,7 @@ const LEAVE_SCRIPT = `local n = redis.call('DECR', KEYS[1]) if n <= 0 then redis
  */
 export class SyncWaiters {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly syncWaitMs: number,
   ) {}
 

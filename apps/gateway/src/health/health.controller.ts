@@ -1,14 +1,13 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
-import { isRedisReady } from '@fopflow/queue';
+import { isRedisReady, type RedisClient } from '@fopflow/queue';
 import type { Response } from 'express';
-import { Redis } from 'ioredis';
 import { sendError } from '../http/error.filter';
 import { REDIS_PRODUCER } from '../redis.module';
 
 /** Liveness (`/health`: the process answers) and readiness (`/ready`: Redis answers too). */
 @Controller()
 export class HealthController {
-  constructor(@Inject(REDIS_PRODUCER) private readonly redis: Redis) {}
+  constructor(@Inject(REDIS_PRODUCER) private readonly redis: RedisClient) {}
 
   @Get('health')
   health(): { status: 'ok' } {

@@ -21,10 +21,10 @@ import {
   PersistentJobMeta,
   PersistentJobStore,
   resultKey,
+  type RedisClient,
 } from '@fopflow/queue';
 import { OBJECT_STORAGE, ObjectStorage } from '@fopflow/storage';
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { AccessPolicy } from '../auth/access.policy';
 import { PoolCatalog } from '../pools/pool-catalog';
 import { GatewayError } from '../http/error.filter';
@@ -76,7 +76,7 @@ export class JobsService {
   constructor(
     @Inject(FOPFLOW_CONFIG) private readonly config: FopflowConfig,
     @Inject(OBJECT_STORAGE) private readonly storage: ObjectStorage,
-    @Inject(REDIS_PRODUCER) private readonly redis: Redis,
+    @Inject(REDIS_PRODUCER) private readonly redis: RedisClient,
     private readonly store: PersistentJobStore,
     private readonly queues: QueueRegistry,
     private readonly backlog: BacklogGate,

@@ -10,7 +10,7 @@ import {
   registerRedisMemory,
 } from '@fopflow/metrics';
 import { PoolStateStore } from '@fopflow/keeper';
-import { Redis } from 'ioredis';
+import type { RedisClient } from '@fopflow/queue';
 import { Registry } from 'prom-client';
 import { QueueRegistry } from '../fops/queue-registry';
 import { REDIS_PRODUCER } from '../redis.module';
@@ -25,7 +25,7 @@ export const metricsProviders: Provider[] = [
   {
     provide: METRICS_REGISTRY,
     inject: [REDIS_PRODUCER, QueueRegistry, PoolStateStore],
-    useFactory: (redis: Redis, queues: QueueRegistry, pools: PoolStateStore): Registry => {
+    useFactory: (redis: RedisClient, queues: QueueRegistry, pools: PoolStateStore): Registry => {
       const registry = createRegistry('gateway');
       registerJobStats(registry, redis);
       registerRedisMemory(registry, redisMemoryReader(redis));

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import { duplicateRedis, type RedisClient } from '@fopflow/queue';
 import { CommandRecord, CommandRegistry, COMMANDS_CHANGED_CHANNEL } from './command.registry';
 
 /** How often the view is re-read even when no change was announced (a lost message, a restart). */
@@ -13,12 +13,12 @@ export class CommandCatalog {
   private readonly logger = new Logger('CommandCatalog');
   private records = new Map<string, CommandRecord>();
   private timer?: NodeJS.Timeout;
-  private subscriber?: Redis;
+  private subscriber?: RedisClient;
   private loading?: Promise<void>;
 
   constructor(
     readonly registry: CommandRegistry,
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly refreshMs = CATALOG_REFRESH_MS,
   ) {}
 
@@ -36,7 +36,7 @@ export class CommandCatalog {
     await this.refresh().catch((error: Error) => this.logger.warn(`first read (the next poll tries again): ${error.message}`));
     this.timer = setInterval(() => void this.refresh().catch(() => undefined), this.refreshMs);
     this.timer.unref();
-    this.subscriber = this.redis.duplicate({ maxRetriesPerRequest: null, lazyConnect: false });
+    this.subscriber = duplicateRedis(this.redis, { maxRetriesPerRequest: null, lazyConnect: false });
     this.subscriber.on('error', () => undefined);
     this.subscriber.on('message', () => void this.refresh().catch(() => undefined));
     await this.subscriber.subscribe(COMMANDS_CHANGED_CHANNEL).catch(() => undefined);

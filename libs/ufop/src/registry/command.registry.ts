@@ -1,5 +1,5 @@
 import { OPERATOR_ACCOUNT } from '@fopflow/auth';
-import type { Redis } from 'ioredis';
+import { duplicateRedis, slotGroup, type RedisClient } from '@fopflow/queue';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isCommandName, isCustomCommandName } from '@fopflow/fop';
 
@@ -79,11 +79,20 @@ export const UFOP_IMAGE_ENV = 'FOPFLOW_UFOP_IMAGE';
 /** The pool that runs a custom command's instances. */
 export const commandPool = (record: Pick<CommandRecord, 'kind' | 'name'>): string => `${record.kind}-${record.name}`;
 
-const KEY = (name: string) => `fopflow:command:${name}`;
-const NAMES = 'fopflow:commands';
-const VERSION_SEQ = (name: string) => `fopflow:command:${name}:seq`;
-const BUILD_LOG = (name: string, version: string) => `fopflow:command:${name}:log:${version}`;
-const RUN_LOGS = (name: string) => `fopflow:command:${name}:run`;
+/**
+ * The registry's keys. A listing MGETs every record and unregistering deletes a command's keys
+ * and its name in one MULTI: on a cluster all of them share one hash slot (the registry is small).
+ */
+function registryKeys(redis: RedisClient) {
+  const group = slotGroup(redis, 'fopflow:command');
+  return {
+    record: (name: string) => `${group}:${name}`,
+    names: `${group}s`,
+    versionSeq: (name: string) => `${group}:${name}:seq`,
+    buildLog: (name: string, version: string) => `${group}:${name}:log:${version}`,
+    runLogs: (name: string) => `${group}:${name}:run`,
+  };
+}
 /** Optimistic tries of one update before it is refused as a conflict. */
 const UPDATE_ATTEMPTS = 50;
 /** How long an instance's program output stays readable after its last update. */
@@ -131,19 +140,23 @@ export function checkCommandName(name: string): void {
  * two concurrent changes (a build finishing while the owner resizes) never overwrite each other.
  */
 export class CommandRegistry {
-  constructor(private readonly redis: Redis) {}
+  private readonly keys: ReturnType<typeof registryKeys>;
+
+  constructor(private readonly redis: RedisClient) {
+    this.keys = registryKeys(redis);
+  }
 
   async register(input: Omit<CommandRecord, 'createdAt' | 'versions'>): Promise<CommandRecord> {
     checkCommandName(input.name);
     const record: CommandRecord = { ...input, createdAt: Date.now(), versions: [] };
-    const created = await this.redis.set(KEY(input.name), JSON.stringify(record), 'NX');
+    const created = await this.redis.set(this.keys.record(input.name), JSON.stringify(record), 'NX');
     if (created !== 'OK') throw conflict(`'${input.name}' is already registered`);
-    await this.redis.multi().sadd(NAMES, input.name).publish(COMMANDS_CHANGED_CHANNEL, input.name).exec();
+    await this.redis.multi().sadd(this.keys.names, input.name).publish(COMMANDS_CHANGED_CHANNEL, input.name).exec();
     return record;
   }
 
   async get(name: string): Promise<CommandRecord | undefined> {
-    const text = await this.redis.get(KEY(name));
+    const text = await this.redis.get(this.keys.record(name));
     return text ? (JSON.parse(text) as CommandRecord) : undefined;
   }
 
@@ -154,9 +167,9 @@ export class CommandRegistry {
   }
 
   async list(): Promise<CommandRecord[]> {
-    const names = (await this.redis.smembers(NAMES)).sort();
+    const names = (await this.redis.smembers(this.keys.names)).sort();
     if (names.length === 0) return [];
-    const texts = await this.redis.mget(names.map(KEY));
+    const texts = await this.redis.mget(names.map(this.keys.record));
     return texts.filter((text): text is string => text !== null).map((text) => JSON.parse(text) as CommandRecord);
   }
 
@@ -174,17 +187,17 @@ export class CommandRegistry {
   }
 
   private updates: Promise<unknown> = Promise.resolve();
-  private transactions?: Redis;
+  private transactions?: RedisClient;
 
   private async updateNow(name: string, change: (record: CommandRecord) => void): Promise<CommandRecord> {
-    this.transactions ??= this.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: 3 });
+    this.transactions ??= duplicateRedis(this.redis, { enableOfflineQueue: true, maxRetriesPerRequest: 3 });
     const connection = this.transactions;
     for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
       // After a lost race, wait a random while that grows with each loss, so that writers
       // contending for one record spread out instead of colliding again in lockstep.
       if (attempt > 0) await sleep(Math.random() * Math.min(200, 2 ** attempt));
-      await connection.watch(KEY(name));
-      const text = await connection.get(KEY(name));
+      await connection.watch(this.keys.record(name));
+      const text = await connection.get(this.keys.record(name));
       if (!text) {
         await connection.unwatch();
         throw notFound(`no custom command '${name}' is registered`);
@@ -197,7 +210,7 @@ export class CommandRegistry {
         throw error;
       }
       // null: someone else changed the record since WATCH; read it again and re-apply.
-      const done = await connection.multi().set(KEY(name), JSON.stringify(record)).publish(COMMANDS_CHANGED_CHANNEL, name).exec();
+      const done = await connection.multi().set(this.keys.record(name), JSON.stringify(record)).publish(COMMANDS_CHANGED_CHANNEL, name).exec();
       if (done) return record;
     }
     throw conflict(`'${name}' changed too often to update; try again`);
@@ -205,11 +218,11 @@ export class CommandRegistry {
 
   async unregister(name: string): Promise<CommandRecord> {
     const record = await this.require(name);
-    const logs = record.versions.map((version) => BUILD_LOG(name, version.version));
+    const logs = record.versions.map((version) => this.keys.buildLog(name, version.version));
     await this.redis
       .multi()
-      .del(KEY(name), VERSION_SEQ(name), RUN_LOGS(name), ...logs)
-      .srem(NAMES, name)
+      .del(this.keys.record(name), this.keys.versionSeq(name), this.keys.runLogs(name), ...logs)
+      .srem(this.keys.names, name)
       .publish(COMMANDS_CHANGED_CHANNEL, name)
       .exec();
     return record;
@@ -218,7 +231,7 @@ export class CommandRegistry {
   /** Adds a queued version for a new upload; versions count 1, 2, 3 … per command. */
   async addVersion(name: string, tarball: UfopVersion['tarball']): Promise<UfopVersion> {
     await this.require(name);
-    const version = String(await this.redis.incr(VERSION_SEQ(name)));
+    const version = String(await this.redis.incr(this.keys.versionSeq(name)));
     const entry: UfopVersion = { version, state: 'queued', createdAt: Date.now(), tarball };
     await this.update(name, (record) => {
       record.versions.push(entry);
@@ -252,23 +265,23 @@ export class CommandRegistry {
 
   async appendBuildLog(name: string, version: string, lines: readonly string[]): Promise<void> {
     if (lines.length === 0) return;
-    await this.redis.multi().rpush(BUILD_LOG(name, version), ...lines).ltrim(BUILD_LOG(name, version), -MAX_BUILD_LOG_LINES, -1).exec();
+    await this.redis.multi().rpush(this.keys.buildLog(name, version), ...lines).ltrim(this.keys.buildLog(name, version), -MAX_BUILD_LOG_LINES, -1).exec();
   }
 
   async buildLog(name: string, version: string): Promise<string[]> {
-    return this.redis.lrange(BUILD_LOG(name, version), 0, -1);
+    return this.redis.lrange(this.keys.buildLog(name, version), 0, -1);
   }
 
   /** Keeps the latest output of an instance's program (its worker reads it from the engine). */
   async recordRunLog(name: string, log: RunLog): Promise<void> {
-    await this.redis.hset(RUN_LOGS(name), log.instance, JSON.stringify(log));
+    await this.redis.hset(this.keys.runLogs(name), log.instance, JSON.stringify(log));
   }
 
   /** The programs' latest output per instance, newest first; entries older than a day are dropped. */
   async runLogs(name: string): Promise<RunLog[]> {
-    const entries = Object.values(await this.redis.hgetall(RUN_LOGS(name))).map((text) => JSON.parse(text) as RunLog);
+    const entries = Object.values(await this.redis.hgetall(this.keys.runLogs(name))).map((text) => JSON.parse(text) as RunLog);
     const stale = entries.filter((entry) => Date.now() - entry.at > RUN_LOG_RETENTION_MS);
-    if (stale.length) await this.redis.hdel(RUN_LOGS(name), ...stale.map((entry) => entry.instance));
+    if (stale.length) await this.redis.hdel(this.keys.runLogs(name), ...stale.map((entry) => entry.instance));
     return entries.filter((entry) => !stale.includes(entry)).sort((a, b) => b.at - a.at);
   }
 }
