@@ -16,7 +16,7 @@ import { waitFor } from '../support/ports';
 import { operationManager, sdkCall } from '../support/qiniu-sdk';
 
 // Steps that write a set of objects, end to end: HLS (avthumb/m3u8) through POST /v1/jobs and
-// Qiniu's pfop, AES-128, pm3u8 on a private bucket, vsample series and sprites, and the write of
+// Qiniu's pfop, AES-128, adapt's master playlist, pm3u8 on a private bucket, vsample series and sprites, and the write of
 // every member decided for the job's account in the gateway and again in the worker.
 
 const run = promisify(execFile);
@@ -122,6 +122,22 @@ describe('sets of objects: HLS, pm3u8 and vsample', () => {
     // ...and ffmpeg decodes the whole playlist, fetching the key from the gateway.
     const { stderr } = await run('ffmpeg', ['-v', 'error', '-i', `${platform.url}/media/enc/b.m3u8`, '-f', 'null', '-']);
     expect(stderr).toBe('');
+  });
+
+  it('makes adaptive HLS with adapt: the master playlist lists every rendition and ffprobe reads each', async () => {
+    const fop = `adapt/m3u8/envBandWidth/120000,400000/multiVb/80k,300k/multiResolution/64:48,128:96/hlstime/2|saveas/${entry('media', 'abr/m.m3u8')}`;
+    const status = await job('media', 'clip.mp4', fop);
+    expect(status.items[0]).toMatchObject({ code: 0, key: 'abr/m.m3u8' });
+    const master = await (await fetch(`${platform.url}/media/abr/m.m3u8`)).text();
+    expect(master).toContain('#EXT-X-STREAM-INF:BANDWIDTH=120000,RESOLUTION=64x48\nm-000000.m3u8');
+    expect(master).toContain('#EXT-X-STREAM-INF:BANDWIDTH=400000,RESOLUTION=128x96\nm-000001.m3u8');
+    for (const [index, size] of [[0, { width: 64, height: 48 }], [1, { width: 128, height: 96 }]] as const) {
+      const rendition = await probe(`${platform.url}/media/abr/m-00000${index}.m3u8`);
+      expect(rendition.streams.find((stream) => stream.codec_type === 'video')).toMatchObject({ codec_name: 'h264', ...size });
+    }
+    // The master itself: ffprobe finds both renditions' video through it.
+    const both = await probe(`${platform.url}/media/abr/m.m3u8`);
+    expect(both.streams.filter((stream) => stream.codec_type === 'video').map((stream) => stream.width).sort()).toEqual([128, 64]);
   });
 
   it('signs the segments of a private playlist with pm3u8, for its owner only', async () => {

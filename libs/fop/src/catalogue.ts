@@ -10,6 +10,7 @@ import { vframeCommand, type VframeArgs } from './vframe.command';
 import { avinfoCommand, type AvinfoArgs } from './avinfo.command';
 import { avconcatCommand, type AvconcatArgs } from './avconcat.command';
 import { vsampleCommand, type VsampleArgs } from './vsample.command';
+import { adaptCommand, type AdaptArgs } from './adapt.command';
 
 // Adding a command: write `<name>.command.ts`, then add one member to FopStep and one entry
 // to `catalogue` below; the `satisfies` check fails until both agree.
@@ -26,7 +27,8 @@ export type FopStep =
   | { command: 'vframe'; args: VframeArgs }
   | { command: 'avinfo'; args: AvinfoArgs }
   | { command: 'avconcat'; args: AvconcatArgs }
-  | { command: 'vsample'; args: VsampleArgs };
+  | { command: 'vsample'; args: VsampleArgs }
+  | { command: 'adapt'; args: AdaptArgs };
 
 /** Every command name the catalogue knows. */
 export type CommandName = FopStep['command'];
@@ -45,6 +47,7 @@ const catalogue = {
   avinfo: avinfoCommand,
   avconcat: avconcatCommand,
   vsample: vsampleCommand,
+  adapt: adaptCommand,
 } satisfies { [N in CommandName]: CommandSpec<ArgsOf<N>> };
 
 /** Command catalogue: one small data object per command, keyed by its case-sensitive name. */

@@ -12,9 +12,10 @@ import { availableEncoders } from './ffmpeg.runner';
 import { runVframe } from './vframe.op';
 import { runHls } from './hls.op';
 import { runVsample } from './vsample.op';
+import { runAdapt } from './adapt.op';
 
 /** The steps AvProcessor runs: the catalogue's `family: 'av'` commands. */
-export type AvStep = Extract<FopStep, { command: 'avthumb' | 'vframe' | 'avinfo' | 'avconcat' | 'vsample' }>;
+export type AvStep = Extract<FopStep, { command: 'avthumb' | 'vframe' | 'avinfo' | 'avconcat' | 'vsample' | 'adapt' }>;
 
 /**
  * Runs audio/video steps on files with ffmpeg child processes: video never passes through memory.
@@ -84,6 +85,8 @@ export class AvProcessor {
         return runAvconcat(step.args, inputPath, checked, env);
       case 'vsample':
         return runVsample(step.args, inputPath, checked, env);
+      case 'adapt':
+        return runAdapt(step.args, inputPath, checked, env);
       default:
         throw new MediaError(400, `'${(step as FopStep).command}' is not an audio/video command`);
     }

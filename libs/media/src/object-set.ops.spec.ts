@@ -85,6 +85,28 @@ describe('avthumb/m3u8 on real ffmpeg', () => {
   });
 });
 
+describe('adapt on real ffmpeg', () => {
+  it('writes a master playlist naming each rendition with BANDWIDTH and RESOLUTION, each rendition readable', async () => {
+    const out = await runSet('adapt/m3u8/envBandWidth/100000,300000/multiVb/80k,250k/multiResolution/64:48,128:96/hlstime/2', 'abr/m.m3u8');
+    const master = await fs.readFile(out.path, 'utf8');
+    expect(master.trim().split('\n')).toEqual([
+      '#EXTM3U',
+      '#EXT-X-VERSION:3',
+      '#EXT-X-STREAM-INF:BANDWIDTH=100000,RESOLUTION=64x48',
+      'm-000000.m3u8',
+      '#EXT-X-STREAM-INF:BANDWIDTH=300000,RESOLUTION=128x96',
+      'm-000001.m3u8',
+    ]);
+    expect(out.members!.map((member) => member.key)).toEqual([
+      'abr/m-000000.m3u8', 'abr/m-000000-000000.ts', 'abr/m-000000-000001.ts',
+      'abr/m-000001.m3u8', 'abr/m-000001-000000.ts', 'abr/m-000001-000001.ts',
+    ]);
+    const rendition = await fs.readFile(out.members![0].path, 'utf8');
+    expect(rendition.split('\n').filter((line) => line && !line.startsWith('#'))).toEqual(['m-000000-000000.ts', 'm-000000-000001.ts']);
+    expect(streamOf(await ffprobeJson(out.members![4].path), 'video')).toMatchObject({ codec_name: 'h264', width: 128, height: 96 });
+  });
+});
+
 describe('vsample on real ffmpeg', () => {
   it('takes a snapshot every interval from ss for t, sized, under the documented keys', async () => {
     const out = await runSet('vsample/jpg/ss/1/t/2/interval/0.5/s/80x60', 'shots/index.json');
