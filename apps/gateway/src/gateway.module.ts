@@ -12,6 +12,7 @@ import { fopQueueNames, JobDispatcher, jobSettings, PersistentJobStore, queueOpt
 import { LocalDiskStorage, OBJECT_STORAGE } from '@fopflow/storage';
 import { FopService } from './fops/fop.service';
 import { MediaController } from './fops/media.controller';
+import { PrivatePlaylistReader } from './fops/private-playlist.reader';
 import { QueueRegistry } from './fops/queue-registry';
 import { AccessPolicy } from './auth/access.policy';
 import { RateLimits } from './auth/rate-limits';
@@ -81,6 +82,7 @@ export class GatewayModule {
           useFactory: (redis: RedisClient, c: FopflowConfig) => new ResultCache(redis, { dir: join(c.dataDir, 'cache'), maxBytes: c.cacheMaxBytes }),
         },
         FopService,
+        PrivatePlaylistReader,
         {
           provide: PersistentJobStore,
           inject: [REDIS_PRODUCER, FOPFLOW_CONFIG],

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Account, ANONYMOUS_ACCOUNT, ObjectAccess } from '@fopflow/auth';
 import { ResultCache } from '@fopflow/cache';
 import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
-import { formatStep, parsePipeline, PipelineStep } from '@fopflow/fop';
+import { formatStep, parsePipeline, PipelineStep, writesObjectSet } from '@fopflow/fop';
 import { declaredStatus, encodeFailure, FopJobData, FopJobResult, JobDispatcher, QueueSet, removeFinishedJob, resultKey, FopError } from '@fopflow/queue';
 import { BucketInfo, OBJECT_STORAGE, ObjectStorage } from '@fopflow/storage';
 import { OutboundGuard } from '@fopflow/outbound';
@@ -12,6 +12,7 @@ import { pipeline as pipe } from 'node:stream/promises';
 import { PersistentJobTracker } from './persistent-job.tracker';
 import { PipelineRunner, WorkFile } from './pipeline.runner';
 import { fetchObject, fetchUrl } from './source.fetcher';
+import { storeObjectSet } from './object-set.store';
 import { createWorkDir, WorkDir } from './work-dir';
 
 /** Least time between two progress reports of one job, in ms: each is a Redis write and an event. */
@@ -80,6 +81,11 @@ export class FopJobProcessor {
       const own = steps.slice(0, ownCount);
       const rest = steps.slice(ownCount);
       const ownKey = rest.length ? this.prefixKey(job.data, own) : job.data.resultKey;
+      // A set's objects name each other by their keys, so it is made for its target, never cached.
+      if (!rest.length && own.some(writesObjectSet)) {
+        workDir = await createWorkDir(this.config.workDir, job.id ?? 'job');
+        return await this.runObjectSet(job, own, ownKey, account, workDir, signal, started);
+      }
       let output = await this.cached(ownKey);
       if (!output) {
         workDir = await createWorkDir(this.config.workDir, job.id ?? 'job');
@@ -97,6 +103,25 @@ export class FopJobProcessor {
     } finally {
       await workDir?.remove();
     }
+  }
+
+  /** Runs steps whose last writes a set of objects, and stores the set at the job's target. */
+  private async runObjectSet(
+    job: Job<FopJobData, FopJobResult>,
+    steps: readonly PipelineStep[],
+    resultKey: string,
+    account: Account,
+    workDir: WorkDir,
+    signal: AbortSignal,
+    started: number,
+  ): Promise<FopJobResult> {
+    const target = job.data.saveas;
+    if (!target) throw new FopError(400, 'ObjectSetNeedsTarget', `${steps.at(-1)!.command} writes a set of objects: run it as an async job (POST /v1/jobs or /pfop/)`);
+    const input = await this.input(job.data, workDir);
+    const produced = await this.runner.run({ steps, input, account, workDir, signal, onProgress: throttledProgress(job), objectSetTarget: target });
+    const info = await storeObjectSet(this.storage, this.access, account, target, produced, this.config.limits.maxUploadBytes);
+    const saved = { bucket: info.bucket, key: info.key, etag: info.etag };
+    return { resultKey, mime: info.mime, size: info.size, durationMs: Math.round(performance.now() - started), saved };
   }
 
   /** An async item whose saveas target exists keeps it unless `force` (Qiniu's returnOld). */

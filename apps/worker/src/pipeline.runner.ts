@@ -1,7 +1,7 @@
 import { FopError } from '@fopflow/queue';
 import { promises as fs } from 'node:fs';
 import { commands, isCustomStep, PipelineStep } from '@fopflow/fop';
-import { AvProcessor, ImageProcessor } from '@fopflow/media';
+import { AvProcessor, ImageProcessor, ObjectSetMember } from '@fopflow/media';
 import { Account, ObjectAccess } from '@fopflow/auth';
 import { BucketInfo, ObjectStorage } from '@fopflow/storage';
 import { inSpan } from '@fopflow/tracing';
@@ -9,10 +9,12 @@ import type { CustomStepRunner } from './custom-command.host';
 import { fetchObject } from './source.fetcher';
 import { WorkDir } from './work-dir';
 
-/** A file in the work directory and what it holds. */
+/** A file in the work directory and what it holds; for a set of objects, also its members. */
 export interface WorkFile {
   path: string;
   mime: string;
+  /** The other objects of a set (HLS segments, vsample images), stored before this file. */
+  members?: ObjectSetMember[];
 }
 
 export interface PipelineRun {
@@ -24,6 +26,8 @@ export interface PipelineRun {
   signal: AbortSignal;
   /** Overall progress of these steps, 0–100. */
   onProgress(percent: number): void;
+  /** Where the result will be stored, for a last step that writes a set of objects (HLS, vsample). */
+  objectSetTarget?: { bucket: string; key: string };
 }
 
 /**
@@ -42,12 +46,12 @@ export class PipelineRunner {
     private readonly access: ObjectAccess<BucketInfo>,
   ) {}
 
-  async run({ steps, input, account, workDir, signal, onProgress }: PipelineRun): Promise<WorkFile> {
+  async run({ steps, input, account, workDir, signal, onProgress, objectSetTarget }: PipelineRun): Promise<WorkFile> {
     let current = input;
     for (const [index, step] of steps.entries()) {
       signal.throwIfAborted();
       const stepProgress = (percent: number) => onProgress(Math.round(((index + percent / 100) / steps.length) * 100));
-      current = await inSpan(`step ${step.command}`, { 'fop.step.index': index }, () => this.runStep(step, current, { account, workDir, signal, onProgress: stepProgress })).catch((error: Error) => {
+      current = await inSpan(`step ${step.command}`, { 'fop.step.index': index }, () => this.runStep(step, current, { account, workDir, signal, onProgress: stepProgress, objectSetTarget })).catch((error: Error) => {
         throw withStep(error, index, steps.length, step.command);
       });
       stepProgress(100);
@@ -55,7 +59,7 @@ export class PipelineRunner {
     return current;
   }
 
-  private async runStep(step: PipelineStep, input: WorkFile, { account, workDir, signal, onProgress }: StepContext): Promise<WorkFile> {
+  private async runStep(step: PipelineStep, input: WorkFile, { account, workDir, signal, onProgress, objectSetTarget }: StepContext): Promise<WorkFile> {
     if (isCustomStep(step)) return this.custom.run(step, input, workDir, signal);
     // A step reads another object only after the job's account is found to be allowed to.
     const mayRead = (bucket: string, key: string) => this.access.authorize(account, 'read', bucket, `${step.command} reads ${bucket}:${key}`);
@@ -64,6 +68,7 @@ export class PipelineRunner {
         workDir: workDir.path,
         signal,
         onProgress,
+        ...(objectSetTarget && { objectSetTarget }),
         objectPath: async (bucket, key) => {
           await mayRead(bucket, key);
           const path = workDir.file('extra');
@@ -88,7 +93,7 @@ export class PipelineRunner {
   }
 }
 
-type StepContext = Pick<PipelineRun, 'account' | 'workDir' | 'signal' | 'onProgress'>;
+type StepContext = Pick<PipelineRun, 'account' | 'workDir' | 'signal' | 'onProgress' | 'objectSetTarget'>;
 
 /** Says which step failed, keeping the error's status: `step 2/3 (imageMogr2): ...`. */
 function withStep(error: Error, index: number, total: number, command: string): Error {

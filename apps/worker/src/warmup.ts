@@ -18,6 +18,9 @@ const WARMUP_FOPS: Record<string, string> = {
   avinfo: 'avinfo',
   // avconcat needs stored objects; avinfo warms the same ffprobe and demuxers.
   avconcat: 'avinfo',
+  // vsample and adapt write sets of objects, which need a target; vframe warms the same decoders.
+  vsample: 'vframe/jpg/offset/0',
+  adapt: 'vframe/jpg/offset/0',
 };
 
 /**

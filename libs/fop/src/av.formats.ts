@@ -5,7 +5,7 @@ import type { Gravity } from './gravity.params';
 // validates and folds defaults away) and libs/media (which turns it into ffmpeg arguments), so the
 // two can never disagree about what `avthumb/mp4` means.
 
-/** Output containers of avthumb and avconcat. HLS (`m3u8`) is not one: see avthumb.command.ts. */
+/** Output containers of avthumb and avconcat: one file each. HLS (`m3u8`) is avthumb's only: see avthumbFormats. */
 export const avContainers = ['mp4', 'webm', 'mov', 'mp3', 'aac', 'm4a', 'ogg', 'flac', 'wav'] as const;
 export type AvContainer = (typeof avContainers)[number];
 
@@ -56,9 +56,26 @@ export const avContainerRules: Readonly<Record<AvContainer, AvContainerRules>> =
   wav: { videoCodecs: [], audioCodecs: ['pcm_s16le', 'copy'], defaultAudioCodec: 'pcm_s16le' },
 };
 
+/** avthumb's formats: every container, and `m3u8` (HLS: a playlist and its segments, async only). */
+export const avthumbFormats = [...avContainers, 'm3u8'] as const;
+export type AvthumbFormat = (typeof avthumbFormats)[number];
+
+/** HLS segments are MPEG-TS: H.264 video and AAC or MP3 audio, what every HLS player decodes. */
+const hlsRules: AvContainerRules = {
+  videoCodecs: ['libx264', 'copy'],
+  audioCodecs: ['aac', 'libmp3lame', 'copy'],
+  defaultVideoCodec: 'libx264',
+  defaultAudioCodec: 'aac',
+};
+
+/** What an avthumb format may hold: a container's rules, or HLS's. */
+export function avthumbFormatRules(format: AvthumbFormat): AvContainerRules {
+  return format === 'm3u8' ? hlsRules : avContainerRules[format];
+}
+
 /** True for containers that carry no video (mp3, aac, m4a, ogg, flac, wav). */
-export function isAudioOnly(container: AvContainer): boolean {
-  return avContainerRules[container].videoCodecs.length === 0;
+export function isAudioOnly(container: AvthumbFormat): boolean {
+  return avthumbFormatRules(container).videoCodecs.length === 0;
 }
 
 /** Sample rates `ar` accepts, in Hz. */

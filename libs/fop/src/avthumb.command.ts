@@ -1,6 +1,7 @@
-import { type AudioCodec, type AvContainer, type VideoCodec, audioCodecs, avContainers, sampleRatesHz, videoCodecs } from './av.formats';
+import { type AudioCodec, type AvthumbFormat, type VideoCodec, audioCodecs, avthumbFormats, sampleRatesHz, videoCodecs } from './av.formats';
 import { type PixelSize, formatBitrate, formatSeconds, parseAspectRatio, parseBitrate, parseMilliseconds, parsePixelSize } from './av.params';
 import { checkAvthumbCombination } from './avthumb.rules';
+import { type HlsArgs, formatHlsParams, hlsParamNames, parseHlsParams } from './hls.params';
 import { type Colour, formatEncodedColour, parseEncodedColour } from './colour.params';
 import type { CommandSpec } from './command-spec';
 import { type Gravity, parseGravity } from './gravity.params';
@@ -17,14 +18,15 @@ const maxSeekMs = 86_400_000;
 const paramNames = [
   'ab', 'aq', 'ar', 'ac', 'r', 'vb', 'vcodec', 'acodec', 's', 'autoscale', 'aspect', 'ss', 't', 'stripmeta',
   'rotate', 'an', 'vn', 'wmImage', 'wmGravity', 'wmText', 'wmGravityText', 'wmFontColor', 'wmFontSize',
+  ...hlsParamNames,
 ] as const;
 /** avthumb's parameter names as written in the fop. */
 export type AvthumbParam = (typeof paramNames)[number];
 
 /** Parsed `avthumb/<format>/...`. Absent fields mean "as the source" or the documented default. */
 export interface AvthumbArgs {
-  /** Output container. */
-  format: AvContainer;
+  /** Output container, or `m3u8` (HLS: a playlist and its segments; then `hls` holds its settings). */
+  format: AvthumbFormat;
   /** `ab`: audio bitrate in bits per second; libs/media lowers it to the source's (Qiniu does). */
   audioBitrateBps?: number;
   /** `aq`: libmp3lame VBR quality 0 (best) to 9; never together with ab. */
@@ -71,15 +73,13 @@ export interface AvthumbArgs {
   fontColor?: Colour;
   /** `wmFontSize`: text height in px, 1 to 500. */
   fontSizePx?: number;
+  /** HLS settings; present exactly when format is `m3u8`. */
+  hls?: HlsArgs;
 }
 
-function parseFormat(at: StepAt, token: string): AvContainer {
-  if (token === 'm3u8') {
-    // HLS is a playlist plus segment files, and a step's result is one file: answering the
-    // playlist alone would hand out links to segments that exist nowhere. Rejected, not faked.
-    throw stepError(at, `format 'm3u8' (HLS) is not supported: it makes a playlist and segments, not one result; use mp4`, token);
-  }
-  return parseChoice(at, 'format', token, avContainers);
+function parseFormat(at: StepAt, token: string): AvthumbFormat {
+  // `hls` is Qiniu's other name for m3u8.
+  return parseChoice(at, 'format', token, avthumbFormats, { hls: 'm3u8' });
 }
 
 function parseSampleRate(at: StepAt, token: string): number {
@@ -92,7 +92,7 @@ function parseSampleRate(at: StepAt, token: string): number {
 
 function parseAvthumb(tokens: string[], stepIndex: number): AvthumbArgs {
   const at: StepAt = { command: 'avthumb', stepIndex };
-  if (tokens.length === 0) throw stepError(at, `format (one of ${avContainers.join(', ')}) is required as the first value`);
+  if (tokens.length === 0) throw stepError(at, `format (one of ${avthumbFormats.join(', ')}) is required as the first value`);
   const format = parseFormat(at, tokens[0]);
   const raw = readNamedParams(at, tokens.slice(1), paramNames);
   const token = (name: AvthumbParam) => raw.get(name);
@@ -154,6 +154,12 @@ function parseAvthumb(tokens: string[], stepIndex: number): AvthumbArgs {
   if (wmFontColor !== undefined) args.fontColor = parseEncodedColour(at, label('wmFontColor'), wmFontColor);
   const wmFontSize = token('wmFontSize');
   if (wmFontSize !== undefined) args.fontSizePx = parseInteger(at, label('wmFontSize'), wmFontSize, 1, 500);
+  if (format === 'm3u8') {
+    args.hls = parseHlsParams(at, raw);
+  } else {
+    const hlsOnly = hlsParamNames.find((name) => raw.has(name));
+    if (hlsOnly) throw stepError(at, `${label(hlsOnly)} is for HLS only (avthumb/m3u8), not '${format}'`, hlsOnly);
+  }
   return checkAvthumbCombination(at, args, new Set(raw.keys()));
 }
 
@@ -185,6 +191,7 @@ function formatAvthumb(args: AvthumbArgs): string {
   add('wmGravityText', args.textGravity);
   add('wmFontColor', args.fontColor && formatEncodedColour(args.fontColor));
   add('wmFontSize', args.fontSizePx);
+  if (args.hls) parts.push(...formatHlsParams(args.hls));
   return parts.join('/');
 }
 
@@ -197,4 +204,5 @@ export const avthumbCommand: CommandSpec<AvthumbArgs> = {
   parse: parseAvthumb,
   format: formatAvthumb,
   references: (args) => (args.watermarkImage ? [args.watermarkImage] : []),
+  writesObjectSet: (args) => args.format === 'm3u8',
 };

@@ -1,7 +1,7 @@
 import {
   type AudioCodec,
   type VideoCodec,
-  avContainerRules,
+  avthumbFormatRules,
   avWatermarkDefaultFontColor,
   avWatermarkDefaultFontSizePx,
   avWatermarkDefaultGravity,
@@ -28,7 +28,7 @@ const lossless: readonly AudioCodec[] = ['flac', 'pcm_s16le'];
 
 /** Checks avthumb's parameters against each other; `given` holds the names the fop wrote. */
 export function checkAvthumbCombination(at: StepAt, args: AvthumbArgs, given: ReadonlySet<AvthumbParam>): AvthumbArgs {
-  const rules = avContainerRules[args.format];
+  const rules = avthumbFormatRules(args.format);
   const firstGiven = (names: readonly AvthumbParam[]) => names.find((name) => given.has(name));
   const reject = (problem: string, token?: string): never => {
     throw stepError(at, problem, token);

@@ -4,7 +4,7 @@ describe('command catalogue', () => {
   it('lists every command once, keyed by its own name', () => {
     expect(commandNames()).toEqual([
       'imageView2', 'imageInfo', 'imageMogr2', 'watermark', 'exif', 'imageAve',
-      'avthumb', 'vframe', 'avinfo', 'avconcat',
+      'avthumb', 'vframe', 'avinfo', 'avconcat', 'vsample', 'adapt',
     ]);
     for (const name of commandNames()) expect(commands[name].name).toBe(name);
   });
@@ -25,9 +25,9 @@ describe('command catalogue', () => {
     }
   });
 
-  it('marks the audio/video commands, and only avconcat as async-only', () => {
-    expect(commandNames().filter((name) => commands[name].family === 'av')).toEqual(['avthumb', 'vframe', 'avinfo', 'avconcat']);
-    expect(commandNames().filter((name) => commands[name].syncAllowed === false)).toEqual(['avconcat']);
+  it('marks the audio/video commands, and only avconcat, vsample and adapt as async-only', () => {
+    expect(commandNames().filter((name) => commands[name].family === 'av')).toEqual(['avthumb', 'vframe', 'avinfo', 'avconcat', 'vsample', 'adapt']);
+    expect(commandNames().filter((name) => commands[name].syncAllowed === false)).toEqual(['avconcat', 'vsample', 'adapt']);
   });
 
   it('cannot be changed at run time', () => {

@@ -9,6 +9,8 @@ import { avthumbCommand, type AvthumbArgs } from './avthumb.command';
 import { vframeCommand, type VframeArgs } from './vframe.command';
 import { avinfoCommand, type AvinfoArgs } from './avinfo.command';
 import { avconcatCommand, type AvconcatArgs } from './avconcat.command';
+import { vsampleCommand, type VsampleArgs } from './vsample.command';
+import { adaptCommand, type AdaptArgs } from './adapt.command';
 
 // Adding a command: write `<name>.command.ts`, then add one member to FopStep and one entry
 // to `catalogue` below; the `satisfies` check fails until both agree.
@@ -24,7 +26,9 @@ export type FopStep =
   | { command: 'avthumb'; args: AvthumbArgs }
   | { command: 'vframe'; args: VframeArgs }
   | { command: 'avinfo'; args: AvinfoArgs }
-  | { command: 'avconcat'; args: AvconcatArgs };
+  | { command: 'avconcat'; args: AvconcatArgs }
+  | { command: 'vsample'; args: VsampleArgs }
+  | { command: 'adapt'; args: AdaptArgs };
 
 /** Every command name the catalogue knows. */
 export type CommandName = FopStep['command'];
@@ -42,6 +46,8 @@ const catalogue = {
   vframe: vframeCommand,
   avinfo: avinfoCommand,
   avconcat: avconcatCommand,
+  vsample: vsampleCommand,
+  adapt: adaptCommand,
 } satisfies { [N in CommandName]: CommandSpec<ArgsOf<N>> };
 
 /** Command catalogue: one small data object per command, keyed by its case-sensitive name. */

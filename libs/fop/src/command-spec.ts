@@ -27,6 +27,12 @@ export interface CommandSpec<Args = unknown> {
    * reads an object must name it here.
    */
   references(args: Args): ObjectRef[];
+  /**
+   * True when the step writes a set of objects (an HLS playlist and its segments, a series of
+   * snapshots) instead of one result. Such a step runs only in async jobs, as a pipeline's last
+   * step; its members' keys follow object-set.keys.ts. Absent means false.
+   */
+  writesObjectSet?(args: Args): boolean;
 }
 
 /** `references` of a command that reads nothing but its input. */

@@ -13,11 +13,13 @@ export type { ImageAveArgs } from './image-ave.command';
 export type { Colour } from './colour.params';
 export type { Gravity } from './gravity.params';
 export type { ObjectRef } from './encoded.params';
-export type { AudioCodec, AvContainer, AvContainerRules, VideoCodec } from './av.formats';
+export type { AudioCodec, AvContainer, AvContainerRules, AvthumbFormat, VideoCodec } from './av.formats';
 export {
   audioCodecs,
   avContainerRules,
   avContainers,
+  avthumbFormatRules,
+  avthumbFormats,
   avWatermarkDefaultFontColor,
   avWatermarkDefaultFontSizePx,
   avWatermarkDefaultGravity,
@@ -31,6 +33,8 @@ export type { AvthumbArgs, AvthumbParam } from './avthumb.command';
 export type { FrameFormat, VframeArgs } from './vframe.command';
 export type { AvinfoArgs } from './avinfo.command';
 export type { AvconcatArgs } from './avconcat.command';
+export type { SampleFormat, VsampleArgs } from './vsample.command';
+export type { AdaptArgs, AdaptRendition } from './adapt.command';
 export { avconcatMaxExtraSources } from './avconcat.command';
 export type { CommandName, FopStep } from './catalogue';
 export { commandNames, commands, isCommandName } from './catalogue';
@@ -42,3 +46,9 @@ export type { SaveasTarget, SplitFop } from './saveas';
 export { splitSaveas } from './saveas';
 export type { StepReference } from './object-references';
 export { objectReferences } from './object-references';
+export type { HlsArgs } from './hls.params';
+export { hlsDefaultSegmentSeconds } from './hls.params';
+export { maxObjectSetMembers, objectSetCountVariable, objectSetMemberKey } from './object-set.keys';
+export { isAsyncOnly, writesObjectSet } from './object-set.step';
+export type { Pm3u8Args } from './pm3u8.params';
+export { isPm3u8, parsePm3u8, pm3u8DefaultExpiresS } from './pm3u8.params';

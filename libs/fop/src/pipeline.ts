@@ -1,6 +1,7 @@
 import { type FopStep, commandNames, commands, isCommandName } from './catalogue';
 import { type CustomStep, type PipelineStep, isCustomCommandName, isCustomStep } from './custom-step';
 import { FopSyntaxError } from './errors';
+import { checkObjectSetLast } from './object-set.step';
 import { quoteToken } from './params';
 
 /** Default of ParseOptions.maxSteps, matching FOPFLOW_MAX_PIPELINE_STEPS. */
@@ -97,6 +98,7 @@ export function parsePipeline(input: string, options: ParseOptions = {}): FopPip
     throw new FopSyntaxError(`fop has ${texts.length} steps; at most ${maxSteps} are allowed`);
   }
   const steps = texts.map((text, i) => parseStep(text, i + 1, options.customCommands));
+  checkObjectSetLast(steps);
   const normalized = steps.map(formatStep).join('|');
   return { steps, normalized };
 }

@@ -1,4 +1,4 @@
-import type { AudioCodec, AvContainer, VideoCodec } from '@fopflow/fop';
+import type { AudioCodec, AvContainer, AvthumbFormat, VideoCodec } from '@fopflow/fop';
 
 /** How ffmpeg writes a container and what the result is called. */
 interface ContainerOutput {
@@ -40,7 +40,7 @@ export function muxerOptions(container: AvContainer): string[] {
  * 720p encode near real time on two cores, 4:2:0 pixels every player decodes, and a quality
  * target for VP8/VP9 when no `vb` is given (their default bitrate is far too low).
  */
-export function videoEncoderOptions(codec: Exclude<VideoCodec, 'copy'>, container: AvContainer, bitrateGiven: boolean): string[] {
+export function videoEncoderOptions(codec: Exclude<VideoCodec, 'copy'>, container: AvthumbFormat, bitrateGiven: boolean): string[] {
   switch (codec) {
     case 'libx264':
       return ['-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p'];

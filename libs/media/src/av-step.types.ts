@@ -11,10 +11,24 @@ export interface AvStepContext {
   onProgress?(percent: number): void;
   /** Local path of one of our objects (avconcat sources, wmImage); throws the storage's error if missing. */
   objectPath(bucket: string, key: string): Promise<string>;
+  /**
+   * Where the step's primary object will be stored. Steps that write a set of objects (HLS,
+   * vsample) need it: their members' keys, and the URIs a playlist holds, derive from it.
+   */
+  objectSetTarget?: { bucket: string; key: string };
 }
 
-/** The file a step wrote and its MIME type. */
+/** The file a step wrote and its MIME type; for a set of objects, also its members. */
 export interface AvOutput {
+  path: string;
+  mime: string;
+  /** The other objects of a set (segments, snapshots), to be stored before the primary one. */
+  members?: ObjectSetMember[];
+}
+
+/** One member of a set of objects: a file in the work dir and the key it is stored at. */
+export interface ObjectSetMember {
+  key: string;
   path: string;
   mime: string;
 }

@@ -10,9 +10,12 @@ import { type AvProbe, readProbe, summarizeProbe } from './ffprobe.reader';
 import { MediaError } from './media.errors';
 import { availableEncoders } from './ffmpeg.runner';
 import { runVframe } from './vframe.op';
+import { runHls } from './hls.op';
+import { runVsample } from './vsample.op';
+import { runAdapt } from './adapt.op';
 
 /** The steps AvProcessor runs: the catalogue's `family: 'av'` commands. */
-export type AvStep = Extract<FopStep, { command: 'avthumb' | 'vframe' | 'avinfo' | 'avconcat' }>;
+export type AvStep = Extract<FopStep, { command: 'avthumb' | 'vframe' | 'avinfo' | 'avconcat' | 'vsample' | 'adapt' }>;
 
 /**
  * Runs audio/video steps on files with ffmpeg child processes: video never passes through memory.
@@ -73,13 +76,17 @@ export class AvProcessor {
     };
     switch (step.command) {
       case 'avthumb':
-        return runAvthumb(step.args, inputPath, checked, env);
+        return step.args.format === 'm3u8' ? runHls(step.args, inputPath, checked, env) : runAvthumb(step.args, inputPath, checked, env);
       case 'vframe':
         return runVframe(step.args, inputPath, checked, env);
       case 'avinfo':
         return runAvinfo(inputPath, checked);
       case 'avconcat':
         return runAvconcat(step.args, inputPath, checked, env);
+      case 'vsample':
+        return runVsample(step.args, inputPath, checked, env);
+      case 'adapt':
+        return runAdapt(step.args, inputPath, checked, env);
       default:
         throw new MediaError(400, `'${(step as FopStep).command}' is not an audio/video command`);
     }

@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import {
   type AvthumbArgs,
-  avContainerRules,
+  avthumbFormatRules,
   avWatermarkDefaultFontColor,
   avWatermarkDefaultFontSizePx,
   avWatermarkDefaultGravity,
@@ -12,17 +12,38 @@ import {
 import { audioEncoderOptions, containerOutput, muxerOptions, videoEncoderOptions } from './av-output.formats';
 import type { AvOpEnvironment, AvOutput, AvStepContext } from './av-step.types';
 import { evenSizeFilter, overlayPosition, rotateFilter, textPosition } from './av-video.filters';
-import { type FfmpegInput, runFfmpeg } from './ffmpeg.runner';
+import { type FfmpegInput, type FfmpegRun, runFfmpeg } from './ffmpeg.runner';
 import type { AvProbe } from './ffprobe.reader';
 import { MediaError } from './media.errors';
 
 /**
  * avthumb: one ffmpeg run. Order of the picture work: upright (ffmpeg's autorotate), `rotate`,
  * scale to `s`, even sides, then the watermarks on the final frame so they keep their pixel size.
+ * `avthumb/m3u8` is the same encode written as HLS (hls.op.ts).
  */
 export async function runAvthumb(args: AvthumbArgs, inputPath: string, context: AvStepContext, env: AvOpEnvironment): Promise<AvOutput> {
+  const format = args.format;
+  if (format === 'm3u8') throw new Error('avthumb/m3u8 is written by runHls');
+  const plan = await planAvthumbEncode(args, inputPath, context, env);
+  const output = containerOutput(format);
+  const outputPath = join(context.workDir, `avthumb-${randomUUID()}.${output.extension}`);
+  await runFfmpeg(
+    { ...plan.run, outputOptions: [...plan.run.outputOptions, ...muxerOptions(format)], outputPath, cwd: context.workDir },
+    { timeLimitMs: env.limits.ffmpegTimeLimitMs, signal: context.signal, onProgress: context.onProgress },
+  );
+  return { path: outputPath, mime: plan.withVideo ? output.mime : (output.audioOnlyMime ?? output.mime) };
+}
+
+/** An avthumb encode before its muxer: inputs, stream options and what progress expects. */
+export interface AvthumbEncodePlan {
+  run: Pick<FfmpegRun, 'inputs' | 'outputOptions' | 'expectedDurationS' | 'scratchFiles'>;
+  withVideo: boolean;
+}
+
+/** Probes the source and builds avthumb's encode; the caller adds the muxer and runs it. */
+export async function planAvthumbEncode(args: AvthumbArgs, inputPath: string, context: AvStepContext, env: AvOpEnvironment): Promise<AvthumbEncodePlan> {
   const source = await env.probe(inputPath, 'source');
-  const rules = avContainerRules[args.format];
+  const rules = avthumbFormatRules(args.format);
   const audioOnly = isAudioOnly(args.format);
   const wantVideo = !audioOnly && !args.noVideo && source.video !== undefined;
   const wantAudio = !args.noAudio && source.audio !== undefined;
@@ -71,16 +92,8 @@ export async function runAvthumb(args: AvthumbArgs, inputPath: string, context: 
     }
   }
   if (args.stripMetadata) options.push('-map_metadata', '-1', '-map_chapters', '-1');
-  options.push(...muxerOptions(args.format));
-
-  const output = containerOutput(args.format);
-  const outputPath = join(context.workDir, `avthumb-${randomUUID()}.${output.extension}`);
   const expectedDurationS = outputDuration(source.durationS, startS, args.durationMs);
-  await runFfmpeg(
-    { inputs, outputOptions: options, outputPath, cwd: context.workDir, expectedDurationS, scratchFiles },
-    { timeLimitMs: env.limits.ffmpegTimeLimitMs, signal: context.signal, onProgress: context.onProgress },
-  );
-  return { path: outputPath, mime: wantVideo ? output.mime : (output.audioOnlyMime ?? output.mime) };
+  return { run: { inputs, outputOptions: options, expectedDurationS, scratchFiles }, withVideo: wantVideo };
 }
 
 /** Map, filters and encoder of the video stream; adds the watermark image as input 1 if any. */

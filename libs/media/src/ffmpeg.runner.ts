@@ -29,6 +29,11 @@ export interface FfmpegRun {
   /** Everything between the last input and the output file, as separate arguments. */
   outputOptions: readonly string[];
   outputPath: string;
+  /**
+   * True when outputPath is a numbered series (`img-%06d.jpg`, numbered from 0): the run then
+   * checks that the first file exists; removing the series on failure is the caller's.
+   */
+  series?: boolean;
   /** ffmpeg's working directory: the job's work dir, so filters can name scratch files relatively. */
   cwd: string;
   /** Seconds of media ffmpeg will write, for progress; undefined reports only the end. */
@@ -72,11 +77,12 @@ export async function runFfmpeg(run: FfmpegRun, control: FfmpegRunControl): Prom
   try {
     throwIfCancelled(control.signal);
     await execute(run, control, paths);
-    const written = await fs.stat(run.outputPath).catch(() => undefined);
+    const first = run.series ? run.outputPath.replace('%06d', '000000') : run.outputPath;
+    const written = await fs.stat(first).catch(() => undefined);
     if (!written || written.size === 0) throw new MediaError(422, 'ffmpeg wrote no output (nothing to take from the source at these settings)');
     control.onProgress?.(100);
   } catch (error) {
-    await fs.rm(run.outputPath, { force: true });
+    if (!run.series) await fs.rm(run.outputPath, { force: true });
     throw error;
   } finally {
     await Promise.all((run.scratchFiles ?? []).map((file) => fs.rm(file, { force: true })));

@@ -6,7 +6,8 @@ import { rotateFilter } from './av-video.filters';
 import { runFfmpeg } from './ffmpeg.runner';
 import { MediaError } from './media.errors';
 
-const frameOutputs = {
+/** How a frame is written as an image, per format (vframe, vsample). */
+export const frameOutputs = {
   jpg: { options: ['-c:v', 'mjpeg', '-q:v', '2', '-pix_fmt', 'yuvj420p'], extension: 'jpg', mime: 'image/jpeg' },
   png: { options: ['-c:v', 'png', '-pix_fmt', 'rgb24'], extension: 'png', mime: 'image/png' },
 } as const;

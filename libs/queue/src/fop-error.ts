@@ -1,5 +1,5 @@
 /** Stable codes of the failures the platform raises itself (beside storage's and the grammar's own). */
-export type FopErrorCode = 'SourceTooLarge' | 'CommandNotRunHere';
+export type FopErrorCode = 'SourceTooLarge' | 'CommandNotRunHere' | 'ObjectSetKeys' | 'ObjectSetNeedsTarget';
 
 /**
  * A failure that knows its HTTP status and a stable code: the worker records `[status] message`,

@@ -2,7 +2,7 @@ import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { AccessKeyStore, Account, qiniuSign, signaturesEqual } from '@fopflow/auth';
 import { CachedResult, ResultCache } from '@fopflow/cache';
 import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
-import { commands, FopPipeline, FopSyntaxError, isCustomStep, SaveasTarget } from '@fopflow/fop';
+import { commands, FopPipeline, FopSyntaxError, isAsyncOnly, isCustomStep, SaveasTarget, writesObjectSet } from '@fopflow/fop';
 import { declaredStatus, FopJobData, FopProducer, fopQueueName, JobDispatcher, resultKey, type RedisClient } from '@fopflow/queue';
 import { currentLogContext } from '@fopflow/logging';
 import { traceCarrier } from '@fopflow/tracing';
@@ -68,8 +68,9 @@ export class FopService implements OnApplicationShutdown {
   parse(text: string, signedUrl: string, account?: string): FopRequest {
     const { pipeline, saveas } = this.pools.parseFop(text, account);
     pipeline.steps.forEach((step, index) => {
-      if (!isCustomStep(step) && commands[step.command].syncAllowed === false) {
-        throw new FopSyntaxError(`${step.command}: runs only as an async job (POST /v1/jobs or /pfop/), not in a fop URL`, step.command, index + 1);
+      if (isAsyncOnly(step)) {
+        const what = writesObjectSet(step) ? 'writes a set of objects (a playlist and segments, or a series of images), so it ' : '';
+        throw new FopSyntaxError(`${step.command}: ${what}runs only as an async job (POST /v1/jobs or /pfop/), not in a fop URL`, step.command, index + 1);
       }
     });
     if (!saveas) return { pipeline };

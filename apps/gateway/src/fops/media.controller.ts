@@ -1,5 +1,6 @@
 import { Controller, Get, Head, Inject, Req, Res } from '@nestjs/common';
 import { ANONYMOUS_ACCOUNT } from '@fopflow/auth';
+import { isPm3u8 } from '@fopflow/fop';
 import { OBJECT_STORAGE, ObjectStorage } from '@fopflow/storage';
 import type { Request, Response } from 'express';
 import { pipeline } from 'node:stream/promises';
@@ -11,6 +12,7 @@ import { GatewayError, sendError } from '../http/error.filter';
 import { inertContentHeaders, objectCacheControl, resultCacheControl } from '../http/inert-content';
 import { bucketAndKey, fopOf } from '../http/request-path';
 import { FopService } from './fop.service';
+import { PrivatePlaylistReader } from './private-playlist.reader';
 
 /** Aborts when the connection closes before the answer was sent: nobody waits for it any more. */
 function clientGone(res: Response): AbortSignal {
@@ -32,6 +34,7 @@ export class MediaController {
     private readonly fops: FopService,
     private readonly access: AccessPolicy,
     private readonly limits: RateLimits,
+    private readonly playlists: PrivatePlaylistReader,
   ) {}
 
   @Get(':bucket/*key')
@@ -49,6 +52,10 @@ export class MediaController {
     const reader = await this.access.reader(req, bucket);
     const fop = fopOf(req);
     if (fop === undefined) return this.serveObject(req, res, bucket, key, reader.bucket.private);
+    if (isPm3u8(fop)) {
+      await this.limits.consume(reader.key ? { key: reader.key.accessKey, tier: reader.key.tier } : anonymousIdentity(req), 'pm3u8');
+      return this.playlists.serve(req, res, fop, bucket, key, reader);
+    }
 
     // A saveas signature covers the URL as sent, without its scheme: host, path and raw query.
     // Custom commands run for the reader, else for the bucket's owner, who offers them on its objects.
