@@ -2,7 +2,7 @@ import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { AccessKeyStore, Account, qiniuSign, signaturesEqual } from '@fopflow/auth';
 import { CachedResult, ResultCache } from '@fopflow/cache';
 import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
-import { commands, FopPipeline, FopSyntaxError, isAsyncOnly, isCustomStep, SaveasTarget, writesObjectSet } from '@fopflow/fop';
+import { FopPipeline, FopSyntaxError, isAsyncOnly, SaveasTarget, writesObjectSet } from '@fopflow/fop';
 import { declaredStatus, FopJobData, FopProducer, fopQueueName, JobDispatcher, resultKey, type RedisClient } from '@fopflow/queue';
 import { currentLogContext } from '@fopflow/logging';
 import { traceCarrier } from '@fopflow/tracing';
