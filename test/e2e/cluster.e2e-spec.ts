@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { SwarmRuntime } from '@fopflow/runtime';
+import Docker from 'dockerode';
 import {
   buildProbeImage,
   clusterScript,
@@ -83,6 +85,25 @@ describe('the local three-node swarm (docker/cluster.sh)', () => {
     expect(answers.sort()).toEqual(running.map((task) => task.container.slice(0, 12)).sort());
   }, TASKS_RUNNING_TIMEOUT_MS + 30_000);
 
+  it("runs the scaler's swarm runtime against the manager's socket: instances spread, pinned to the registry's digest", async () => {
+    const runtime = new SwarmRuntime({ docker: new Docker({ socketPath: cluster.dockerHost.replace('unix://', '') }), spreadOver: ['node.id'] });
+    const pool = `cl${suffix}`;
+    try {
+      const spec = { pool, version: '1', image, commands: [], env: {}, graceMs: 1000 };
+      for (let i = 0; i < 3; i++) await runtime.start(spec);
+      const service = JSON.parse(manager(['service', 'inspect', `fopflow-${pool}-1`]))[0];
+      // Not on the manager: resolved through the registry, so every node runs the same bytes.
+      expect(service.Spec.TaskTemplate.ContainerSpec.Image).toMatch(new RegExp(`^${cluster.registry}/fopflow-cluster-probe@sha256:[0-9a-f]{64}$`));
+      expect(service.Spec.TaskTemplate.Placement.Preferences).toEqual([{ Spread: { SpreadDescriptor: 'node.id' } }]);
+      const running = await waitForRunningTasks(`fopflow-${pool}-1`, 3);
+      expect(new Set(running.map((task) => task.node)).size).toBe(3);
+      expect((await runtime.list(pool)).map((instance) => instance.host).sort()).toEqual(running.map((task) => task.node).sort());
+    } finally {
+      await runtime.close();
+    }
+    expect(manager(['service', 'ls', '-q', '--filter', `name=fopflow-${pool}-1`])).toBe('');
+  }, TASKS_RUNNING_TIMEOUT_MS + 60_000);
+
   it('cluster:down leaves nothing behind, and the default engine keeps its swarm', async () => {
     clusterScript(['down']);
     expect(clusterTraces()).toEqual([]);
@@ -103,7 +124,8 @@ describe('the local three-node swarm (docker/cluster.sh)', () => {
       if (running.length === count) {
         return running.map((task) => ({
           node: task.NodeID,
-          address: (task.NetworksAttachments ?? []).flatMap((attachment) => attachment.Addresses)[0].split('/')[0],
+          // On the overlay network, when the service has one.
+          address: (task.NetworksAttachments ?? []).flatMap((attachment) => attachment.Addresses)[0]?.split('/')[0] ?? '',
           container: task.Status.ContainerStatus.ContainerID,
         }));
       }
