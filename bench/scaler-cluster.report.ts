@@ -31,11 +31,10 @@ export function scalerClusterSection(report: ScalerClusterReport): string {
     `- **swarm-cluster**: the three-node swarm of \`npm run cluster:up\` on this same machine: a manager and two workers, each its own dockerd in its own network namespace. The scaler drives the manager through \`DOCKER_HOST\`, with \`FOPFLOW_SWARM_SPREAD=node.id\`; the pool's image is \`${report.image}\` in the cluster's registry (the scaler pins it to the digest the registry holds); workers run on the nodes' host network and reach Redis at the host's bridge address; the data dir is a host path every node sees. The worker image (built in ${figure(report.imageBuildS, 0)} s) was pulled on each node before the run (${report.pullS.map((s) => figure(s, 1)).join(' / ')} s), as an operator would pre-pull it, so no start-up below waits for a pull.`,
     '- **swarm**: the single-node swarm of the default engine, as in the scaler section.',
     '',
-    'Both engines share the same 2 cores: the three nodes\' daemons and the swarm traffic between them are extra work the single-node swarm does not have.',
+    'Both engines share the same 2 cores: the three nodes\' daemons and the swarm traffic between them are extra work the single-node swarm does not have. Compare the two rows with each other (one run, one load), not with the scaler section\'s.',
     '',
     markdownTable(RESULT_COLUMNS, measured.map(resultRow)),
-    '',
-    ...report.outcomes.filter((outcome) => !outcome.run).map((outcome) => `**${outcome.runtime}**: not measured, ${outcome.skipped ?? outcome.failed}`),
+    ...report.outcomes.filter((outcome) => !outcome.run).flatMap((outcome) => ['', `**${outcome.runtime}**: not measured, ${outcome.skipped ?? outcome.failed}`]),
   ];
   if (single && cluster) {
     const singleGap = readyAfterDecision(single);

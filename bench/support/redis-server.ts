@@ -20,6 +20,8 @@ export async function startRedis(alsoOn: string[] = []): Promise<BenchRedis> {
   const dir = makeTempDir('fopflow-bench-redis-');
   const server = spawnTracked('redis-server', 'redis-server', [
     ...['--port', String(port), '--bind', '127.0.0.1', ...alsoOn, '--dir', dir],
+    // Protected mode refuses every address but loopback without a password; `alsoOn` is chosen to be reached.
+    ...(alsoOn.length > 0 ? ['--protected-mode', 'no'] : []),
     ...['--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction'],
   ]);
   const stop = async () => {
