@@ -24,7 +24,7 @@ import {
 } from './scaler.plan';
 import { scalerSection } from './scaler.report';
 import { compareDecisions, concurrencyPerInstance, loadScalingPolicy } from './scaler.replay';
-import { BenchRuntime, buildWorkerImage, dockerEngineVersion, removeContainersNow, removeServicesNow, RUNTIMES } from './scaler.runtimes';
+import { BenchRuntime, buildWorkerImage, dockerEngineVersion, RUNTIMES } from './scaler.runtimes';
 import { PoolLook, PoolWatch } from './scaler.watch';
 import { builtAppsSnapshot } from './support/built-apps';
 import { cleanUpOnExit, makeTempDir, removeTempDir } from './support/cleanup';
@@ -88,9 +88,9 @@ export const scalerBenchmark: Benchmark = {
  * A fresh platform with no worker and the scaler on `runtime`: waits for the pool's first ready
  * instance, sends the burst, and watches the pool scale out, drain and come back to its minimum.
  */
-function measureRuntime(runtime: BenchRuntime, photo: Buffer, poolsFile: string, log: ProgressLog): Promise<RuntimeRun> {
+export function measureRuntime(runtime: BenchRuntime, photo: Buffer, poolsFile: string, log: ProgressLog): Promise<RuntimeRun> {
   const env = { FOPFLOW_KEYS: keysEnv(SCALER_KEY), FOPFLOW_ADMIN_TOKEN: ADMIN_TOKEN, FOPFLOW_POOLS_FILE: poolsFile };
-  return withGateway({ env, shareDataDir: runtime.containers }, async (platform) => {
+  return withGateway({ env, shareDataDir: runtime.containers, ...runtime.platform }, async (platform) => {
     const client = new SignedClient(platform.url, SCALER_KEY);
     await client.upload(BUCKET, PHOTO_KEY, photo, 'image/jpeg');
     const counter = new QueueCounter(platform.redis.url, [fopQueueName('imageView2', SCALER_KEY.tier)]);
@@ -105,11 +105,10 @@ function measureRuntime(runtime: BenchRuntime, photo: Buffer, poolsFile: string,
           // Already gone.
         }
       }
-      if (runtime.name === 'docker') removeContainersNow();
-      if (runtime.name === 'swarm') removeServicesNow();
+      runtime.cleanupNow();
     });
     const scalerStartedAt = Date.now();
-    const scaler = await platform.startApp('scaler', { FOPFLOW_SCALER_TICK_MS: String(SCALER_TICK_MS), ...runtime.scalerEnv(platform.dataDir) });
+    const scaler = await platform.startApp('scaler', { FOPFLOW_SCALER_TICK_MS: String(SCALER_TICK_MS), ...runtime.scalerEnv(platform.dataDir, Number(new URL(platform.redis.url).port)) });
     // Each instance's worker process counts as the bench's own CPU, not another process's.
     const adoptions: Promise<void>[] = [];
     const watch = new PoolWatch(platform.url, counter, (instance) =>

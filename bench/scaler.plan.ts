@@ -118,9 +118,12 @@ export interface RuntimeRun {
   readyLooks: { at: number; ready: number }[];
 }
 
+/** The runtimes the scaler bench drives; swarm-cluster is the local three-node swarm (docker/cluster.sh). */
+export type BenchRuntimeName = 'process' | 'docker' | 'swarm' | 'swarm-cluster';
+
 /** One runtime's outcome: measured, skipped (cannot run here) or failed (with why). */
 export interface RuntimeOutcome {
-  runtime: 'process' | 'docker' | 'swarm';
+  runtime: BenchRuntimeName;
   run?: RuntimeRun;
   skipped?: string;
   failed?: string;

@@ -33,7 +33,7 @@ export interface ScalerReport {
   perInstance: number;
 }
 
-const RESULT_COLUMNS: readonly Column[] = [
+export const RESULT_COLUMNS: readonly Column[] = [
   ...wordColumns('Runtime'),
   ...figureColumns(
     'Cold start s',
@@ -164,7 +164,7 @@ function replayMethod(): string[] {
   ];
 }
 
-function resultRow({ runtime, run }: MeasuredRuntime): string[] {
+export function resultRow({ runtime, run }: Pick<MeasuredRuntime, 'runtime' | 'run'>): string[] {
   return [
     runtime,
     figure(run.coldStartS, 1),

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
-import { POOL } from './scaler.plan';
+import { BenchRuntimeName, POOL } from './scaler.plan';
+import type { PlatformOptions } from './support/platform';
 import { runTracked } from './support/cleanup';
 
 /** Repository root, seen from dist/bench. */
@@ -19,17 +20,21 @@ export interface InstanceRef {
 
 /** One runtime the scaler can drive, as the bench sets it up and cleans up after it. */
 export interface BenchRuntime {
-  name: 'process' | 'docker' | 'swarm';
+  name: BenchRuntimeName;
   /** Why it cannot run on this machine, or undefined. */
   unavailable(): string | undefined;
   /** Whether its workers run in containers, from fopflow/worker:latest. */
   containers: boolean;
-  /** The scaler's environment for it, given the platform's data dir. */
-  scalerEnv(dataDir: string): Record<string, string>;
+  /** The scaler's environment for it, given the platform's data dir and Redis port. */
+  scalerEnv(dataDir: string, redisPort: number): Record<string, string>;
+  /** How the platform must start for its workers (Redis reachable from other namespaces). */
+  platform?: Partial<PlatformOptions>;
   /** The host's id of an instance's worker process, to count its CPU as the bench's; undefined if not found. */
   hostPid(instance: InstanceRef): Promise<number | undefined>;
   /** Removes what the runtime left behind: containers and services outlive their scaler by design. */
   cleanup(): Promise<void>;
+  /** The same at once, synchronously, for an interrupted run's exit hook. */
+  cleanupNow(): void;
 }
 
 /** The data dir mounted at /data in every container; Redis on the host's loopback, reached through the host network. */
@@ -48,6 +53,7 @@ export const RUNTIMES: readonly BenchRuntime[] = [
     hostPid: async (instance) => instance.pid,
     // The scaler's children stop with it.
     cleanup: async () => undefined,
+    cleanupNow: () => undefined,
   },
   {
     name: 'docker',
@@ -57,6 +63,7 @@ export const RUNTIMES: readonly BenchRuntime[] = [
     // The instance id is the container's name.
     hostPid: (instance) => containerPid(instance.id),
     cleanup: removeContainers,
+    cleanupNow: removeContainersNow,
   },
   {
     name: 'swarm',
@@ -69,6 +76,7 @@ export const RUNTIMES: readonly BenchRuntime[] = [
       return container ? containerPid(container) : undefined;
     },
     cleanup: removeServices,
+    cleanupNow: removeServicesNow,
   },
 ];
 

@@ -15,6 +15,11 @@ const SYSTEM_TOOLS = [
   { command: 'docker-registry', pkg: 'docker-registry' },
   // The console's and the API docs' pages are tested in a real headless browser.
   { command: 'chromium', pkg: 'chromium' },
+  // The local three-node swarm (docker/cluster.sh): namespaces, veths and the bridge's iptables
+  // rules, and a C compiler with static libc for its suite's task image.
+  { command: 'ip', pkg: 'iproute2' },
+  { command: 'iptables', pkg: 'iptables' },
+  { command: 'gcc', pkg: 'build-essential' },
 ];
 
 /** The base images every Fopflow Dockerfile starts FROM (docker/base-image.sh builds them). */

@@ -67,8 +67,8 @@ describe('nextSetupStep', () => {
 
   it('installs exactly the missing packages, with sudo when not root but allowed', () => {
     const step = nextSetupStep({ ...ready(), commands: ['docker', 'dockerd', 'ffmpeg', 'debootstrap'], canSudo: true });
-    expect(step).toMatchObject({ action: 'apt-install', packages: ['redis-server', 'ffmpeg', 'docker-registry', 'chromium'], sudo: true });
-    expect(missingPackages(['ffmpeg', 'ffprobe'])).toEqual(['redis-server', 'docker.io', 'debootstrap', 'docker-registry', 'chromium']);
+    expect(step).toMatchObject({ action: 'apt-install', packages: ['redis-server', 'ffmpeg', 'docker-registry', 'chromium', 'iproute2', 'iptables', 'build-essential'], sudo: true });
+    expect(missingPackages(['ffmpeg', 'ffprobe'])).toEqual(['redis-server', 'docker.io', 'debootstrap', 'docker-registry', 'chromium', 'iproute2', 'iptables', 'build-essential']);
   });
 
   it('prints the one apt command when it may not install', () => {

@@ -71,12 +71,14 @@ export interface PlatformOptions {
    * data dir is opened to everyone and the gateway creates what it stores with umask 0.
    */
   shareDataDir?: boolean;
+  /** Addresses Redis listens on beside loopback, for workers in other network namespaces. */
+  redisAlsoOn?: string[];
 }
 
 /** Boots the gateway from (a copy of) dist/ on a free port and a fresh Redis; no worker. */
 export async function startGateway(options: PlatformOptions = {}): Promise<BenchGateway> {
   const built = await builtAppsSnapshot(REPO_ROOT);
-  const redis = await startRedis();
+  const redis = await startRedis(options.redisAlsoOn);
   const ownDataDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? makeTempDir('fopflow-bench-data-');
   if (options.shareDataDir) chmodSync(dataDir, 0o777);

@@ -10,12 +10,18 @@ export interface BenchRedis {
   stop(): Promise<void>;
 }
 
-/** Starts redis-server on a free port as production wants it for BullMQ: noeviction, no persistence. */
-export async function startRedis(): Promise<BenchRedis> {
+/**
+ * Starts redis-server on a free port as production wants it for BullMQ: noeviction, no
+ * persistence. It listens on loopback, and on `alsoOn` too (an address workers on other network
+ * namespaces reach, such as the local cluster's bridge); the url stays the loopback one.
+ */
+export async function startRedis(alsoOn: string[] = []): Promise<BenchRedis> {
   const port = await freePort();
   const dir = makeTempDir('fopflow-bench-redis-');
   const server = spawnTracked('redis-server', 'redis-server', [
-    ...['--port', String(port), '--bind', '127.0.0.1', '--dir', dir],
+    ...['--port', String(port), '--bind', '127.0.0.1', ...alsoOn, '--dir', dir],
+    // Protected mode refuses every address but loopback without a password; `alsoOn` is chosen to be reached.
+    ...(alsoOn.length > 0 ? ['--protected-mode', 'no'] : []),
     ...['--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction'],
   ]);
   const stop = async () => {

@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import Docker from 'dockerode';
 import { checkQuotas, dataMountSettings, dockerStatus, FOPFLOW_LABEL, instanceEnv } from './docker.runtime';
 import { InstanceRuntime, InstanceSpec, RuntimeInstance } from './instance-runtime';
+import { imageRepository, namesRegistry, servicePlacement } from './swarm.placement';
 
 /** Task states on the way to running, or running: the instances a service has now. */
 const LIVE_TASK_STATES = new Set(['new', 'allocated', 'pending', 'assigned', 'accepted', 'preparing', 'ready', 'starting', 'running']);
@@ -30,6 +31,13 @@ export interface SwarmRuntimeOptions {
   dataMount?: string;
   /** How long start() waits to learn the new task's id, in ms (default 10 s). */
   taskWaitMs?: number;
+  /** Where tasks may run: swarm constraints such as `node.labels.fopflow.node!=manager`. Default none. */
+  constraints?: string[];
+  /**
+   * Spread preferences, tried in order: `node.id` spreads a service's tasks over the nodes evenly,
+   * `node.labels.zone` over the values of a label. Default none: swarm's own scheduling.
+   */
+  spreadOver?: string[];
 }
 
 interface SwarmService {
@@ -62,6 +70,7 @@ export class SwarmRuntime implements InstanceRuntime {
   private readonly network?: string;
   private readonly dataMount?: string;
   private readonly taskWaitMs: number;
+  private readonly placement?: Docker.TaskSpec['Placement'];
   /** Services this runtime scaled, by name → id and grace, for close(). */
   private readonly touched = new Map<string, { id: string; graceMs: number }>();
   /** One replica change at a time per service: concurrent read-modify-writes would lose one. */
@@ -72,6 +81,7 @@ export class SwarmRuntime implements InstanceRuntime {
     this.network = options.network;
     this.dataMount = options.dataMount;
     this.taskWaitMs = options.taskWaitMs ?? 10_000;
+    this.placement = servicePlacement(options.constraints ?? [], options.spreadOver ?? []);
   }
 
   start(spec: InstanceSpec): Promise<RuntimeInstance> {
@@ -187,6 +197,7 @@ export class SwarmRuntime implements InstanceRuntime {
         RestartPolicy: { Condition: 'any', Delay: 5e9 },
         LogDriver: { Name: 'json-file', Options: { 'max-size': '10m', 'max-file': '3' } },
         Networks: this.network ? [{ Target: this.network }] : undefined,
+        Placement: this.placement,
       },
       Mode: { Replicated: { Replicas: 1 } },
     };
@@ -221,9 +232,11 @@ export class SwarmRuntime implements InstanceRuntime {
   }
 
   /**
-   * Runs the image by content, so a re-tagged image never changes a running service and no node
-   * tries to pull: by its registry digest when it was pushed, else by its local id (which
-   * swarm never pulls — the registry-less, single-node case). Not on this node: by name.
+   * Runs the image by content, so a re-tagged image never changes a running service: by its
+   * registry digest when it was pushed, else by its local id (which swarm never pulls — the
+   * registry-less, single-node case). Not on this manager: by the digest its registry holds now,
+   * which every node then pulls (what `docker service create` resolves too); by name only when
+   * the registry cannot say.
    */
   private async pinnedImage(image: string): Promise<string> {
     try {
@@ -231,7 +244,17 @@ export class SwarmRuntime implements InstanceRuntime {
       return info.RepoDigests?.[0] ?? info.Id;
     } catch (error) {
       if (dockerStatus(error) !== 404) throw error;
-      this.logger.warn(`image ${image} is not on this manager: the nodes will pull it by name`);
+    }
+    // Without a registry host the name means Docker Hub, which is not asked on the scaler's behalf.
+    if (!namesRegistry(image)) {
+      this.logger.warn(`image ${image} is not on this manager and names no registry: the nodes will pull it by name`);
+      return image;
+    }
+    try {
+      const { Descriptor } = await this.docker.getImage(image).distribution();
+      return `${imageRepository(image)}@${Descriptor.digest}`;
+    } catch (error) {
+      this.logger.warn(`image ${image} is neither on this manager nor resolved by its registry (${(error as Error).message}): the nodes will pull it by name`);
       return image;
     }
   }
