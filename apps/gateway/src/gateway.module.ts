@@ -12,6 +12,8 @@ import { fopQueueNames, JobDispatcher, jobSettings, PersistentJobStore } from '@
 import { LocalDiskStorage, OBJECT_STORAGE } from '@fopflow/storage';
 import { Redis } from 'ioredis';
 import { FopService } from './fops/fop.service';
+import { HotResults } from './fops/hot-results';
+import { SourceVersions } from './fops/source-versions';
 import { MediaController } from './fops/media.controller';
 import { QueueRegistry } from './fops/queue-registry';
 import { AccessPolicy } from './auth/access.policy';
@@ -82,6 +84,8 @@ export class GatewayModule {
           useFactory: (redis: Redis, c: FopflowConfig) => new ResultCache(redis, { dir: join(c.dataDir, 'cache'), maxBytes: c.cacheMaxBytes }),
         },
         FopService,
+        HotResults,
+        SourceVersions,
         {
           provide: PersistentJobStore,
           inject: [REDIS_PRODUCER, FOPFLOW_CONFIG],
