@@ -100,8 +100,8 @@ function fromCache(run: SharpVsGatewayRun): string {
   return [
     `From the result cache it answers ${figure(best.result.opsPerSecond, 0)} req/s at ${best.concurrency} in flight`,
     `(${figure(raw ? best.result.opsPerSecond / raw.result.opsPerSecond : Number.NaN, 0)}× raw sharp), p50`,
-    `${figure(best.result.p50Ms, 1)} ms: after the access decision, one lookup in the gateway's in-memory index and`,
-    `one write of the ${figure(run.resultBytes / KiB, 0)} KiB result it holds, no Redis, no stat, no image work, which is`,
-    'what every repeat of a fop URL costs.',
+    `${figure(best.result.p50Ms, 1)} ms: after the access decision and the rate-limit count, one lookup in the gateway's`,
+    `in-memory index and one write of the ${figure(run.resultBytes / KiB, 0)} KiB result it holds, no stat, no result-cache`,
+    'lookup, no image work, which is what every repeat of a fop URL costs.',
   ].join(' ');
 }
