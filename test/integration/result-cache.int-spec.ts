@@ -100,7 +100,8 @@ describe('ResultCache on real Redis and disk', () => {
     const cache = new ResultCache(redis, { dir, maxBytes: 300 });
     for (const n of [1, 2, 3]) await cache.put(key(n), Buffer.alloc(100, n), 'x/y');
     await cache.delete(key(3));
-    await cache.touch([key(1), key(3)]);
+    expect(await cache.touch([key(1), key(3)])).toEqual([key(3)]);
+    expect(await cache.touch([])).toEqual([]);
     // 2 is now the oldest: two more results push it out and keep 1.
     await cache.put(key(4), Buffer.alloc(100, 4), 'x/y');
     await cache.put(key(5), Buffer.alloc(100, 5), 'x/y');

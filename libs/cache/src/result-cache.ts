@@ -42,14 +42,17 @@ local meta = redis.call('HGET', KEYS[1], ARGV[1])
 if meta then redis.call('ZADD', KEYS[2], redis.call('INCR', KEYS[4]), ARGV[1]) end
 return meta`;
 
-// A use moves each entry still cached to the end of the order (one that was evicted stays out).
+// A use moves each entry still cached to the end of the order; answers those evicted meanwhile.
 const TOUCH_SCRIPT = `
+local gone = {}
 for _, key in ipairs(ARGV) do
   if redis.call('HEXISTS', KEYS[1], key) == 1 then
     redis.call('ZADD', KEYS[2], redis.call('INCR', KEYS[4]), key)
+  else
+    table.insert(gone, key)
   end
 end
-return 0`;
+return gone`;
 
 const POP_OLDEST_SCRIPT = `
 local total = tonumber(redis.call('GET', KEYS[3]) or '0')
@@ -104,9 +107,10 @@ export class ResultCache {
     return stream && { mime: meta.mime, size: meta.size, stream };
   }
 
-  /** Marks `keys` recently used in the shared order, in one round trip; keys evicted meanwhile stay out. */
-  async touch(keys: readonly string[]): Promise<void> {
-    if (keys.length) await this.redis.eval(TOUCH_SCRIPT, 4, ...this.keys, this.clockKey, ...keys);
+  /** Marks `keys` recently used in the shared order, in one round trip; answers those evicted meanwhile (they stay out). */
+  async touch(keys: readonly string[]): Promise<string[]> {
+    if (!keys.length) return [];
+    return (await this.redis.eval(TOUCH_SCRIPT, 4, ...this.keys, this.clockKey, ...keys)) as string[];
   }
 
   /** Stores `data` as the result of `key`, then evicts least recently used results over the bound. */

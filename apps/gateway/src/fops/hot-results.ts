@@ -19,9 +19,10 @@ export interface ResultBody {
 /**
  * The gateway's hot path for repeats of a fop URL: results it has answered before, found by
  * result key in a bounded in-memory index without a Redis round trip; a small result is held
- * whole and sent from memory, a larger one is opened from the result cache. A result gone from
- * the cache (evicted by another process) is forgotten and the request goes on as a miss. What the
- * index serves is told to the shared LRU order in one batch every few seconds, off the request.
+ * whole and sent from memory, a larger one is opened from the result cache. A larger result whose
+ * body is gone (evicted by another process) is forgotten and the request goes on as a miss; a
+ * small one, which cannot change, is answered until the batch that tells the shared LRU order what
+ * the index served (every few seconds, off the request) learns it was evicted, and then forgotten.
  */
 @Injectable()
 export class HotResults implements OnApplicationShutdown {
@@ -66,8 +67,10 @@ export class HotResults implements OnApplicationShutdown {
     clearInterval(this.timer);
   }
 
+  /** Tells the shared order what was used, and forgets what the shared cache evicted meanwhile. */
   private async touchUsed(): Promise<void> {
     if (this.redis.status !== 'ready') return;
-    await this.cache.touch(this.index.takeUsed()).catch(() => undefined);
+    const evicted = await this.cache.touch(this.index.takeUsed()).catch((): string[] => []);
+    evicted.forEach((key) => this.index.delete(key));
   }
 }
