@@ -20,6 +20,12 @@ export const thumbnailBenchmark: Benchmark = {
         distinctUrls('thumbnail', UNCACHED_VARIATION, ({ qualities, widths, heights }) =>
           `${objectUrl}?imageView2/1/w/${widths}/h/${heights}/q/${qualities}`,
         ),
+      // ipx's own modifiers for the same work: s_<w>x<h> with fit_cover crops to the centre, q_ sets JPEG quality.
+      ipxUrls: (ipxUrl, fileName) =>
+        distinctUrls('ipx thumbnail', UNCACHED_VARIATION, ({ qualities, widths, heights }) =>
+          `${ipxUrl}/s_${widths}x${heights},fit_cover,q_${qualities}/${fileName}`,
+        ),
+      npmStartRow: true,
       log,
     });
     return thumbnailSection(run);

@@ -48,19 +48,25 @@ function seriesLines(values: Array<{ series: string; x: number; y: number }>, ax
   };
 }
 
-/** The charts of BENCHMARKS.md: throughput against in flight, the scaler's burst, the concurrency sweep. */
-export const REPORT_CHARTS: readonly ReportChart[] = [
-  {
-    file: 'thumbnail-throughput',
+/** A line per path of the thumbnail table: `column` against operations in flight, both on log axes. */
+function thumbnailChart(file: string, title: string, column: string): ReportChart {
+  return {
+    file,
     section: 'thumbnail',
     tableStartsWith: ['Path', 'In flight'],
-    title: 'Thumbnail: req/s against operations in flight, per path',
+    title,
     spec: ({ rows }) =>
       seriesLines(
-        rows.map((row) => ({ series: row['Path'], x: num(row['In flight']), y: num(row['req/s']) })),
-        { x: 'in flight', y: 'req/s (log)', series: 'path', logX: true, logY: true },
+        rows.map((row) => ({ series: row['Path'], x: num(row['In flight']), y: num(row[column]) })),
+        { x: 'in flight', y: `${column} (log)`, series: 'path', logX: true, logY: true },
       ),
-  },
+  };
+}
+
+/** The charts of BENCHMARKS.md: throughput and ratios against in flight, the scaler's burst, the concurrency sweep. */
+export const REPORT_CHARTS: readonly ReportChart[] = [
+  thumbnailChart('thumbnail-throughput', 'Thumbnail: req/s against operations in flight, per path', 'req/s'),
+  thumbnailChart('thumbnail-vs-raw-sharp', 'Thumbnail: each path as a multiple of raw sharp in the same run', '× raw sharp'),
   {
     file: 'scaler-burst',
     section: 'scaler',

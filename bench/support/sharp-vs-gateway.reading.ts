@@ -15,6 +15,7 @@ export function sharpVsGatewayReading(run: SharpVsGatewayRun, command: string): 
   return [
     latencyAlone(cell('raw sharp', levels[0]), cell('gateway, uncached', levels[0]), run.sourceBytes),
     underLoad(run, command, cell, levels),
+    againstPeers(cell, levels),
     fromCache(run),
     disturbanceNote(run.cells),
   ]
@@ -68,6 +69,28 @@ function underLoad(
   ].join(' ');
 }
 
+/** ipx and `npm start`'s own platform, each level as a ratio to raw sharp measured in the same run. */
+function againstPeers(cell: (path: ImagePath, level: number) => ImagePathCell | undefined, levels: readonly number[]): string {
+  const ratios = (path: ImagePath, baseline: ImagePath) =>
+    levels.flatMap((level) => {
+      const [of, to] = [cell(path, level), cell(baseline, level)];
+      return of && to ? [`${figure(of.result.opsPerSecond / to.result.opsPerSecond, 2)}× at ${level}`] : [];
+    });
+  const parts: string[] = [];
+  const ipx = ratios('ipx', 'raw sharp');
+  if (ipx.length) {
+    parts.push(`ipx, the same sharp work behind its own HTTP server and file storage, runs at ${ipx.join(', ')} of raw sharp;`);
+    parts.push(`the uncached gateway at ${ratios('gateway, uncached', 'ipx').join(', ')} of ipx.`);
+  }
+  const npmStart = ratios('npm start, uncached', 'raw sharp');
+  if (npmStart.length) {
+    parts.push(
+      `With \`npm start\`'s own setup (two tiers sharing each worker's slots, the scaler starting the image pool's workers as the backlog grows) the uncached rate is ${npmStart.join(', ')} of raw sharp.`,
+    );
+  }
+  return parts.join(' ');
+}
+
 /** A repeated fop URL costs no image work at all. */
 function fromCache(run: SharpVsGatewayRun): string {
   const cached = run.cells.filter((c) => c.path === 'gateway, cached');
@@ -77,7 +100,8 @@ function fromCache(run: SharpVsGatewayRun): string {
   return [
     `From the result cache it answers ${figure(best.result.opsPerSecond, 0)} req/s at ${best.concurrency} in flight`,
     `(${figure(raw ? best.result.opsPerSecond / raw.result.opsPerSecond : Number.NaN, 0)}× raw sharp), p50`,
-    `${figure(best.result.p50Ms, 1)} ms: a Redis lookup and a ${figure(run.resultBytes / KiB, 0)} KiB file, no image`,
-    'work, which is what every repeat of a fop URL costs.',
+    `${figure(best.result.p50Ms, 1)} ms: after the access decision and the rate-limit count, one lookup in the gateway's`,
+    `in-memory index and one write of the ${figure(run.resultBytes / KiB, 0)} KiB result it holds, no stat, no result-cache`,
+    'lookup, no image work, which is what every repeat of a fop URL costs.',
   ].join(' ');
 }

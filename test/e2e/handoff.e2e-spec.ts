@@ -24,8 +24,10 @@ describe('a pipeline across pools', () => {
   };
 
   beforeAll(async () => {
-    // Two workers that share nothing: one runs only audio/video, the other only images.
-    platform = await startPlatform({}, [{ FOPFLOW_WORKER_COMMANDS: avCommands }, { FOPFLOW_WORKER_COMMANDS: imageCommands }]);
+    // Two workers that share nothing: one runs only audio/video, the other only images. The
+    // gateway's in-memory index of results is off: it would answer a repeat it holds even after
+    // the shared cache forgot it (results never change), and this suite is about the queues.
+    platform = await startPlatform({ FOPFLOW_HOT_RESULTS_MAX_ENTRIES: '0' }, [{ FOPFLOW_WORKER_COMMANDS: avCommands }, { FOPFLOW_WORKER_COMMANDS: imageCommands }]);
     const dir = mkdtempSync(join(tmpdir(), 'fopflow-handoff-'));
     await makeClip(join(dir, 'clip.mp4'), { seconds: 2 });
     const upload = await platform.asOperator(`/v1/objects/media/clip.mp4`, { method: 'PUT', body: readFileSync(join(dir, 'clip.mp4')) });
@@ -63,11 +65,13 @@ describe('a pipeline across pools', () => {
   it('runs a pipeline across pools again once its cached results were evicted, not answering the earlier run', async () => {
     const pipeline = 'vframe/png/offset/1|imageMogr2/thumbnail/64x|imageInfo';
     const [before] = await completed('fop.imageMogr2.paid');
-    // The shared cache index forgets every result, the end result and the frame alike, as LRU
-    // eviction does; the earlier run's finished jobs stay in both queues for their retention.
+    // The shared cache forgets every result, the end result and the frame alike, index entries
+    // and files, as LRU eviction does; the earlier run's finished jobs stay in both queues for
+    // their retention.
     const redis = new IORedis(platform.redis.url);
     await redis.del('fopflow:cache:meta', 'fopflow:cache:lru', 'fopflow:cache:bytes');
     redis.disconnect();
+    rmSync(join(platform.dataDir, 'cache'), { recursive: true, force: true });
 
     const rerun = await fetch(`${platform.url}/media/clip.mp4?${pipeline}`);
     expect(rerun.status).toBe(200);

@@ -87,6 +87,30 @@ describe('ResultCache on real Redis and disk', () => {
     expect(existsSync(join(dir, 'tmp')) ? readdirSync(join(dir, 'tmp')) : []).toEqual([]);
   });
 
+  it('opens a body whose meta the caller knows without asking Redis, and answers null once it was evicted', async () => {
+    const cache = new ResultCache(redis, { dir, maxBytes: 1000 });
+    await cache.put(key(10), Buffer.from('known'), 'text/plain');
+    const opened = await cache.open(key(10), { mime: 'text/plain', size: 5 });
+    expect(await text(opened!.stream)).toBe('known');
+    await cache.delete(key(10));
+    expect(await cache.open(key(10), { mime: 'text/plain', size: 5 })).toBeNull();
+  });
+
+  it('touches many keys in one call, moving them to the young end of the order; evicted ones stay out', async () => {
+    const cache = new ResultCache(redis, { dir, maxBytes: 300 });
+    for (const n of [1, 2, 3]) await cache.put(key(n), Buffer.alloc(100, n), 'x/y');
+    await cache.delete(key(3));
+    expect(await cache.touch([key(1), key(3)])).toEqual([key(3)]);
+    expect(await cache.touch([])).toEqual([]);
+    // 2 is now the oldest: two more results push it out and keep 1.
+    await cache.put(key(4), Buffer.alloc(100, 4), 'x/y');
+    await cache.put(key(5), Buffer.alloc(100, 5), 'x/y');
+    expect(await cache.get(key(2))).toBeNull();
+    (await cache.get(key(1)))!.stream.destroy();
+    expect(await cache.get(key(3))).toBeNull();
+    expect(await cache.totalBytes()).toBe(300);
+  });
+
   it('refuses a key that could escape its directory', async () => {
     const cache = new ResultCache(redis, { dir, maxBytes: 1000 });
     await expect(cache.put('../../etc/passwd', Buffer.from('x'), 'text/plain')).rejects.toThrow(/invalid result key/);

@@ -11,6 +11,8 @@ import { commandNames } from '@fopflow/fop';
 import { fopQueueNames, JobDispatcher, jobSettings, PersistentJobStore, queueOptions, type RedisClient } from '@fopflow/queue';
 import { LocalDiskStorage, OBJECT_STORAGE } from '@fopflow/storage';
 import { FopService } from './fops/fop.service';
+import { HotResults } from './fops/hot-results';
+import { SourceVersions } from './fops/source-versions';
 import { MediaController } from './fops/media.controller';
 import { PrivatePlaylistReader } from './fops/private-playlist.reader';
 import { QueueRegistry } from './fops/queue-registry';
@@ -83,6 +85,8 @@ export class GatewayModule {
         },
         FopService,
         PrivatePlaylistReader,
+        HotResults,
+        SourceVersions,
         {
           provide: PersistentJobStore,
           inject: [REDIS_PRODUCER, FOPFLOW_CONFIG],

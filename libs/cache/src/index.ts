@@ -1,1 +1,2 @@
 export * from './result-cache';
+export * from './hot-result-index';

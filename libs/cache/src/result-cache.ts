@@ -20,7 +20,8 @@ export interface ResultCacheOptions {
   keyPrefix?: string;
 }
 
-interface EntryMeta {
+/** What the shared index keeps of a result besides its body. */
+export interface EntryMeta {
   mime: string;
   size: number;
 }
@@ -35,12 +36,23 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('ZADD', KEYS[2], redis.call('INCR', KEYS[4]), ARGV[1])
 return redis.call('INCRBY', KEYS[3], ARGV[3])`;
 
-// A use moves an entry to the end of the order, unless it was evicted meanwhile.
+// A lookup answers the entry's meta and moves it to the end of the order, in one round trip.
+const GET_SCRIPT = `
+local meta = redis.call('HGET', KEYS[1], ARGV[1])
+if meta then redis.call('ZADD', KEYS[2], redis.call('INCR', KEYS[4]), ARGV[1]) end
+return meta`;
+
+// A use moves each entry still cached to the end of the order; answers those evicted meanwhile.
 const TOUCH_SCRIPT = `
-if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then
-  redis.call('ZADD', KEYS[2], redis.call('INCR', KEYS[4]), ARGV[1])
+local gone = {}
+for _, key in ipairs(ARGV) do
+  if redis.call('HEXISTS', KEYS[1], key) == 1 then
+    redis.call('ZADD', KEYS[2], redis.call('INCR', KEYS[4]), key)
+  else
+    table.insert(gone, key)
+  end
 end
-return 0`;
+return gone`;
 
 const POP_OLDEST_SCRIPT = `
 local total = tonumber(redis.call('GET', KEYS[3]) or '0')
@@ -78,18 +90,28 @@ export class ResultCache {
     this.clockKey = `${prefix}:clock`;
   }
 
-  /** Opens the result of `key`, marking it recently used; null when it is not cached. */
+  /** Opens the result of `key`, marking it recently used (one round trip); null when it is not cached. */
   async get(key: string): Promise<CachedResult | null> {
-    const raw = await this.redis.hget(this.keys[0], key);
+    const raw = (await this.redis.eval(GET_SCRIPT, 4, ...this.keys, this.clockKey, key)) as string | null;
     if (raw === null) return null;
-    const meta = JSON.parse(raw) as EntryMeta;
-    const stream = await this.open(this.pathOf(key));
-    if (!stream) {
-      await this.forget(key);
-      return null;
-    }
-    await this.redis.eval(TOUCH_SCRIPT, 4, ...this.keys, this.clockKey, key);
-    return { mime: meta.mime, size: meta.size, stream };
+    const result = await this.open(key, JSON.parse(raw) as EntryMeta);
+    if (!result) await this.forget(key);
+    return result;
+  }
+
+  /**
+   * Opens the body of `key` whose type and size the caller already knows (from a finished job or
+   * an index), without asking the shared index; null when it is gone, e.g. evicted by another process.
+   */
+  async open(key: string, meta: EntryMeta): Promise<CachedResult | null> {
+    const stream = await this.openFile(this.pathOf(key));
+    return stream && { mime: meta.mime, size: meta.size, stream };
+  }
+
+  /** Marks `keys` recently used in the shared order, in one round trip; answers those evicted meanwhile (they stay out). */
+  async touch(keys: readonly string[]): Promise<string[]> {
+    if (!keys.length) return [];
+    return (await this.redis.eval(TOUCH_SCRIPT, 4, ...this.keys, this.clockKey, ...keys)) as string[];
   }
 
   /** Stores `data` as the result of `key`, then evicts least recently used results over the bound. */
@@ -164,7 +186,7 @@ export class ResultCache {
     return join(this.options.dir, key.slice(0, 2), key);
   }
 
-  private async open(path: string): Promise<ReadStream | null> {
+  private async openFile(path: string): Promise<ReadStream | null> {
     try {
       const handle = await fs.open(path, 'r');
       return handle.createReadStream();

@@ -59,6 +59,10 @@ const envSchema = z.object({
   FOPFLOW_RECONCILE_GRACE_S: int(60, 0),
   FOPFLOW_SYNC_WAIT_MS: int(30_000, 1),
   FOPFLOW_CACHE_MAX_BYTES: int(1024 * MiB, 1),
+  FOPFLOW_SOURCE_ETAG_TTL_MS: int(1000, 0),
+  FOPFLOW_HOT_RESULTS_MAX_ENTRIES: int(10_000, 0),
+  FOPFLOW_HOT_RESULTS_MAX_BYTES: int(64 * MiB, 0),
+  FOPFLOW_HOT_RESULT_BODY_MAX_BYTES: int(256 * 1024, 0),
   FOPFLOW_CONCURRENCY_FILE: z.string().default('config/concurrency.json'),
   FOPFLOW_CONCURRENCY: z.string().default(''),
   FOPFLOW_WORKER_COMMANDS: csv(''),
@@ -160,6 +164,13 @@ export interface FopflowConfig {
   syncWaitMs: number;
   /** Bound of the on-disk result cache, in bytes (default 1 GiB). */
   cacheMaxBytes: number;
+  /**
+   * How long the gateway answers repeats of a fop URL from a source's etag it read earlier, in ms
+   * (default 1000; 0 reads it on every request): an overwrite made elsewhere shows within this.
+   */
+  sourceEtagTtlMs: number;
+  /** The gateway's in-memory index of cached results: most entries, bytes held, largest body held. */
+  hotResults: { maxEntries: number; maxBytes: number; bodyMaxBytes: number };
   /** Worker concurrency file written by the tuning benchmark. */
   concurrencyFile: string;
   /** Per-command concurrency override: `4` for all, or `imageView2=4,imageInfo=8`. */
@@ -281,6 +292,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FopflowConfig 
     workDir: e.FOPFLOW_WORK_DIR || join(e.FOPFLOW_DATA_DIR, 'work'),
     syncWaitMs: e.FOPFLOW_SYNC_WAIT_MS,
     cacheMaxBytes: e.FOPFLOW_CACHE_MAX_BYTES,
+    sourceEtagTtlMs: e.FOPFLOW_SOURCE_ETAG_TTL_MS,
+    hotResults: {
+      maxEntries: e.FOPFLOW_HOT_RESULTS_MAX_ENTRIES,
+      maxBytes: e.FOPFLOW_HOT_RESULTS_MAX_BYTES,
+      bodyMaxBytes: e.FOPFLOW_HOT_RESULT_BODY_MAX_BYTES,
+    },
     concurrencyFile: e.FOPFLOW_CONCURRENCY_FILE,
     concurrencyOverride: e.FOPFLOW_CONCURRENCY,
     workerCommands: e.FOPFLOW_WORKER_COMMANDS,

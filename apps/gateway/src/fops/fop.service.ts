@@ -1,23 +1,25 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { AccessKeyStore, Account, qiniuSign, signaturesEqual } from '@fopflow/auth';
-import { CachedResult, ResultCache } from '@fopflow/cache';
+import { ResultCache } from '@fopflow/cache';
 import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
 import { FopPipeline, FopSyntaxError, isAsyncOnly, SaveasTarget, writesObjectSet } from '@fopflow/fop';
 import { declaredStatus, FopJobData, FopProducer, fopQueueName, JobDispatcher, resultKey, type RedisClient } from '@fopflow/queue';
 import { currentLogContext } from '@fopflow/logging';
 import { traceCarrier } from '@fopflow/tracing';
-import { OBJECT_STORAGE, ObjectStorage } from '@fopflow/storage';
+import { ObjectInfo } from '@fopflow/storage';
 import { createHash } from 'node:crypto';
 import { GatewayError } from '../http/error.filter';
 import { BacklogGate } from '../jobs/backlog.gate';
 import { REDIS_PRODUCER } from '../redis.module';
 import { PoolCatalog } from '../pools/pool-catalog';
+import { HotResults, ResultBody } from './hot-results';
 import { QueueRegistry } from './queue-registry';
+import { SourceVersions } from './source-versions';
 import { SyncWaiters } from './sync-waiters';
 
 /** A processed result ready to stream, and whether the cache already held it. */
 export interface FopAnswer {
-  result: CachedResult;
+  result: ResultBody;
   resultKey: string;
   cache: 'hit' | 'miss';
 }
@@ -31,8 +33,9 @@ export interface FopRequest {
 }
 
 /**
- * The sync fop flow: parse, look up the cache, else enqueue and wait. The gateway reads only the
- * source's metadata (for its etag), never its bytes.
+ * The sync fop flow: parse, find a repeat in the in-memory index, else look up the result cache
+ * once, else enqueue, wait and open the job's result. The gateway reads only the source's
+ * metadata (for its etag), never its bytes.
  */
 @Injectable()
 export class FopService implements OnApplicationShutdown {
@@ -42,9 +45,10 @@ export class FopService implements OnApplicationShutdown {
 
   constructor(
     @Inject(FOPFLOW_CONFIG) private readonly config: FopflowConfig,
-    @Inject(OBJECT_STORAGE) private readonly storage: ObjectStorage,
     @Inject(REDIS_PRODUCER) private readonly redis: RedisClient,
     private readonly cache: ResultCache,
+    private readonly hot: HotResults,
+    private readonly sources: SourceVersions,
     private readonly queues: QueueRegistry,
     private readonly pools: PoolCatalog,
     private readonly backlog: BacklogGate,
@@ -83,11 +87,22 @@ export class FopService implements OnApplicationShutdown {
    * acts for `account` (the worker checks what it reads and writes against it again). The caller
    * has checked the source and every object the fop names against `account` already. `gone`
    * aborts when the client goes away: a job nobody else waits for is then withdrawn.
+   * A repeat found in the in-memory index needs neither Redis nor a stat within sourceEtagTtlMs.
    */
   async process(bucket: string, key: string, request: FopRequest, account: Account, tier = this.config.defaultTier, gone?: AbortSignal): Promise<FopAnswer> {
+    // A saveas request always runs a job (the job writes the object); the worker still reuses a
+    // cached result instead of processing again.
+    const kept = request.saveas ? undefined : await this.sources.current(bucket, key);
+    if (kept) {
+      const id = resultKey(bucket, key, kept.info.etag, request.pipeline.normalized);
+      const result = await this.hot.find(id);
+      if (result) return { result, resultKey: id, cache: 'hit' };
+    }
     this.requireRedis();
     try {
-      return await this.run(bucket, key, request, account, tier, gone);
+      // What is queued is decided on the source's version as it is now, never on a kept one.
+      const source = kept?.fresh ? kept.info : await this.sources.stat(bucket, key);
+      return await this.run(bucket, key, source, request, account, tier, gone);
     } catch (error) {
       if (declaredStatus(error) === undefined && isConnectionError(error)) this.requireRedis(true);
       throw error;
@@ -98,14 +113,19 @@ export class FopService implements OnApplicationShutdown {
     await this.producer.close();
   }
 
-  private async run(bucket: string, key: string, { pipeline, saveas }: FopRequest, account: Account, tier: string, gone?: AbortSignal): Promise<FopAnswer> {
-    const source = await this.storage.stat(bucket, key);
+  private async run(
+    bucket: string,
+    key: string,
+    source: ObjectInfo,
+    { pipeline, saveas }: FopRequest,
+    account: Account,
+    tier: string,
+    gone?: AbortSignal,
+  ): Promise<FopAnswer> {
     const id = resultKey(bucket, key, source.etag, pipeline.normalized);
-    // A saveas request always runs a job (the job writes the object); the worker still reuses a
-    // cached result instead of processing again.
     if (!saveas) {
       const cached = await this.cache.get(id);
-      if (cached) return { result: cached, resultKey: id, cache: 'hit' };
+      if (cached) return { result: await this.hot.keep(id, cached), resultKey: id, cache: 'hit' };
     }
     // The same gate as async jobs: past the tier's maxBacklog nothing more is queued.
     await this.backlog.admit(tier, this.config.tierSettings[tier], tier === 'free');
@@ -143,8 +163,10 @@ export class FopService implements OnApplicationShutdown {
           );
         }
         if (outcome.state === 'completed') {
-          const result = await this.cache.get(outcome.result.resultKey);
-          if (result) return { result, resultKey: id, cache: 'miss' };
+          if (outcome.result.saved) this.sources.forget(outcome.result.saved.bucket, outcome.result.saved.key);
+          // The job says what it made: its body is opened without asking the cache's index again.
+          const result = await this.cache.open(outcome.result.resultKey, outcome.result);
+          if (result) return { result: await this.hot.keep(outcome.result.resultKey, result), resultKey: id, cache: 'miss' };
         } else {
           const stale = (outcome.finishedOn ?? Infinity) < data.requestedAt;
           if (outcome.status < 500 || !stale || round === 1) throw new GatewayError(outcome.status, outcome.error);

@@ -77,12 +77,15 @@ export class MediaController {
       'X-Fop-Cache': answer.cache.toUpperCase(),
       ...inertContentHeaders(answer.result.mime),
     });
+    const { body } = answer.result;
     if (req.method === 'HEAD' || req.headers['if-none-match'] === etag) {
-      answer.result.stream.destroy();
+      if (!Buffer.isBuffer(body)) body.destroy();
       res.status(req.method === 'HEAD' ? 200 : 304).end();
       return;
     }
-    await pipeline(answer.result.stream, res).catch(() => res.destroy());
+    // A result held in memory goes out in one write; a larger one streams from the cache.
+    if (Buffer.isBuffer(body)) res.end(body);
+    else await pipeline(body, res).catch(() => res.destroy());
   }
 
   private async serveObject(req: Request, res: Response, bucket: string, key: string, privateBucket: boolean): Promise<void> {

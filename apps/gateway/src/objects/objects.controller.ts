@@ -8,6 +8,7 @@ import { OPERATOR_ACCOUNT } from '@fopflow/auth';
 import { GatewayError, sendError } from '../http/error.filter';
 import { parseJsonObject, readRawBody } from '../http/raw-body';
 import { bucketAndKey } from '../http/request-path';
+import { SourceVersions } from '../fops/source-versions';
 import { bucketSettingsSchema } from './object.schemas';
 
 const OBJECTS_PREFIX = '/v1/objects';
@@ -33,6 +34,7 @@ export class ObjectsController {
     @Inject(FOPFLOW_CONFIG) private readonly config: FopflowConfig,
     @Inject(OBJECT_STORAGE) private readonly storage: ObjectStorage,
     private readonly access: AccessPolicy,
+    private readonly sources: SourceVersions,
   ) {}
 
   /**
@@ -83,6 +85,7 @@ export class ObjectsController {
     const body = detachedBody(req);
     try {
       const info = await this.storage.put(bucket, key, body, { maxBytes, mime: req.headers['content-type'], owner: account });
+      this.sources.forget(bucket, key);
       res.status(200).json(info);
     } catch (error) {
       // Discard the rest of the body so the client reads our answer instead of a reset socket.
@@ -123,5 +126,6 @@ export class ObjectsController {
     const { bucket, key } = bucketAndKey(req, OBJECTS_PREFIX);
     await this.access.authorize(this.access.caller(req, Buffer.alloc(0)), 'manage', bucket);
     await this.storage.delete(bucket, key);
+    this.sources.forget(bucket, key);
   }
 }

@@ -8,7 +8,9 @@ import { RateLimits } from '../auth/rate-limits';
 import { GatewayError } from '../http/error.filter';
 import { JobsService } from '../jobs/jobs.service';
 import { expandMagic, namedMediaFacts, renderReturnBody, UploadFacts } from './magic-variables';
+import { buffer } from 'node:stream/consumers';
 import { FopService } from '../fops/fop.service';
+import { SourceVersions } from '../fops/source-versions';
 import { chooseKey, mimeAllowed, scopeNamesKey, UploadGrant, verifyUploadToken } from './put-policy';
 import { runUploadCallback } from './upload-callback.client';
 
@@ -54,6 +56,7 @@ export class UploadService {
     private readonly jobs: JobsService,
     private readonly limits: RateLimits,
     private readonly fops: FopService,
+    private readonly sources: SourceVersions,
   ) {
     this.guard = new OutboundGuard({ allowedTargets: config.allowedTargets });
   }
@@ -104,6 +107,7 @@ export class UploadService {
     await this.refuseOverwrite(grant, facts.key, facts.etag);
     if (policy.persistentOps) await this.jobs.checkUpcoming(grant.key, grant.bucket, this.persistentJob(grant));
     await this.storage.put(grant.bucket, facts.key, body(), { maxBytes: this.config.limits.maxUploadBytes, mime, owner: grant.key.accessKey });
+    this.sources.forget(grant.bucket, facts.key);
     return this.followUp(grant, facts);
   }
 
@@ -136,9 +140,9 @@ export class UploadService {
     for (const name of names) {
       const answer = await this.fops.process(grant.bucket, facts.key!, this.fops.parse(name, '', account), account, grant.key.tier).catch(() => undefined);
       if (!answer) continue;
-      const chunks: Buffer[] = [];
-      for await (const chunk of answer.result.stream) chunks.push(Buffer.from(chunk as Buffer));
-      facts[name] = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
+      const { body } = answer.result;
+      const bytes = Buffer.isBuffer(body) ? body : await buffer(body);
+      facts[name] = JSON.parse(bytes.toString('utf8')) as Record<string, unknown>;
     }
   }
 
