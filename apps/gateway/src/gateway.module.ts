@@ -9,7 +9,7 @@ import { ConfigModule, FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
 import { fopflowLoggerModule } from '@fopflow/logging';
 import { commandNames } from '@fopflow/fop';
 import { fopQueueNames, JobDispatcher, jobSettings, PersistentJobStore } from '@fopflow/queue';
-import { LocalDiskStorage, OBJECT_STORAGE } from '@fopflow/storage';
+import { createObjectStorage, OBJECT_STORAGE } from '@fopflow/storage';
 import { Redis } from 'ioredis';
 import { FopService } from './fops/fop.service';
 import { MediaController } from './fops/media.controller';
@@ -74,7 +74,7 @@ export class GatewayModule {
         {
           provide: OBJECT_STORAGE,
           inject: [FOPFLOW_CONFIG],
-          useFactory: (c: FopflowConfig) => new LocalDiskStorage(c.dataDir),
+          useFactory: (c: FopflowConfig) => createObjectStorage(c.storage),
         },
         {
           provide: ResultCache,

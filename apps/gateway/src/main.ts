@@ -3,7 +3,7 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AdminTokenSource, closeOnSignals, loadConfig, resolveAdminToken } from '@fopflow/config';
-import { LocalDiskStorage, OBJECT_STORAGE, ObjectStorage } from '@fopflow/storage';
+import { OBJECT_STORAGE, ObjectStorage } from '@fopflow/storage';
 import type { HttpMetrics } from '@fopflow/metrics';
 import { MAX_UFOP_UPLOAD_BYTES } from '@fopflow/ufop';
 import { FopflowLogger, requestIdMiddleware } from '@fopflow/logging';
@@ -71,9 +71,9 @@ function logOperatorToken(source: AdminTokenSource): void {
   );
 }
 
-/** Removes `.part` files of uploads a crash interrupted; live uploads (of any gateway on this data dir) keep writing theirs. */
+/** Removes what uploads a crash interrupted left (`.part` files, S3 staging objects); live uploads (of any gateway on the same store) keep writing theirs. */
 async function sweepInterruptedUploads(storage: ObjectStorage, maxAgeMs: number): Promise<void> {
-  if (!(storage instanceof LocalDiskStorage)) return;
+  if (!storage.sweepInterruptedWrites) return;
   // Leftovers cost disk, not correctness: a sweep that cannot finish must not stop the gateway.
   const removed = await storage.sweepInterruptedWrites(maxAgeMs).catch((error: Error) => {
     Logger.warn(`leftover uploads of earlier runs not swept: ${error.message}`, 'Gateway');

@@ -4,7 +4,7 @@ import { commandNames } from '@fopflow/fop';
 import { Keeper, loadPools, PoolStateStore } from '@fopflow/keeper';
 import { PersistentJobStore } from '@fopflow/queue';
 import { InstanceRuntime } from '@fopflow/runtime';
-import { LocalDiskStorage } from '@fopflow/storage';
+import { createObjectStorage } from '@fopflow/storage';
 import { Redis } from 'ioredis';
 import { readFileSync } from 'node:fs';
 import { CustomPools } from './custom-pools';
@@ -44,7 +44,7 @@ export class ScalerService implements OnApplicationBootstrap, OnApplicationShutd
     @Inject(INSTANCE_RUNTIME) private readonly runtime: InstanceRuntime,
   ) {
     this.lock = new LeaderLock(redis, config.scalerTickMs * LOCK_TICKS);
-    this.jobs = new JobRecordsReconciler(redis, new PersistentJobStore(redis, config.statusRetentionS), new LocalDiskStorage(config.dataDir), {
+    this.jobs = new JobRecordsReconciler(redis, new PersistentJobStore(redis, config.statusRetentionS), createObjectStorage(config.storage), {
       graceMs: config.reconcileGraceS * 1000,
       webhookRetryScheduleS: config.webhookRetryScheduleS,
       retentionS: config.statusRetentionS,

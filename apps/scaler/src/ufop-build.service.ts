@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
 import { createRedis, JobHandler } from '@fopflow/queue';
-import { LocalDiskStorage } from '@fopflow/storage';
+import { createObjectStorage, ObjectStorage } from '@fopflow/storage';
 import {
   CommandRegistry,
   MAX_UFOP_UPLOAD_BYTES,
@@ -32,7 +32,7 @@ const LOG_FLUSH_MS = 500;
 export class UfopBuildService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('UfopBuilder');
   private readonly registry: CommandRegistry;
-  private readonly storage: LocalDiskStorage;
+  private readonly storage: ObjectStorage;
   private readonly docker = new Docker();
   private worker?: Worker<UfopBuildJobData>;
 
@@ -41,7 +41,7 @@ export class UfopBuildService implements OnApplicationBootstrap, OnApplicationSh
     @Inject(SCALER_REDIS) private readonly redis: Redis,
   ) {
     this.registry = new CommandRegistry(redis);
-    this.storage = new LocalDiskStorage(config.dataDir);
+    this.storage = createObjectStorage(config.storage);
   }
 
   onApplicationBootstrap(): void {

@@ -7,7 +7,7 @@ import { AvProcessor, DEFAULT_IMAGE_LIMITS, ImageProcessor } from '@fopflow/medi
 import { JobStatsRecorder } from '@fopflow/metrics';
 import { createRedis, JobDispatcher, jobSettings, PersistentJobStore, QueueSet, jobHandlerCheck } from '@fopflow/queue';
 import { ObjectAccess } from '@fopflow/auth';
-import { BucketInfo, bucketAccess, LocalDiskStorage, OBJECT_STORAGE, ObjectStorage } from '@fopflow/storage';
+import { BucketInfo, bucketAccess, createObjectStorage, OBJECT_STORAGE, ObjectStorage } from '@fopflow/storage';
 import { Redis } from 'ioredis';
 import { CustomCommandHost, WORKER_REDIS } from './custom-command.host';
 import { FopJobProcessor } from './fop-job.processor';
@@ -38,7 +38,7 @@ const consumerCheck = jobHandlerCheck(['fop', 'notify']);
     {
       provide: OBJECT_STORAGE,
       inject: [FOPFLOW_CONFIG],
-      useFactory: (config: FopflowConfig) => new LocalDiskStorage(config.dataDir),
+      useFactory: (config: FopflowConfig) => createObjectStorage(config.storage),
     },
     { provide: ObjectAccess, inject: [OBJECT_STORAGE], useFactory: (storage: ObjectStorage) => bucketAccess(storage) },
     {
