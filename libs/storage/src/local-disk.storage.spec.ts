@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { LocalDiskStorage } from './local-disk.storage';
-import { describeStorageContract } from './storage.contract';
+import { describeStorageContract } from './testing/storage.contract';
 import { maxKeyBytes } from './storage-names.validator';
 
 /** Staging entries of unfinished writes: `<root>/tmp/*` and `<root>/buckets/<bucket>/tmp/*`. */

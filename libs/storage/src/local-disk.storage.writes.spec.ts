@@ -7,7 +7,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LocalDiskStorage } from './local-disk.storage';
 import { qetag } from './qetag';
-import { readAll, trickle } from './storage.contract';
+import { readAll, trickle } from './testing/storage.contract';
 
 const MiB = 1024 * 1024;
 

@@ -2,7 +2,7 @@ import { DeleteBucketCommand, DeleteObjectCommand, HeadObjectCommand, ListObject
 import { randomUUID } from 'node:crypto';
 import { startS3, TestS3 } from '../../../../test/support/s3-server';
 import { freePort } from '../../../../test/support/ports';
-import { describeStorageContract } from '../storage.contract';
+import { describeStorageContract } from '../testing/storage.contract';
 import { maxKeyBytes } from '../storage-names.validator';
 import { S3StorageOptions } from './s3-client.factory';
 import { objectsPrefix, stagingPrefix } from './s3-key.layout';

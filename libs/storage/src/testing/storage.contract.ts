@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { PassThrough, Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { qetag } from './qetag';
-import { StorageError } from './storage.errors';
-import type { ObjectStorage } from './storage.types';
+import { qetag } from '../qetag';
+import { StorageError } from '../storage.errors';
+import type { ObjectStorage } from '../storage.types';
 
 /**
  * What every ObjectStorage driver promises, as one suite each driver's spec runs against a store
