@@ -1,12 +1,14 @@
 import { HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeEntryUri, qiniuSign } from '@fopflow/auth';
 import { qetag } from '@fopflow/storage';
 import { ApiClient } from '../support/api-client';
 import { makeJpeg } from '../support/media';
-import { Platform, startPlatform } from '../support/platform';
+import { AppProcess, Platform, startApp, startPlatform } from '../support/platform';
+import { freePort, waitFor } from '../support/ports';
 import { Receiver, startReceiver } from '../support/receiver';
 import { startS3, TestS3 } from '../support/s3-server';
 
@@ -91,6 +93,27 @@ describe('S3 storage: the platform on an S3-compatible store', () => {
     const again = await fetch(`${platform.url}/media/photo.jpg?imageView2/2/w/32/format/png`);
     expect(again.headers.get('x-fop-cache')).toBe('HIT');
     expect(Buffer.from(await again.arrayBuffer()).equals(body)).toBe(true);
+  });
+
+  it('answers a result made behind one gateway as a hit behind another that shares only Redis and S3', async () => {
+    const otherDir = mkdtempSync(join(tmpdir(), 'fopflow-data-b-'));
+    const port = await freePort();
+    let gatewayB: AppProcess | undefined;
+    try {
+      gatewayB = startApp('gateway', { ...s3.env, REDIS_URL: platform.redis.url, FOPFLOW_DATA_DIR: otherDir, FOPFLOW_ADMIN_TOKEN: platform.adminToken, PORT: String(port), HOST: '127.0.0.1' });
+      const urlB = `http://127.0.0.1:${port}`;
+      await waitFor('gateway B /ready', async () => (await fetch(`${urlB}/ready`).catch(() => undefined))?.ok === true);
+      const fop = 'media/photo.jpg?imageView2/2/w/24/format/png';
+      const madeBehindA = await fetch(`${platform.url}/${fop}`);
+      expect([madeBehindA.status, madeBehindA.headers.get('x-fop-cache')]).toEqual([200, 'MISS']);
+      const bytes = Buffer.from(await madeBehindA.arrayBuffer());
+      const behindB = await fetch(`${urlB}/${fop}`);
+      expect([behindB.status, behindB.headers.get('x-fop-cache')]).toEqual([200, 'HIT']);
+      expect(Buffer.from(await behindB.arrayBuffer()).equals(bytes)).toBe(true);
+    } finally {
+      await gatewayB?.stop();
+      rmSync(otherDir, { recursive: true, force: true });
+    }
   });
 
   it('stores a saveas result in S3, readable like any object', async () => {

@@ -1,15 +1,14 @@
-import { join } from 'node:path';
 import { DynamicModule, Module } from '@nestjs/common';
 import { BullModule } from '@nestjs/bullmq';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import { BullBoardModule } from '@bull-board/nestjs';
-import { ResultCache } from '@fopflow/cache';
+import { ResultCache, resultCacheOptions } from '@fopflow/cache';
 import { ConfigModule, FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
 import { fopflowLoggerModule } from '@fopflow/logging';
 import { commandNames } from '@fopflow/fop';
 import { fopQueueNames, JobDispatcher, jobSettings, PersistentJobStore } from '@fopflow/queue';
-import { createObjectStorage, OBJECT_STORAGE } from '@fopflow/storage';
+import { createObjectStorage, OBJECT_STORAGE, ObjectStorage } from '@fopflow/storage';
 import { Redis } from 'ioredis';
 import { FopService } from './fops/fop.service';
 import { MediaController } from './fops/media.controller';
@@ -78,8 +77,8 @@ export class GatewayModule {
         },
         {
           provide: ResultCache,
-          inject: [REDIS_PRODUCER, FOPFLOW_CONFIG],
-          useFactory: (redis: Redis, c: FopflowConfig) => new ResultCache(redis, { dir: join(c.dataDir, 'cache'), maxBytes: c.cacheMaxBytes }),
+          inject: [REDIS_PRODUCER, FOPFLOW_CONFIG, OBJECT_STORAGE],
+          useFactory: (redis: Redis, c: FopflowConfig, storage: ObjectStorage) => new ResultCache(redis, resultCacheOptions(c, storage)),
         },
         FopService,
         {

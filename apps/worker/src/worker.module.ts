@@ -1,6 +1,5 @@
-import { join } from 'node:path';
 import { Module } from '@nestjs/common';
-import { ResultCache } from '@fopflow/cache';
+import { ResultCache, resultCacheOptions } from '@fopflow/cache';
 import { ConfigModule, FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
 import { fopflowLoggerModule } from '@fopflow/logging';
 import { AvProcessor, DEFAULT_IMAGE_LIMITS, ImageProcessor } from '@fopflow/media';
@@ -43,9 +42,8 @@ const consumerCheck = jobHandlerCheck(['fop', 'notify']);
     { provide: ObjectAccess, inject: [OBJECT_STORAGE], useFactory: (storage: ObjectStorage) => bucketAccess(storage) },
     {
       provide: ResultCache,
-      inject: [REDIS, FOPFLOW_CONFIG],
-      useFactory: (redis: Redis, config: FopflowConfig) =>
-        new ResultCache(redis, { dir: join(config.dataDir, 'cache'), maxBytes: config.cacheMaxBytes }),
+      inject: [REDIS, FOPFLOW_CONFIG, OBJECT_STORAGE],
+      useFactory: (redis: Redis, config: FopflowConfig, storage: ObjectStorage) => new ResultCache(redis, resultCacheOptions(config, storage)),
     },
     {
       provide: PipelineRunner,

@@ -1,1 +1,2 @@
 export * from './result-cache';
+export * from './result-cache.options';

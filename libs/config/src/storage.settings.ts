@@ -1,7 +1,14 @@
 import { z } from 'zod';
 
 /** Where buckets and objects live. Credentials are not here: the AWS SDK reads them itself. */
-export type StorageSettings = { driver: 'local'; dataDir: string } | { driver: 's3'; s3: S3Settings };
+export type StorageSettings =
+  | { driver: 'local'; dataDir: string }
+  | {
+      driver: 's3';
+      s3: S3Settings;
+      /** Bound of each process's local copies of result bodies, in bytes (FOPFLOW_CACHE_FRONT_MAX_BYTES, default 256 MiB; 0: none). */
+      resultFrontMaxBytes: number;
+    };
 
 export interface S3Settings {
   /** The one S3 bucket that holds every Fopflow bucket, under prefixes (FOPFLOW_S3_BUCKET, default `fopflow`). */
@@ -24,6 +31,7 @@ export const storageEnvSchema = {
   FOPFLOW_S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name').default('fopflow'),
   FOPFLOW_S3_PATH_STYLE: flag,
   AWS_REGION: z.string().min(1).default('us-east-1'),
+  FOPFLOW_CACHE_FRONT_MAX_BYTES: z.coerce.number().int().min(0).default(256 * 1024 * 1024),
 };
 
 type StorageEnv = z.output<z.ZodObject<typeof storageEnvSchema>>;
@@ -39,5 +47,6 @@ export function storageSettings(e: StorageEnv, dataDir: string): StorageSettings
       region: e.AWS_REGION,
       forcePathStyle: e.FOPFLOW_S3_PATH_STYLE ?? e.FOPFLOW_S3_ENDPOINT !== undefined,
     },
+    resultFrontMaxBytes: e.FOPFLOW_CACHE_FRONT_MAX_BYTES,
   };
 }
