@@ -115,7 +115,7 @@ export class ScalerService implements OnApplicationBootstrap, OnApplicationShutd
 }
 
 /** What every instance inherits from the scaler's configuration. */
-function instanceEnv(config: FopflowConfig): Record<string, string> {
+export function instanceEnv(config: FopflowConfig): Record<string, string> {
   const pass = [
     'REDIS_URL',
     'FOPFLOW_DATA_DIR',
@@ -127,6 +127,16 @@ function instanceEnv(config: FopflowConfig): Record<string, string> {
     'FOPFLOW_JOB_LOCK_MS',
     'FOPFLOW_CONCURRENCY',
     'FOPFLOW_CONCURRENCY_FILE',
+    // Instances on other hosts (docker, swarm) reach objects and result bodies only through S3.
+    'FOPFLOW_STORAGE',
+    'FOPFLOW_S3_ENDPOINT',
+    'FOPFLOW_S3_BUCKET',
+    'FOPFLOW_S3_PATH_STYLE',
+    'FOPFLOW_CACHE_FRONT_MAX_BYTES',
+    'AWS_REGION',
+    'AWS_ACCESS_KEY_ID',
+    'AWS_SECRET_ACCESS_KEY',
+    'AWS_SESSION_TOKEN',
   ];
   const env: Record<string, string> = { REDIS_URL: config.redisUrl, FOPFLOW_DATA_DIR: config.dataDir };
   for (const name of pass) if (process.env[name]) env[name] = process.env[name]!;
