@@ -95,6 +95,21 @@ describe('ResultCache on shared S3 storage', () => {
     for (const n of numbers) expect((await text((await a.cache.get(key(n)))!.stream)).length).toBe(60);
   });
 
+  it("sweeps the front tier a stopped process left, never a live one's", async () => {
+    const a = host(1000);
+    await a.cache.put(key(16), Buffer.from('left behind'), 'text/plain');
+    const b = new ResultCache(redis, { dir: a.dir, maxBytes: 10_000, storage: new S3Storage({ bucket, endpoint: s3.endpoint, region: s3.region, forcePathStyle: true, credentials: s3.credentials }), frontMaxBytes: 1000 });
+    await b.put(key(17), Buffer.from('still mine'), 'text/plain');
+    const fronts = () => readdirSync(join(a.dir, 'front')).sort();
+    expect(fronts()).toHaveLength(2);
+    // An hour later nobody wrote either: b's own stays, a's (which b cannot tell from a dead one) goes.
+    const removed = await b.sweepTemp(60_000, Date.now() + 3_600_000);
+    expect(removed).toHaveLength(1);
+    expect(fronts()).toHaveLength(1);
+    expect(await text((await b.get(key(17)))!.stream)).toBe('still mine');
+    expect(await text((await a.cache.get(key(16)))!.stream)).toBe('left behind');
+  });
+
   it('evicts past maxBytes from the shared store too', async () => {
     const a = host(1000, 250);
     for (const n of [7, 8, 9]) await a.cache.put(key(n), Buffer.alloc(100, n), 'application/octet-stream');
