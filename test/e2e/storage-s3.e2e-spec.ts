@@ -102,7 +102,7 @@ describe('S3 storage: the platform on an S3-compatible store', () => {
     try {
       gatewayB = startApp('gateway', { ...s3.env, REDIS_URL: platform.redis.url, FOPFLOW_DATA_DIR: otherDir, FOPFLOW_ADMIN_TOKEN: platform.adminToken, PORT: String(port), HOST: '127.0.0.1' });
       const urlB = `http://127.0.0.1:${port}`;
-      await waitFor('gateway B /ready', async () => (await fetch(`${urlB}/ready`).catch(() => undefined))?.ok === true);
+      await waitFor('gateway B /ready', async () => (await fetch(`${urlB}/ready`).catch(() => undefined))?.ok === true, 60_000);
       const fop = 'media/photo.jpg?imageView2/2/w/24/format/png';
       const madeBehindA = await fetch(`${platform.url}/${fop}`);
       expect([madeBehindA.status, madeBehindA.headers.get('x-fop-cache')]).toEqual([200, 'MISS']);

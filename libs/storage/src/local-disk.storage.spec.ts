@@ -20,7 +20,7 @@ describeStorageContract('local disk', async () => {
   return {
     storage: new LocalDiskStorage(root),
     maxKeyBytes: () => maxKeyBytes,
-    atomicOverwrites: true,
+    atomicWrites: true,
     leftovers: () => stagingEntries(root),
     cleanup: () => fs.rm(root, { recursive: true, force: true }),
   };

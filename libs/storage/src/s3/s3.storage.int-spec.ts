@@ -42,8 +42,8 @@ describeStorageContract('S3', async () => {
   return {
     storage,
     maxKeyBytes: (fopflowBucket) => maxKeyBytes - Buffer.byteLength(objectsPrefix(fopflowBucket)),
-    // s3rver writes an object's bytes and its metadata as two files, each in place.
-    atomicOverwrites: Boolean(process.env.FOPFLOW_TEST_S3_ENDPOINT),
+    // s3rver writes an object's bytes and its metadata as two files, each in place, and ignores If-None-Match.
+    atomicWrites: Boolean(process.env.FOPFLOW_TEST_S3_ENDPOINT),
     // s3rver keeps each key segment as a file name (plus a suffix): past ~230 bytes it crashes.
     storedKeyBytes: process.env.FOPFLOW_TEST_S3_ENDPOINT ? undefined : () => 200,
     leftovers: () => keysUnder(bucket, stagingPrefix).catch(() => []),

@@ -6,13 +6,10 @@ import {
   HeadBucketCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
 import { OPERATOR_ACCOUNT } from '@fopflow/auth';
 import { Readable } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { definedOnly, textOption } from '../option-values';
 import { mapLimited } from '../map-limited';
 import { normaliseListLimit } from '../object-list.pager';
@@ -21,16 +18,13 @@ import { assertBucketName, assertObjectKey, bucketNameProblem } from '../storage
 import type { BucketChange, BucketInfo, BucketOptions, ByteRange, ListOptions, ListResult, ObjectInfo, ObjectStorage, PutOptions } from '../storage.types';
 import { entityTooLarge } from '../upload-body.meter';
 import { byteWindow } from './byte-window.stream';
+import { S3BucketRecords, s3ItemsUnder } from './s3-bucket.records';
 import { createS3Client, S3StorageOptions } from './s3-client.factory';
-import { bucketRecordKey, bucketRecordsPrefix, objectKey, objectsPrefix, stagingPrefix } from './s3-key.layout';
+import { bucketRecordsPrefix, objectKey, objectsPrefix, stagingPrefix } from './s3-key.layout';
 import { listS3Keys } from './s3-object.lister';
 import { objectInfoFromHead } from './s3-object.meta';
 import { writeS3Object } from './s3-object.writer';
 import { isS3InvalidRange, isS3NotFound, isS3PreconditionFailed, storeUnavailable } from './s3.errors';
-
-/** Reads of a bucket record that came back cut short, and the pause between them. */
-const recordReadAttempts = 5;
-const recordRetryMs = 20;
 
 /** HEADs a list page (or bucket reads a bucket listing) runs at once. */
 const listReadConcurrency = 32;
@@ -43,11 +37,13 @@ const listReadConcurrency = 32;
 export class S3Storage implements ObjectStorage {
   private readonly client: S3Client;
   private readonly s3Bucket: string;
+  private readonly records: S3BucketRecords;
   private ready?: Promise<void>;
 
   constructor(options: S3StorageOptions, client?: S3Client) {
     this.client = client ?? createS3Client(options);
     this.s3Bucket = options.bucket;
+    this.records = new S3BucketRecords(this.client, this.s3Bucket);
   }
 
   /** Idempotent: an existing bucket returns its info unchanged. */
@@ -58,7 +54,7 @@ export class S3Storage implements ObjectStorage {
     const info: BucketInfo = { name: bucket, private: options.private ?? false, createdAt: Date.now(), owner: options.owner ?? OPERATOR_ACCOUNT };
     try {
       // If-None-Match: a racing creator either wins or finds the other's record (where the server supports it).
-      await this.writeBucketRecord(info, true);
+      await this.records.write(info, true);
     } catch (error) {
       if (!isS3PreconditionFailed(error)) throw storeUnavailable(error, `creating bucket ${bucket}`);
     }
@@ -76,7 +72,7 @@ export class S3Storage implements ObjectStorage {
 
   async updateBucket(bucket: string, change: BucketChange): Promise<BucketInfo> {
     const info = { ...(await this.getBucket(bucket)), ...definedOnly(change) };
-    await this.writeBucketRecord(info, false).catch((error) => {
+    await this.records.write(info, false).catch((error) => {
       throw storeUnavailable(error, `updating bucket ${bucket}`);
     });
     return info;
@@ -235,35 +231,7 @@ export class S3Storage implements ObjectStorage {
 
   private async findBucket(bucket: string): Promise<BucketInfo | undefined> {
     await this.ensureS3Bucket();
-    for (let attempt = 1; ; attempt++) {
-      let text: string;
-      try {
-        const answer = await this.client.send(new GetObjectCommand({ Bucket: this.s3Bucket, Key: bucketRecordKey(bucket) }));
-        text = await answer.Body!.transformToString('utf8');
-      } catch (error) {
-        if (isS3NotFound(error)) return undefined;
-        throw storeUnavailable(error, `reading bucket ${bucket}`);
-      }
-      try {
-        return JSON.parse(text) as BucketInfo;
-      } catch (error) {
-        // S3 never shows a half-written object; servers that write in place (s3rver) can, while a racing creator writes.
-        if (attempt >= recordReadAttempts) throw storeUnavailable(error, `reading bucket ${bucket}`);
-        await sleep(recordRetryMs);
-      }
-    }
-  }
-
-  private async writeBucketRecord(info: BucketInfo, onlyIfAbsent: boolean): Promise<void> {
-    await this.client.send(
-      new PutObjectCommand({
-        Bucket: this.s3Bucket,
-        Key: bucketRecordKey(info.name),
-        Body: JSON.stringify(info),
-        ContentType: 'application/json',
-        IfNoneMatch: onlyIfAbsent ? '*' : undefined,
-      }),
-    );
+    return this.records.read(bucket);
   }
 
   /** The right 404 for a missing object. */
@@ -293,17 +261,9 @@ export class S3Storage implements ObjectStorage {
 
   private async *itemsUnder(prefix: string): AsyncGenerator<{ Key?: string; LastModified?: Date }> {
     await this.ensureS3Bucket();
-    let token: string | undefined;
-    do {
-      const answer = await this.client
-        .send(new ListObjectsV2Command({ Bucket: this.s3Bucket, Prefix: prefix, ContinuationToken: token }))
-        .catch((error: unknown) => {
-          throw storeUnavailable(error, `listing ${prefix}`);
-        });
-      yield* answer.Contents ?? [];
-      token = answer.IsTruncated ? answer.NextContinuationToken : undefined;
-    } while (token);
+    yield* s3ItemsUnder(this.client, this.s3Bucket, prefix);
   }
+
 }
 
 /** The asked-for bytes of a ranged answer, whatever the server actually sent (see byte-window.stream.ts). */
