@@ -1,15 +1,14 @@
-import { join } from 'node:path';
 import { DynamicModule, Module } from '@nestjs/common';
 import { BullModule } from '@nestjs/bullmq';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import { BullBoardModule } from '@bull-board/nestjs';
-import { ResultCache } from '@fopflow/cache';
+import { ResultCache, resultCacheOptions } from '@fopflow/cache';
 import { ConfigModule, FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
 import { fopflowLoggerModule } from '@fopflow/logging';
 import { commandNames } from '@fopflow/fop';
 import { fopQueueNames, JobDispatcher, jobSettings, PersistentJobStore, queueOptions, type RedisClient } from '@fopflow/queue';
-import { LocalDiskStorage, OBJECT_STORAGE } from '@fopflow/storage';
+import { createObjectStorage, OBJECT_STORAGE, ObjectStorage } from '@fopflow/storage';
 import { FopService } from './fops/fop.service';
 import { HotResults } from './fops/hot-results';
 import { SourceVersions } from './fops/source-versions';
@@ -76,12 +75,12 @@ export class GatewayModule {
         {
           provide: OBJECT_STORAGE,
           inject: [FOPFLOW_CONFIG],
-          useFactory: (c: FopflowConfig) => new LocalDiskStorage(c.dataDir),
+          useFactory: (c: FopflowConfig) => createObjectStorage(c.storage),
         },
         {
           provide: ResultCache,
-          inject: [REDIS_PRODUCER, FOPFLOW_CONFIG],
-          useFactory: (redis: RedisClient, c: FopflowConfig) => new ResultCache(redis, { dir: join(c.dataDir, 'cache'), maxBytes: c.cacheMaxBytes }),
+          inject: [REDIS_PRODUCER, FOPFLOW_CONFIG, OBJECT_STORAGE],
+          useFactory: (redis: RedisClient, c: FopflowConfig, storage: ObjectStorage) => new ResultCache(redis, resultCacheOptions(c, storage)),
         },
         FopService,
         PrivatePlaylistReader,

@@ -3,7 +3,8 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AdminTokenSource, closeOnSignals, loadConfig, resolveAdminToken } from '@fopflow/config';
-import { LocalDiskStorage, OBJECT_STORAGE, ObjectStorage } from '@fopflow/storage';
+import { ResultCache } from '@fopflow/cache';
+import { OBJECT_STORAGE, ObjectStorage } from '@fopflow/storage';
 import type { HttpMetrics } from '@fopflow/metrics';
 import { MAX_UFOP_UPLOAD_BYTES } from '@fopflow/ufop';
 import { FopflowLogger, requestIdMiddleware } from '@fopflow/logging';
@@ -57,7 +58,7 @@ export async function createGateway(): Promise<NestExpressApplication> {
   );
   app.useGlobalFilters(new ErrorFilter());
   app.disable('x-powered-by');
-  await sweepInterruptedUploads(app.get<ObjectStorage>(OBJECT_STORAGE), config.leftoverMaxAgeS * 1000);
+  await sweepLeftovers(app.get<ObjectStorage>(OBJECT_STORAGE), app.get(ResultCache), config.leftoverMaxAgeS * 1000);
   return app;
 }
 
@@ -71,15 +72,25 @@ function logOperatorToken(source: AdminTokenSource): void {
   );
 }
 
-/** Removes `.part` files of uploads a crash interrupted; live uploads (of any gateway on this data dir) keep writing theirs. */
-async function sweepInterruptedUploads(storage: ObjectStorage, maxAgeMs: number): Promise<void> {
-  if (!(storage instanceof LocalDiskStorage)) return;
-  // Leftovers cost disk, not correctness: a sweep that cannot finish must not stop the gateway.
-  const removed = await storage.sweepInterruptedWrites(maxAgeMs).catch((error: Error) => {
-    Logger.warn(`leftover uploads of earlier runs not swept: ${error.message}`, 'Gateway');
-    return [];
-  });
-  if (removed.length) Logger.log(`removed ${removed.length} leftover upload file(s) of earlier runs`, 'Gateway');
+/**
+ * Removes what a crash left: uploads' `.part` files or S3 staging objects, result-cache temp files
+ * and the front tiers of processes that stopped. Live writers (of any process on the same store)
+ * keep writing theirs, so nothing in use is unwritten for maxAgeMs.
+ */
+async function sweepLeftovers(storage: ObjectStorage, cache: ResultCache, maxAgeMs: number): Promise<void> {
+  const sweeps: Array<[what: string, sweep: (() => Promise<string[]>) | undefined]> = [
+    ['upload', storage.sweepInterruptedWrites && (() => storage.sweepInterruptedWrites!(maxAgeMs))],
+    ['result-cache', () => cache.sweepTemp(maxAgeMs)],
+  ];
+  for (const [what, sweep] of sweeps) {
+    if (!sweep) continue;
+    // Leftovers cost disk, not correctness: a sweep that cannot finish must not stop the gateway.
+    const removed = await sweep().catch((error: Error) => {
+      Logger.warn(`leftover ${what} files of earlier runs not swept: ${error.message}`, 'Gateway');
+      return [];
+    });
+    if (removed.length) Logger.log(`removed ${removed.length} leftover ${what} file(s) of earlier runs`, 'Gateway');
+  }
 }
 
 async function main(): Promise<void> {

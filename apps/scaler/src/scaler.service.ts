@@ -4,7 +4,7 @@ import { commandNames } from '@fopflow/fop';
 import { Keeper, loadPools, PoolStateStore } from '@fopflow/keeper';
 import { PersistentJobStore, type RedisClient } from '@fopflow/queue';
 import { InstanceRuntime } from '@fopflow/runtime';
-import { LocalDiskStorage } from '@fopflow/storage';
+import { createObjectStorage } from '@fopflow/storage';
 import { readFileSync } from 'node:fs';
 import { CustomPools } from './custom-pools';
 import { JobRecordsReconciler } from './job-records.reconciler';
@@ -43,7 +43,7 @@ export class ScalerService implements OnApplicationBootstrap, OnApplicationShutd
     @Inject(INSTANCE_RUNTIME) private readonly runtime: InstanceRuntime,
   ) {
     this.lock = new LeaderLock(redis, config.scalerTickMs * LOCK_TICKS);
-    this.jobs = new JobRecordsReconciler(redis, new PersistentJobStore(redis, config.statusRetentionS), new LocalDiskStorage(config.dataDir), {
+    this.jobs = new JobRecordsReconciler(redis, new PersistentJobStore(redis, config.statusRetentionS), createObjectStorage(config.storage), {
       graceMs: config.reconcileGraceS * 1000,
       webhookRetryScheduleS: config.webhookRetryScheduleS,
       retentionS: config.statusRetentionS,
@@ -114,7 +114,7 @@ export class ScalerService implements OnApplicationBootstrap, OnApplicationShutd
 }
 
 /** What every instance inherits from the scaler's configuration. */
-function instanceEnv(config: FopflowConfig): Record<string, string> {
+export function instanceEnv(config: FopflowConfig): Record<string, string> {
   const pass = [
     'REDIS_URL',
     'FOPFLOW_DATA_DIR',
@@ -126,6 +126,16 @@ function instanceEnv(config: FopflowConfig): Record<string, string> {
     'FOPFLOW_JOB_LOCK_MS',
     'FOPFLOW_CONCURRENCY',
     'FOPFLOW_CONCURRENCY_FILE',
+    // Instances on other hosts (docker, swarm) reach objects and result bodies only through S3.
+    'FOPFLOW_STORAGE',
+    'FOPFLOW_S3_ENDPOINT',
+    'FOPFLOW_S3_BUCKET',
+    'FOPFLOW_S3_PATH_STYLE',
+    'FOPFLOW_CACHE_FRONT_MAX_BYTES',
+    'AWS_REGION',
+    'AWS_ACCESS_KEY_ID',
+    'AWS_SECRET_ACCESS_KEY',
+    'AWS_SESSION_TOKEN',
   ];
   const env: Record<string, string> = { REDIS_URL: config.redisUrl, FOPFLOW_DATA_DIR: config.dataDir };
   for (const name of pass) if (process.env[name]) env[name] = process.env[name]!;

@@ -2,7 +2,7 @@ import { Inject, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
 import { JobHandler, type RedisClient } from '@fopflow/queue';
-import { LocalDiskStorage } from '@fopflow/storage';
+import { createObjectStorage, ObjectStorage } from '@fopflow/storage';
 import {
   CommandRegistry,
   MAX_UFOP_UPLOAD_BYTES,
@@ -34,7 +34,7 @@ const LOG_FLUSH_MS = 500;
 export class UfopBuildService extends WorkerHost implements OnApplicationShutdown {
   private readonly logger = new Logger('UfopBuilder');
   private readonly registry: CommandRegistry;
-  private readonly storage: LocalDiskStorage;
+  private readonly storage: ObjectStorage;
   private readonly docker = new Docker();
 
   constructor(
@@ -43,7 +43,7 @@ export class UfopBuildService extends WorkerHost implements OnApplicationShutdow
   ) {
     super();
     this.registry = new CommandRegistry(redis);
-    this.storage = new LocalDiskStorage(config.dataDir);
+    this.storage = createObjectStorage(config.storage);
   }
 
   @OnWorkerEvent('error')

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { ResultCache } from '@fopflow/cache';
 import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
-import { LocalDiskStorage, OBJECT_STORAGE, ObjectStorage } from '@fopflow/storage';
+import { OBJECT_STORAGE, ObjectStorage } from '@fopflow/storage';
 import { claimWorkRoot } from './work-dir';
 
 /**
@@ -29,7 +29,7 @@ export class LeftoverSweeper implements OnModuleInit {
     const removed = [
       ...(await claimWorkRoot(this.config.workDir)),
       ...(await this.cache.sweepTemp(maxAgeMs)),
-      ...(this.storage instanceof LocalDiskStorage ? await this.storage.sweepInterruptedWrites(maxAgeMs) : []),
+      ...((await this.storage.sweepInterruptedWrites?.(maxAgeMs)) ?? []),
     ];
     if (removed.length) this.logger.log(`removed ${removed.length} leftover(s) of earlier runs: ${removed.slice(0, 5).join(', ')}${removed.length > 5 ? ', ...' : ''}`);
   }

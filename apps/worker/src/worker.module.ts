@@ -1,13 +1,12 @@
-import { join } from 'node:path';
 import { Module } from '@nestjs/common';
-import { ResultCache } from '@fopflow/cache';
+import { ResultCache, resultCacheOptions } from '@fopflow/cache';
 import { ConfigModule, FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
 import { fopflowLoggerModule } from '@fopflow/logging';
 import { AvProcessor, DEFAULT_IMAGE_LIMITS, ImageProcessor } from '@fopflow/media';
 import { JobStatsRecorder } from '@fopflow/metrics';
 import { createRedis, JobDispatcher, jobSettings, PersistentJobStore, QueueSet, jobHandlerCheck, type RedisClient } from '@fopflow/queue';
 import { ObjectAccess } from '@fopflow/auth';
-import { BucketInfo, bucketAccess, LocalDiskStorage, OBJECT_STORAGE, ObjectStorage } from '@fopflow/storage';
+import { BucketInfo, bucketAccess, createObjectStorage, OBJECT_STORAGE, ObjectStorage } from '@fopflow/storage';
 import { CustomCommandHost, WORKER_REDIS } from './custom-command.host';
 import { FopJobProcessor } from './fop-job.processor';
 import { FopWorkerService } from './fop-worker.service';
@@ -37,14 +36,13 @@ const consumerCheck = jobHandlerCheck(['fop', 'notify']);
     {
       provide: OBJECT_STORAGE,
       inject: [FOPFLOW_CONFIG],
-      useFactory: (config: FopflowConfig) => new LocalDiskStorage(config.dataDir),
+      useFactory: (config: FopflowConfig) => createObjectStorage(config.storage),
     },
     { provide: ObjectAccess, inject: [OBJECT_STORAGE], useFactory: (storage: ObjectStorage) => bucketAccess(storage) },
     {
       provide: ResultCache,
-      inject: [REDIS, FOPFLOW_CONFIG],
-      useFactory: (redis: RedisClient, config: FopflowConfig) =>
-        new ResultCache(redis, { dir: join(config.dataDir, 'cache'), maxBytes: config.cacheMaxBytes }),
+      inject: [REDIS, FOPFLOW_CONFIG, OBJECT_STORAGE],
+      useFactory: (redis: RedisClient, config: FopflowConfig, storage: ObjectStorage) => new ResultCache(redis, resultCacheOptions(config, storage)),
     },
     {
       provide: PipelineRunner,

@@ -1,2 +1,3 @@
 export * from './result-cache';
+export * from './result-cache.options';
 export * from './hot-result-index';

@@ -1,24 +1,38 @@
-import { randomUUID } from 'node:crypto';
-import { promises as fs, ReadStream } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { removeStaleEntries } from '@fopflow/storage';
+import type { Readable } from 'node:stream';
+import type { ObjectStorage } from '@fopflow/storage';
 import { slotGroup, type RedisClient } from '@fopflow/queue';
+import { DiskResultBodies } from './disk-result-bodies';
+import { FrontTier } from './front-tier';
+import { ResultBodyStore } from './result-body.store';
+import { StoredResultBodies } from './stored-result-bodies';
 
-/** A cached result, opened for reading: the file stays readable even if it is evicted meanwhile. */
+/** A cached result, opened for reading: it stays readable even if it is evicted meanwhile. */
 export interface CachedResult {
   mime: string;
   size: number;
-  stream: ReadStream;
+  stream: Readable;
 }
 
 export interface ResultCacheOptions {
-  /** Directory holding the result files. */
+  /** Directory holding the result files (with `storage`: the local front tier's). */
   dir: string;
   /** Bound of all results together, in bytes; the least recently used go first. */
   maxBytes: number;
   /** Prefix of the index keys in Redis. */
   keyPrefix?: string;
+  /**
+   * The object store shared by every host: result bodies live there (bucket fopflow-results), so
+   * a result made behind one gateway is a hit behind another. Absent, bodies live only under `dir`.
+   */
+  storage?: ObjectStorage;
+  /** With `storage`: bound of this process's local copies under `dir`, in bytes (default 256 MiB; 0: none). */
+  frontMaxBytes?: number;
 }
+
+/** Default bound of the local front tier in front of shared storage, in bytes. */
+export const defaultFrontMaxBytes = 256 * 1024 * 1024;
 
 /** What the shared index keeps of a result besides its body. */
 export interface EntryMeta {
@@ -73,12 +87,13 @@ if meta then redis.call('DECRBY', KEYS[3], cjson.decode(meta).size) end
 return meta and 1 or 0`;
 
 /**
- * Bounded on-disk cache of fop results, keyed by result key (hash of source version and pipeline).
+ * Bounded cache of fop results, keyed by result key (hash of source version and pipeline).
  * Writers put whole files atomically; readers get an open stream or nothing.
  */
 export class ResultCache {
   private readonly keys: [meta: string, lru: string, bytes: string];
   private readonly clockKey: string;
+  private readonly bodies: ResultBodyStore;
 
   constructor(
     private readonly redis: RedisClient,
@@ -88,6 +103,10 @@ export class ResultCache {
     const prefix = slotGroup(redis, options.keyPrefix ?? 'fopflow:cache');
     this.keys = [`${prefix}:meta`, `${prefix}:lru`, `${prefix}:bytes`];
     this.clockKey = `${prefix}:clock`;
+    const { storage, frontMaxBytes = defaultFrontMaxBytes } = options;
+    this.bodies = storage
+      ? new StoredResultBodies(storage, frontMaxBytes > 0 ? new FrontTier(join(options.dir, 'front'), frontMaxBytes) : undefined)
+      : new DiskResultBodies(options.dir);
   }
 
   /** Opens the result of `key`, marking it recently used (one round trip); null when it is not cached. */
@@ -104,7 +123,7 @@ export class ResultCache {
    * an index), without asking the shared index; null when it is gone, e.g. evicted by another process.
    */
   async open(key: string, meta: EntryMeta): Promise<CachedResult | null> {
-    const stream = await this.openFile(this.pathOf(key));
+    const stream = await this.bodies.open(key, meta.size);
     return stream && { mime: meta.mime, size: meta.size, stream };
   }
 
@@ -116,35 +135,19 @@ export class ResultCache {
 
   /** Stores `data` as the result of `key`, then evicts least recently used results over the bound. */
   async put(key: string, data: Buffer, mime: string): Promise<void> {
-    await this.store(key, mime, data.length, (tmp) => fs.writeFile(tmp, data));
+    await this.bodies.write(key, { data }, mime, data.length);
+    await this.index(key, mime, data.length);
   }
 
   /** Moves the finished file at `path` into the cache as the result of `key` (no copy on one disk); answers its size. */
   async putFile(key: string, path: string, mime: string): Promise<number> {
     const { size } = await fs.stat(path);
-    await this.store(key, mime, size, async (tmp) => {
-      try {
-        await fs.rename(path, tmp);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
-        await fs.copyFile(path, tmp);
-      }
-    });
+    await this.bodies.write(key, { path }, mime, size);
+    await this.index(key, mime, size);
     return size;
   }
 
-  private async store(key: string, mime: string, size: number, write: (tmp: string) => Promise<void>): Promise<void> {
-    const path = this.pathOf(key);
-    const tmp = join(this.options.dir, 'tmp', `${key}.${randomUUID()}`);
-    await fs.mkdir(join(this.options.dir, 'tmp'), { recursive: true });
-    await fs.mkdir(join(path, '..'), { recursive: true });
-    try {
-      await write(tmp);
-      await fs.rename(tmp, path);
-    } catch (error) {
-      await fs.rm(tmp, { force: true });
-      throw error;
-    }
+  private async index(key: string, mime: string, size: number): Promise<void> {
     const meta: EntryMeta = { mime, size };
     await this.redis.eval(PUT_SCRIPT, 4, ...this.keys, this.clockKey, key, JSON.stringify(meta), size);
     await this.evict();
@@ -153,7 +156,7 @@ export class ResultCache {
   /** Removes the result of `key`, if any. */
   async delete(key: string): Promise<void> {
     await this.forget(key);
-    await fs.rm(this.pathOf(key), { force: true });
+    await this.bodies.remove(key);
   }
 
   /**
@@ -161,7 +164,7 @@ export class ResultCache {
    * written them for `maxAgeMs` (a live write or copy keeps its file's mtime fresh); answers their paths.
    */
   sweepTemp(maxAgeMs: number, nowMs = Date.now()): Promise<string[]> {
-    return removeStaleEntries(join(this.options.dir, 'tmp'), maxAgeMs, { nowMs });
+    return this.bodies.sweepTemp(maxAgeMs, nowMs);
   }
 
   /** Bytes held by all results together, as the shared index counts them. */
@@ -173,26 +176,11 @@ export class ResultCache {
     for (;;) {
       const oldest = (await this.redis.eval(POP_OLDEST_SCRIPT, 3, ...this.keys, this.options.maxBytes)) as string | null;
       if (!oldest) return;
-      await fs.rm(this.pathOf(oldest), { force: true });
+      await this.bodies.remove(oldest);
     }
   }
 
   private async forget(key: string): Promise<void> {
     await this.redis.eval(FORGET_SCRIPT, 3, ...this.keys, key);
-  }
-
-  private pathOf(key: string): string {
-    if (!/^[0-9a-f]{16,128}$/.test(key)) throw new Error(`invalid result key '${key}'`);
-    return join(this.options.dir, key.slice(0, 2), key);
-  }
-
-  private async openFile(path: string): Promise<ReadStream | null> {
-    try {
-      const handle = await fs.open(path, 'r');
-      return handle.createReadStream();
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw error;
-    }
   }
 }

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { AccessKey, parseAccessKeys } from '@fopflow/auth';
 import { parseRedisUrl } from '@fopflow/queue';
 import { z } from 'zod';
+import { StorageSettings, storageEnvSchema, storageSettings } from './storage.settings';
 import { AnonymousLimits, loadTiers, TierSettings } from './tiers';
 
 const MiB = 1024 * 1024;
@@ -83,6 +84,7 @@ const envSchema = z.object({
   FOPFLOW_MAX_INSTANCES_PER_ACCOUNT: int(32, 1),
   FOPFLOW_MAX_CUSTOM_INSTANCES: int(256, 1),
   FOPFLOW_WORKER_IMAGE: z.string().min(1).default('fopflow/worker:latest'),
+  ...storageEnvSchema,
 });
 
 export interface FopflowConfig {
@@ -92,8 +94,10 @@ export interface FopflowConfig {
   metricsPort?: number;
   /** Redis holding queues, cache index and job metrics. */
   redisUrl: string;
-  /** Root of buckets and the result cache (default `.data`). */
+  /** Root of buckets (with local storage), the result cache and work files (default `.data`). */
   dataDir: string;
+  /** Where buckets and objects live: local disk under dataDir (default) or an S3-compatible store (FOPFLOW_STORAGE=s3). */
+  storage: StorageSettings;
   /** Tier names; each gets its own queue per command (default `paid,free`). */
   tiers: string[];
   /** Tier of requests that name none (default `paid`). */
@@ -275,6 +279,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FopflowConfig 
     metricsPort: e.FOPFLOW_METRICS_PORT,
     redisUrl: e.REDIS_URL,
     dataDir: e.FOPFLOW_DATA_DIR,
+    storage: storageSettings(e, e.FOPFLOW_DATA_DIR),
     tiers: Object.keys(tierSettings),
     defaultTier: e.FOPFLOW_DEFAULT_TIER,
     limits: {

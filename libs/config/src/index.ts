@@ -2,4 +2,5 @@ export * from './admin-token.store';
 export * from './config';
 export * from './config.module';
 export * from './process-signals';
+export * from './storage.settings';
 export * from './tiers';

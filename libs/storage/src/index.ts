@@ -1,4 +1,8 @@
 export { LocalDiskStorage } from './local-disk.storage';
+export { S3Storage } from './s3/s3.storage';
+export type { S3StorageOptions } from './s3/s3-client.factory';
+export { createObjectStorage } from './storage.factory';
+export type { StorageChoice } from './storage.factory';
 export { chooseMime, mimeSniffBytes, sniffMime } from './mime-sniff';
 export { qetag, QetagHasher, qetagBlockBytes } from './qetag';
 export { removeStaleEntries } from './stale-entries.sweeper';

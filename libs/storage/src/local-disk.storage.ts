@@ -5,6 +5,7 @@ import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { fileNameToKey, isHashedFileName, keyToFileName } from './key-file-name.codec';
+import { definedOnly, textOption } from './option-values';
 import { mapLimited } from './map-limited';
 import { chooseMime } from './mime-sniff';
 import {
@@ -18,7 +19,7 @@ import {
 } from './object-file.format';
 import { normaliseListLimit, pageKeys, sortKeys } from './object-list.pager';
 import { removeStaleEntries } from './stale-entries.sweeper';
-import { errnoCode, isMissingPathError, StorageError } from './storage.errors';
+import { errnoCode, isMissingPathError, noSuchBucket, noSuchKey, StorageError } from './storage.errors';
 import { assertBucketName, assertObjectKey, bucketNameProblem } from './storage-names.validator';
 import type { BucketChange, BucketInfo, BucketOptions, ByteRange, ListOptions, ListResult, ObjectInfo, ObjectStorage, PutOptions } from './storage.types';
 import { entityTooLarge, writeUploadBody } from './upload.writer';
@@ -303,25 +304,10 @@ export class LocalDiskStorage implements ObjectStorage {
   }
 }
 
-function noSuchBucket(bucket: string): StorageError {
-  return new StorageError(404, 'NoSuchBucket', `no such bucket: ${bucket}`);
-}
-
-function noSuchKey(bucket: string, key: string): StorageError {
-  return new StorageError(404, 'NoSuchKey', `no such key in bucket ${bucket}: ${JSON.stringify(key)}`);
-}
-
 function toInfo(bucket: string, header: ObjectHeader): ObjectInfo {
   return { bucket, key: header.key, size: header.size, etag: header.etag, mime: header.mime, putTime: header.putTime };
 }
 
-function definedOnly(change: BucketChange): BucketChange {
-  return Object.fromEntries(Object.entries(change).filter(([, value]) => value !== undefined));
-}
-
-function textOption(value: unknown): string {
-  return typeof value === 'string' ? value : '';
-}
 
 async function readdirOrEmpty(dir: string): Promise<string[]> {
   try {

@@ -7,6 +7,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LocalDiskStorage } from './local-disk.storage';
 import { qetag } from './qetag';
+import { readAll, trickle } from './testing/storage.contract';
 
 const MiB = 1024 * 1024;
 
@@ -17,25 +18,6 @@ async function filesUnder(dir: string): Promise<string[]> {
     .filter((entry) => entry.isFile())
     .map((entry) => path.relative(dir, path.join(entry.parentPath ?? entry.path, entry.name)))
     .sort();
-}
-
-async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
-  return Buffer.concat(chunks);
-}
-
-/** A source that yields `chunks` with a pause between them, then optionally fails. */
-function trickle(chunks: Buffer[], failure?: Error): Readable {
-  return Readable.from(
-    (async function* () {
-      for (const chunk of chunks) {
-        await sleep(2);
-        yield chunk;
-      }
-      if (failure) throw failure;
-    })(),
-  );
 }
 
 describe('LocalDiskStorage writes', () => {

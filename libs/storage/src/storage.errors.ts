@@ -7,7 +7,8 @@ export type StorageErrorCode =
   | 'EntityTooLarge'
   | 'BucketExists'
   | 'IncompleteBody'
-  | 'InvalidRange';
+  | 'InvalidRange'
+  | 'StorageUnavailable';
 
 /** Error with an HTTP status and a stable code, e.g. 404 'NoSuchBucket'. */
 export class StorageError extends Error {
@@ -31,4 +32,12 @@ export function errnoCode(error: unknown): string | undefined {
 export function isMissingPathError(error: unknown): boolean {
   const code = errnoCode(error);
   return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+export function noSuchBucket(bucket: string): StorageError {
+  return new StorageError(404, 'NoSuchBucket', `no such bucket: ${bucket}`);
+}
+
+export function noSuchKey(bucket: string, key: string): StorageError {
+  return new StorageError(404, 'NoSuchKey', `no such key in bucket ${bucket}: ${JSON.stringify(key)}`);
 }

@@ -91,4 +91,6 @@ export interface ObjectStorage {
   /** 404 when the bucket or key is missing. */
   delete(bucket: string, key: string): Promise<void>;
   list(bucket: string, options?: ListOptions): Promise<ListResult>;
+  /** Removes what writes interrupted by a crash left behind, unwritten for `maxAgeMs`; answers what it removed. */
+  sweepInterruptedWrites?(maxAgeMs: number, nowMs?: number): Promise<string[]>;
 }

@@ -1,24 +1,12 @@
 import type { FileHandle } from 'node:fs/promises';
-import { Readable } from 'node:stream';
-import { mimeSniffBytes } from './mime-sniff';
 import { writeFully } from './object-file.format';
-import { QetagHasher } from './qetag';
-import { StorageError } from './storage.errors';
+import { entityTooLarge, meteredChunks, UploadMeter, WrittenUpload } from './upload-body.meter';
+
+export { entityTooLarge } from './upload-body.meter';
+export type { WrittenUpload } from './upload-body.meter';
 
 /** Chunks are gathered to this many bytes before each write, to keep syscalls few on slow-trickling uploads. */
 const writeBatchBytes = 1024 * 1024;
-
-export interface WrittenUpload {
-  size: number;
-  etag: string;
-  /** First bytes, for mime sniffing. */
-  head: Buffer;
-}
-
-/** 413 naming the limit. */
-export function entityTooLarge(maxBytes: number): StorageError {
-  return new StorageError(413, 'EntityTooLarge', `object is larger than the limit of ${maxBytes} bytes`);
-}
 
 /**
  * Copies `body` into `file` from `position`, hashing and counting as it goes. Over `maxBytes` the
@@ -31,24 +19,10 @@ export async function writeUploadBody(
   position: number,
   maxBytes: number,
 ): Promise<WrittenUpload> {
-  const hasher = new QetagHasher();
-  if (Buffer.isBuffer(body)) {
-    if (body.length > maxBytes) throw entityTooLarge(maxBytes);
-    await writeFully(file, body, position);
-    return { size: body.length, etag: hasher.update(body).digest(), head: body.subarray(0, mimeSniffBytes) };
-  }
-
-  const source = body instanceof Readable ? body : new Readable().wrap(body);
-  // http.IncomingMessage announces a client abort with 'aborted'; turn it into a stream error.
-  const onAborted = () => source.destroy(new Error('request aborted by the client'));
-  body.once('aborted', onAborted);
-  const chunks = source[Symbol.asyncIterator]();
-  const headParts: Buffer[] = [];
-  let headBytes = 0;
-  let size = 0;
+  if (Buffer.isBuffer(body) && body.length > maxBytes) throw entityTooLarge(maxBytes);
+  const meter = new UploadMeter(maxBytes);
   let batch: Buffer[] = [];
   let batchBytes = 0;
-  let finished = false;
 
   const flush = async () => {
     if (batchBytes === 0) return;
@@ -59,36 +33,11 @@ export async function writeUploadBody(
     position += data.length;
   };
 
-  try {
-    for (;;) {
-      let next: IteratorResult<unknown>;
-      try {
-        next = await chunks.next();
-      } catch (error) {
-        throw new StorageError(400, 'IncompleteBody', `upload body ended early: ${(error as Error)?.message ?? error}`);
-      }
-      if (next.done) break;
-      const chunk = Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value as string);
-      size += chunk.length;
-      if (size > maxBytes) {
-        source.destroy();
-        throw entityTooLarge(maxBytes);
-      }
-      hasher.update(chunk);
-      if (headBytes < mimeSniffBytes) {
-        headParts.push(chunk.subarray(0, mimeSniffBytes - headBytes));
-        headBytes += Math.min(chunk.length, mimeSniffBytes - headBytes);
-      }
-      batch.push(chunk);
-      batchBytes += chunk.length;
-      if (batchBytes >= writeBatchBytes) await flush();
-    }
-    await flush();
-    finished = true;
-  } finally {
-    body.removeListener('aborted', onAborted);
-    // Stopping early (e.g. a disk error) must still release the source, or a client upload would hang.
-    if (!finished && !source.destroyed) source.destroy();
+  for await (const chunk of meteredChunks(body, meter)) {
+    batch.push(chunk);
+    batchBytes += chunk.length;
+    if (batchBytes >= writeBatchBytes) await flush();
   }
-  return { size, etag: hasher.digest(), head: Buffer.concat(headParts, headBytes) };
+  await flush();
+  return meter.result();
 }

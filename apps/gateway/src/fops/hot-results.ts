@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { CachedResult, HotResultIndex, ResultCache } from '@fopflow/cache';
 import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
-import type { ReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import type { RedisClient } from '@fopflow/queue';
 import { REDIS_PRODUCER } from '../redis.module';
@@ -13,7 +13,7 @@ const TOUCH_INTERVAL_MS = 5000;
 export interface ResultBody {
   mime: string;
   size: number;
-  body: Buffer | ReadStream;
+  body: Buffer | Readable;
 }
 
 /**
