@@ -35,6 +35,16 @@ describe('LocalDiskStorage', () => {
       await expect(storage.getBucket('photos')).resolves.toEqual(created);
     });
 
+    it('keeps style settings across updates: a change replaces only the fields it names', async () => {
+      await storage.createBucket('styled');
+      await storage.updateBucket('styled', { styles: { thumb: 'imageView2/2/w/100' }, separator: '-!', protected: true });
+      await storage.updateBucket('styled', { private: true });
+      const info = await new LocalDiskStorage(root).getBucket('styled');
+      expect(info).toMatchObject({ private: true, protected: true, separator: '-!', styles: { thumb: 'imageView2/2/w/100' } });
+      await storage.updateBucket('styled', { styles: {} });
+      expect((await storage.getBucket('styled')).styles).toEqual({});
+    });
+
     it('survives concurrent creation of one bucket and leaves no staging dirs', async () => {
       const infos = await Promise.all(Array.from({ length: 8 }, () => storage.createBucket('race')));
       expect(new Set(infos.map((info) => info.createdAt)).size).toBe(1);

@@ -10,6 +10,8 @@ import { RateLimits } from '../auth/rate-limits';
 import { GatewayError, sendError } from '../http/error.filter';
 import { inertContentHeaders, objectCacheControl, resultCacheControl } from '../http/inert-content';
 import { bucketAndKey, fopOf } from '../http/request-path';
+import { refuseUnstyledImage } from '../styles/original-protection';
+import { StyleResolver } from '../styles/style.resolver';
 import { FopService } from './fop.service';
 
 /** Aborts when the connection closes before the answer was sent: nobody waits for it any more. */
@@ -23,7 +25,8 @@ function clientGone(res: Response): AbortSignal {
 
 /**
  * `GET|HEAD /<bucket>/<key>`: the raw object (with ETag and Range), or, with a fop query
- * (`?imageView2/2/w/320|...`), its processed result. Registered last: it matches any path.
+ * (`?imageView2/2/w/320|...`) or a style (`<key>-thumb`), its processed result. Registered last:
+ * it matches any path.
  */
 @Controller()
 export class MediaController {
@@ -32,6 +35,7 @@ export class MediaController {
     private readonly fops: FopService,
     private readonly access: AccessPolicy,
     private readonly limits: RateLimits,
+    private readonly styles: StyleResolver,
   ) {}
 
   @Get(':bucket/*key')
@@ -45,9 +49,14 @@ export class MediaController {
   }
 
   private async serve(req: Request, res: Response): Promise<void> {
-    const { bucket, key } = bucketAndKey(req);
+    const { bucket, key: pathKey } = bucketAndKey(req);
     const reader = await this.access.reader(req, bucket);
-    const fop = fopOf(req);
+    const query = fopOf(req);
+    // `/<bucket>/<key><separator><style>` runs the style's fops exactly as the same fop URL would.
+    const styled = query === undefined ? await this.styles.resolve(reader.bucket, pathKey) : undefined;
+    const key = styled?.sourceKey ?? pathKey;
+    const fop = styled?.fops ?? query;
+    if (reader.bucket.protected && !styled) refuseUnstyledImage(reader, await this.storage.stat(bucket, key), fop);
     if (fop === undefined) return this.serveObject(req, res, bucket, key, reader.bucket.private);
 
     // A saveas signature covers the URL as sent, without its scheme: host, path and raw query.
