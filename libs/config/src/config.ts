@@ -16,6 +16,7 @@ const csv = (fallback: string) =>
 const envSchema = z.object({
   PORT: int(8080, 0),
   FOPFLOW_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  FOPFLOW_PUBLIC_URL: z.string().url().optional(),
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
   FOPFLOW_DATA_DIR: z.string().min(1).default('.data'),
   FOPFLOW_TIERS: csv('paid,free'),
@@ -74,6 +75,8 @@ export interface FopflowConfig {
   port: number;
   /** When set, /metrics is served on this port only (not on the public one); 0 picks a free one. */
   metricsPort?: number;
+  /** Where readers reach the gateway, without a trailing slash (default http://127.0.0.1:<port>): the URL qrcode/0 encodes. */
+  publicUrl: string;
   /** Redis holding queues, cache index and job metrics. */
   redisUrl: string;
   /** Root of buckets and the result cache (default `.data`). */
@@ -250,6 +253,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FopflowConfig 
     accessKeys,
     port: e.PORT,
     metricsPort: e.FOPFLOW_METRICS_PORT,
+    publicUrl: (e.FOPFLOW_PUBLIC_URL ?? `http://127.0.0.1:${e.PORT}`).replace(/\/+$/, ''),
     redisUrl: e.REDIS_URL,
     dataDir: e.FOPFLOW_DATA_DIR,
     tiers: Object.keys(tierSettings),
