@@ -98,7 +98,7 @@ describe('imageMogr2 errors', () => {
     const error = thrown('thumbnail/10x/w/5');
     expect(error.message).toBe(
       "imageMogr2: unknown option 'w'; expected one of auto-orient, thumbnail, strip, gravity, crop, rotate, format, blur, " +
-        'interlace, quality, size-limit, sharpen, background (step 1)',
+        'interlace, quality, size-limit, sharpen, background, ignore-error (step 1)',
     );
     expect(error.token).toBe('w');
   });
@@ -107,6 +107,13 @@ describe('imageMogr2 errors', () => {
     expect(thrown('strip/strip').message).toBe("imageMogr2: option 'strip' is given more than once (step 1)");
     expect(thrown('rotate/90/rotate/90').message).toBe("imageMogr2: option 'rotate' is given more than once (step 1)");
     expect(thrown('strip/rotate').message).toBe("imageMogr2: parameter 'rotate' has no value (step 1)");
+  });
+
+  it('reads ignore-error/1 and writes it last; ignore-error/0 changes nothing', () => {
+    expect(parse('ignore-error/1/thumbnail/10x')).toMatchObject({ ignoreError: true });
+    expect(canonical('ignore-error/1/thumbnail/10x')).toBe('imageMogr2/thumbnail/10x/ignore-error/1');
+    expect(canonical('thumbnail/10x/ignore-error/0')).toBe('imageMogr2/thumbnail/10x');
+    expect(thrown('ignore-error/2').message).toMatch(/parameter 'ignore-error' must be 0 or 1, got '2'/);
   });
 
   it('takes auto-orient and strip without a value', () => {

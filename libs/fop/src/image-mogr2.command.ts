@@ -36,6 +36,7 @@ const optionNames = [
   'size-limit',
   'sharpen',
   'background',
+  'ignore-error',
 ] as const;
 type OptionName = (typeof optionNames)[number];
 const switchOptions: ReadonlySet<OptionName> = new Set(['auto-orient', 'strip']);
@@ -69,6 +70,8 @@ export interface ImageMogr2Args {
   sharpen?: true;
   /** Fill for rotation corners and for flattening alpha; absent means white. */
   background?: Colour;
+  /** `ignore-error/1`: a source that cannot be processed is answered unchanged (Qiniu's rule). */
+  ignoreError?: true;
 }
 
 /** Reads options in any order: `auto-orient` and `strip` stand alone, every other one takes a value. */
@@ -178,6 +181,8 @@ function parseImageMogr2(tokens: string[], stepIndex: number): ImageMogr2Args {
     const colour = parseEncodedColour(at, label('background'), background);
     if (!sameColour(colour, imageMogr2DefaultBackground)) args.background = colour;
   }
+  const ignoreError = value('ignore-error');
+  if (ignoreError !== undefined && parseFlag(at, label('ignore-error'), ignoreError)) args.ignoreError = true;
   return args;
 }
 
@@ -202,6 +207,7 @@ function formatImageMogr2(args: ImageMogr2Args): string {
   if (args.background && !sameColour(args.background, imageMogr2DefaultBackground)) {
     parts.push('background', formatEncodedColour(args.background));
   }
+  if (args.ignoreError) parts.push('ignore-error', 1);
   return parts.join('/');
 }
 

@@ -303,4 +303,17 @@ describe('imageMogr2 limits and bad input', () => {
     const jpeg = await noisyJpeg(64, 64, 90);
     expect((await rejected(mogr2('thumbnail/!50p', jpeg.subarray(0, jpeg.length >> 1)))).status).toBe(400);
   });
+
+  // Qiniu's imageMogr2 page: with ignore-error/1 a failed process answers the original image.
+  it('ignore-error/1 answers a source it cannot process unchanged, but keeps a limit an error', async () => {
+    const jpeg = await noisyJpeg(64, 64, 90);
+    const corrupt = jpeg.subarray(0, jpeg.length >> 1);
+    const kept = await mogr2('thumbnail/!50p/ignore-error/1', corrupt);
+    expect(kept.data.equals(corrupt)).toBe(true);
+    expect(kept.mime).toBe('image/jpeg');
+    const text = Buffer.from('hello, world');
+    expect((await mogr2('strip/ignore-error/1', text)).data.equals(text)).toBe(true);
+    expect((await rejected(mogr2('thumbnail/9999x9999</ignore-error/1', picture))).status).toBe(413);
+    expect(await size((await mogr2('thumbnail/!50p/ignore-error/1', jpeg)).data)).toMatchObject({ width: 32, height: 32 });
+  });
 });
