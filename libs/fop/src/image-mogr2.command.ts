@@ -118,16 +118,18 @@ function formatSizeLimit({ bytes, keepSmaller }: { bytes: number; keepSmaller: b
   return `${bytes}${bang}`;
 }
 
-const blurToken = /^([0-9]+)x([0-9]+)$/;
+// Qiniu: the radius is 1–50; the sigma (a standard deviation) need only be above 0, so it may be
+// fractional. Two decimals are plenty for a blur, and keep one meaning to one canonical text.
+const blurToken = /^([0-9]+)x([0-9]+(?:\.[0-9]{1,2})?)$/;
 
 function parseBlur(at: StepAt, token: string): { radius: number; sigma: number } {
   const match = blurToken.exec(token);
   const radius = match ? Number(match[1]) : NaN;
   const sigma = match ? Number(match[2]) : NaN;
-  if (!(radius >= 1 && radius <= 50 && sigma >= 1 && sigma <= 50)) {
+  if (!(radius >= 1 && radius <= 50 && sigma > 0 && sigma <= 50)) {
     throw stepError(
       at,
-      `${paramLabel('blur')} must be <radius>x<sigma> with radius and sigma integers from 1 to 50, got ${quoteToken(token)}`,
+      `${paramLabel('blur')} must be <radius>x<sigma>: radius an integer from 1 to 50, sigma above 0 and at most 50 (two decimals at most), got ${quoteToken(token)}`,
       token,
     );
   }

@@ -226,6 +226,14 @@ describe('imageMogr2 blur and sharpen', () => {
     expect(far[1]).toBeGreaterThan(near[1]);
   });
 
+  it('a fractional sigma blurs, and less than a whole one', async () => {
+    const slight = await pixelAt((await mogr2('blur/10x0.8', picture)).data, 98, 25);
+    const strong = await pixelAt((await mogr2('blur/10x5', picture)).data, 98, 25);
+    const untouched = await pixelAt((await mogr2('format/png', picture)).data, 98, 25);
+    expect(slight).not.toEqual(untouched);
+    expect(strong[1]).toBeGreaterThan(slight[1]);
+  });
+
   it('sharpen changes the pixels', async () => {
     const jpeg = await noisyJpeg(64, 64, 80);
     const plain = await mogr2('format/png', jpeg);
