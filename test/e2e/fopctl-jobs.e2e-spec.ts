@@ -1,36 +1,20 @@
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { ApiClient } from '../support/api-client';
 import { makeJpeg } from '../support/media';
+import { FOPCTL_BIN, runFopctl } from '../support/fopctl';
 import { Platform, startPlatform } from '../support/platform';
 
-const ROOT = join(__dirname, '..', '..');
 const AK = 'ak-fopctl-one';
 const SK = 'sk-fopctl-one-secret';
 const OTHER_AK = 'ak-fopctl-two';
 const OTHER_SK = 'sk-fopctl-two-secret';
 
-/** The built fopctl, run through the bin package.json installs. */
-const BIN = join(ROOT, (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string> }).bin.fopctl);
 
 describe('fopctl jobs against a running platform', () => {
   let platform: Platform;
 
-  /** Runs fopctl with `key` as FOPFLOW_ACCESS_KEY/SECRET_KEY; resolves with exit code and output. */
-  const fopctl = (args: string[], [accessKey, secretKey] = [AK, SK]) =>
-    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [BIN, 'jobs', ...args], {
-        cwd: ROOT,
-        env: { PATH: process.env.PATH, FOPFLOW_URL: platform.url, FOPFLOW_ACCESS_KEY: accessKey, FOPFLOW_SECRET_KEY: secretKey, FOPFLOW_DATA_DIR: platform.dataDir },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      child.once('exit', (code) => resolve({ code, stdout, stderr }));
-    });
+  /** Runs `fopctl jobs ...` with `key` as FOPFLOW_ACCESS_KEY/SECRET_KEY. */
+  const fopctl = (args: string[], key: [string, string] = [AK, SK]) => runFopctl(platform, ['jobs', ...args], key);
   const other: [string, string] = [OTHER_AK, OTHER_SK];
 
   beforeAll(async () => {
@@ -44,7 +28,7 @@ describe('fopctl jobs against a running platform', () => {
   });
 
   it('the bin is a node script', () => {
-    expect(readFileSync(BIN, 'utf8').split('\n')[0]).toBe('#!/usr/bin/env node');
+    expect(readFileSync(FOPCTL_BIN, 'utf8').split('\n')[0]).toBe('#!/usr/bin/env node');
   });
 
   it("submits a waiting job that only its owner may see and cancel", async () => {

@@ -84,8 +84,8 @@ describe('OpenAPI document and /docs', () => {
     expectConforms('/v1/jobs/{id}', 'get', notYours.status, notYours.body);
   });
 
-  it('has a path and method for every route the gateway registers', () => {
-    const routes = registeredRoutes();
+  it('has a path and method for every route the gateway registers', async () => {
+    const routes = await registeredRoutes();
     // Read from the controllers themselves: a new route shows up here without being listed.
     expect(routes).toEqual(expect.arrayContaining([{ method: 'all', path: '/status/get/prefop', handler: 'QiniuController.prefop' }, expect.objectContaining({ method: 'put', path: '/buckets/{bucket}/objects/{encodedKey}/uploads/{uploadId}/{partNumber}' })]));
     const undocumented = routes.filter(({ method, path }) => (method === 'all' ? !(doc.paths[path]?.get && doc.paths[path]?.post) : !doc.paths[path]?.[method]));
@@ -98,6 +98,19 @@ describe('OpenAPI document and /docs', () => {
     const notBoolean = await expectAnswer<{ error: string }>(bucket, 'put', await client.call('PUT', '/v1/buckets/docs-objects', { private: 'yes' }), 400);
     expect(notBoolean.error).toBe('private must be true or false');
     await expectAnswer(bucket, 'put', await other.call('PUT', '/v1/buckets/docs-objects', { private: true }), 403);
+    await expectAnswer(bucket, 'put', await client.call('PUT', '/v1/buckets/docs-objects', { separator: '-!', protected: false }), 200);
+    await expectAnswer(bucket, 'put', await client.call('PUT', '/v1/buckets/docs-objects', { separator: '?' }), 400);
+
+    const styles = '/v1/buckets/{bucket}/styles';
+    const style = `${styles}/{name}`;
+    expect(await expectAnswer(style, 'put', await client.call('PUT', '/v1/buckets/docs-objects/styles/thumb', { fops: 'imageView2/2/w/20' }), 200)).toEqual({ name: 'thumb', fops: 'imageView2/2/w/20' });
+    await expectAnswer(style, 'put', await client.call('PUT', '/v1/buckets/docs-objects/styles/bad', { fops: 'imageView2/9' }), 400);
+    await expectAnswer(style, 'put', await other.call('PUT', '/v1/buckets/docs-objects/styles/x', { fops: 'imageInfo' }), 403);
+    const listed = await expectAnswer<{ items: Array<{ name: string }> }>(styles, 'get', await client.call('GET', '/v1/buckets/docs-objects/styles'), 200);
+    expect(listed.items.map((item) => item.name)).toEqual(['thumb']);
+    await expectAnswer(styles, 'get', await other.call('GET', '/v1/buckets/docs-objects/styles'), 403);
+    await expectAnswer(style, 'delete', await client.call('DELETE', '/v1/buckets/docs-objects/styles/thumb'), 200);
+    await expectAnswer(style, 'delete', await client.call('DELETE', '/v1/buckets/docs-objects/styles/thumb'), 404);
     const buckets = await expectAnswer<{ items: Array<{ name: string }> }>('/v1/buckets', 'get', await client.call('GET', '/v1/buckets'), 200);
     expect(buckets.items.map((item) => item.name)).toContain('docs-objects');
 
@@ -235,8 +248,8 @@ describe('OpenAPI document and /docs', () => {
     await expectAnswer('/openapi.json', 'get', await fetch(`${platform.url}/openapi.json`), 200);
   });
 
-  it('has checked a real answer of every route the gateway registers', () => {
-    const unchecked = registeredRoutes()
+  it('has checked a real answer of every route the gateway registers', async () => {
+    const unchecked = (await registeredRoutes())
       .flatMap(({ method, path }) => (method === 'all' ? [`get ${path}`, `post ${path}`] : [`${method} ${path}`]))
       .filter((route) => !checked().has(route));
     expect(unchecked).toEqual([]);

@@ -1,5 +1,6 @@
 import { Queue } from 'bullmq';
 import IORedis from 'ioredis';
+import QRCode from 'qrcode';
 import sharp from 'sharp';
 import { makeJpeg, makePng } from '../support/media';
 import { Platform, startPlatform } from '../support/platform';
@@ -123,5 +124,18 @@ describe('sync fop URLs through BullMQ', () => {
     expect(metrics).toMatch(/fopflow_http_requests_total\{method="GET",route="\/:bucket\/\*key",status="200"/);
     expect(metrics).toMatch(/fopflow_result_cache_requests_total\{result="hit"/);
     expect(metrics).toMatch(/process_cpu_user_seconds_total/);
+  });
+  it('runs imageslim and qrcode in the worker: a smaller JPEG, and a QR code of the URL the object is read at', async () => {
+    const slim = await get('photos/cats/tabby.jpg?imageslim');
+    expect(slim.headers.get('content-type')).toBe('image/jpeg');
+    const slimBytes = Buffer.from(await slim.arrayBuffer());
+    expect(slimBytes.length).toBeLessThan(jpeg.length);
+    expect(await sharp(slimBytes).metadata()).toMatchObject({ width: 1200, height: 800 });
+
+    const qr = await get('photos/cats/tabby.jpg?qrcode/0/level/M');
+    expect(qr.headers.get('content-type')).toBe('image/png');
+    // FOPFLOW_PUBLIC_URL defaults to http://127.0.0.1:<PORT>, which is where this test reads.
+    const modules = QRCode.create(`${platform.url}/photos/cats/tabby.jpg`, { errorCorrectionLevel: 'M' }).modules.size;
+    expect((await sharp(Buffer.from(await qr.arrayBuffer())).metadata()).width).toBe((modules + 8) * 4);
   });
 });

@@ -1,4 +1,5 @@
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { z } from 'zod';
 
@@ -58,8 +59,9 @@ function documentPath(parts: string[]): string {
  * metadata Nest's router registers them from: a new controller or handler shows up here without
  * being listed anywhere.
  */
-export function registeredRoutes(): RegisteredRoute[] {
-  const output = execFileSync(process.execPath, ['-e', LIST_ROUTES, GATEWAY_DIST], { cwd: join(__dirname, '../..'), encoding: 'utf8' });
+export async function registeredRoutes(): Promise<RegisteredRoute[]> {
+  // Not execFileSync: a test process blocked for seconds keeps reusing sockets the gateway has closed meanwhile.
+  const { stdout: output } = await promisify(execFile)(process.execPath, ['-e', LIST_ROUTES, GATEWAY_DIST], { cwd: join(__dirname, '../..'), encoding: 'utf8' });
   const routes = JSON.parse(output) as Array<{ method: string; paths: string[]; handler: string }>;
   return routes.map(({ method, paths, handler }) => ({ method, path: documentPath(paths), handler }));
 }

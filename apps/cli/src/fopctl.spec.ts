@@ -133,4 +133,38 @@ describe('fopctl', () => {
       expect(out.split('\n')[2]).toMatch(/^2\s+failed\s+.*build_script\[0\] failed$/);
     });
   });
+  describe('styles', () => {
+    const key = { accessKey: 'AKuser', secretKey: 'SKuser' };
+
+    it('style set puts the fops under the style name, signed with the key', async () => {
+      const { out, calls } = await run(['style', 'set', 'photos', 'thumb', 'imageView2/2/w/320'], {
+        'PUT /v1/buckets/photos/styles/thumb': { body: { name: 'thumb', fops: 'imageView2/2/w/320' } },
+      }, key);
+      expect(calls[0]).toMatchObject({ method: 'PUT', body: { fops: 'imageView2/2/w/320' }, auth: expect.stringMatching(/^Qiniu AKuser:/) });
+      expect(out).toBe('photos: style thumb = imageView2/2/w/320');
+    });
+
+    it('style list prints separators, protection and a table', async () => {
+      const { out } = await run(['style', 'list', 'photos'], {
+        'GET /v1/buckets/photos/styles': { body: { items: [{ name: 'thumb', fops: 'imageView2/2/w/320' }], separator: '-!', protected: true } },
+      }, key);
+      expect(out.split('\n')).toEqual(["photos: separators '-!', original images protected", 'NAME   FOPS', 'thumb  imageView2/2/w/320']);
+    });
+
+    it('style rm, separator and protect call the bucket routes', async () => {
+      const removed = await run(['style', 'rm', 'photos', 'thumb'], { 'DELETE /v1/buckets/photos/styles/thumb': { body: { name: 'thumb', fops: 'x' } } }, key);
+      expect(removed.out).toBe('photos: style thumb removed');
+      const sep = await run(['style', 'separator', 'photos', '--', '-_'], { 'PUT /v1/buckets/photos': { body: {} } }, key);
+      expect(sep.calls[0].body).toEqual({ separator: '-_' });
+      const on = await run(['style', 'protect', 'photos', 'on'], { 'PUT /v1/buckets/photos': { body: {} } }, key);
+      expect(on.calls[0].body).toEqual({ protected: true });
+      await expect(run(['style', 'protect', 'photos', 'maybe'], {}, key)).rejects.toThrow(/on or off/);
+    });
+
+    it("names the gateway's refusal", async () => {
+      await expect(run(['style', 'set', 'theirs', 'x', 'imageInfo'], { 'PUT /v1/buckets/theirs/styles/x': { status: 403, body: { code: 403, error: "bucket 'theirs' is not yours" } } }, key)).rejects.toThrow(
+        /403 bucket 'theirs' is not yours/,
+      );
+    });
+  });
 });

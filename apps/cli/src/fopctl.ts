@@ -1,6 +1,7 @@
 import { AccessKey, qiniuAuthHeaders } from '@fopflow/auth';
 import { Command, InvalidArgumentError } from 'commander';
 import { addJobCommands } from './fopctl-jobs';
+import { addStyleCommands } from './fopctl-style';
 import { addUfopCommands } from './fopctl-ufop';
 import { addUploadCommands } from './fopctl-upload';
 
@@ -169,6 +170,7 @@ export function buildFopctl(options: FopctlOptions): Command {
     sleep: options.sleep ?? ((ms) => new Promise((done) => setTimeout(done, ms))),
   });
   addUploadCommands(program, options);
+  addStyleCommands(program, call, print);
 
   withJsonOption(program);
   return program;

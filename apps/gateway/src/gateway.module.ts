@@ -28,6 +28,8 @@ import { QiniuController } from './jobs/qiniu.controller';
 import { MetricsController } from './metrics/metrics.controller';
 import { metricsProviders } from './metrics/metrics.providers';
 import { ObjectsController } from './objects/objects.controller';
+import { StylesController } from './styles/styles.controller';
+import { StyleResolver } from './styles/style.resolver';
 import { REDIS_PRODUCER, RedisModule } from './redis.module';
 import { FormUploadController } from './upload/form-upload.controller';
 import { ResumableUploadController } from './upload/resumable-upload.controller';
@@ -63,7 +65,7 @@ export class GatewayModule {
         BullBoardModule.forFeature(...[...queueNames, UFOP_BUILD_QUEUE].map((name) => ({ name, adapter: BullMQAdapter }))),
       ],
       // MediaController matches any /<bucket>/<key>, so it comes after every fixed route.
-      controllers: [HealthController, MetricsController, ObjectsController, JobsController, QiniuController, PoolsController, CommandsController, ConsoleController, FormUploadController, ResumableUploadController, MediaController],
+      controllers: [HealthController, MetricsController, ObjectsController, StylesController, JobsController, QiniuController, PoolsController, CommandsController, ConsoleController, FormUploadController, ResumableUploadController, MediaController],
       providers: [
         QueueRegistry.provider([...queueNames, UFOP_BUILD_QUEUE]),
         QueueRegistry,
@@ -86,6 +88,7 @@ export class GatewayModule {
         PrivatePlaylistReader,
         HotResults,
         SourceVersions,
+        StyleResolver,
         {
           provide: PersistentJobStore,
           inject: [REDIS_PRODUCER, FOPFLOW_CONFIG],

@@ -91,7 +91,7 @@ export class FopJobProcessor {
         workDir = await createWorkDir(this.config.workDir, job.id ?? 'job');
         const input = await this.input(job.data, workDir);
         const onProgress = throttledProgress(job);
-        const produced = await this.runner.run({ steps: own, input, account, workDir, signal, onProgress });
+        const produced = await this.runner.run({ steps: own, input, account, sourceUrl: publicSourceUrl(this.config.publicUrl, job.data.source), workDir, signal, onProgress });
         output = { mime: produced.mime, size: await this.cache.putFile(ownKey, produced.path, produced.mime) };
       }
       const durationMs = Math.round(performance.now() - started);
@@ -227,4 +227,9 @@ function throttledProgress(job: Job): (percent: number) => void {
     last = percent;
     void job.updateProgress(percent).catch(() => undefined);
   };
+}
+
+/** The URL readers fetch a job's source at: its own URL, else the gateway's path of the object. */
+function publicSourceUrl(publicUrl: string, source: FopJobData['source']): string {
+  return source.url ?? `${publicUrl}/${encodeURIComponent(source.bucket)}/${source.key.split('/').map(encodeURIComponent).join('/')}`;
 }

@@ -22,6 +22,8 @@ export interface PipelineRun {
   input: WorkFile;
   /** Whom the job acts for: every object a step reads is checked against it first. */
   account: Account;
+  /** Where readers fetch the job's source, which qrcode/0 encodes. */
+  sourceUrl?: string;
   workDir: WorkDir;
   signal: AbortSignal;
   /** Overall progress of these steps, 0–100. */
@@ -46,12 +48,12 @@ export class PipelineRunner {
     private readonly access: ObjectAccess<BucketInfo>,
   ) {}
 
-  async run({ steps, input, account, workDir, signal, onProgress, objectSetTarget }: PipelineRun): Promise<WorkFile> {
+  async run({ steps, input, account, sourceUrl, workDir, signal, onProgress, objectSetTarget }: PipelineRun): Promise<WorkFile> {
     let current = input;
     for (const [index, step] of steps.entries()) {
       signal.throwIfAborted();
       const stepProgress = (percent: number) => onProgress(Math.round(((index + percent / 100) / steps.length) * 100));
-      current = await inSpan(`step ${step.command}`, { 'fop.step.index': index }, () => this.runStep(step, current, { account, workDir, signal, onProgress: stepProgress, objectSetTarget })).catch((error: Error) => {
+      current = await inSpan(`step ${step.command}`, { 'fop.step.index': index }, () => this.runStep(step, current, { account, sourceUrl, workDir, signal, onProgress: stepProgress, objectSetTarget })).catch((error: Error) => {
         throw withStep(error, index, steps.length, step.command);
       });
       stepProgress(100);
@@ -59,7 +61,7 @@ export class PipelineRunner {
     return current;
   }
 
-  private async runStep(step: PipelineStep, input: WorkFile, { account, workDir, signal, onProgress, objectSetTarget }: StepContext): Promise<WorkFile> {
+  private async runStep(step: PipelineStep, input: WorkFile, { account, sourceUrl, workDir, signal, onProgress, objectSetTarget }: StepContext): Promise<WorkFile> {
     if (isCustomStep(step)) return this.custom.run(step, input, workDir, signal);
     // A step reads another object only after the job's account is found to be allowed to.
     const mayRead = (bucket: string, key: string) => this.access.authorize(account, 'read', bucket, `${step.command} reads ${bucket}:${key}`);
@@ -82,6 +84,7 @@ export class PipelineRunner {
       throw new FopError(413, 'SourceTooLarge', `input of ${size} bytes is over maxSourceBytes ${this.maxSourceBytes}`);
     }
     const output = await this.images.runStep(step, await fs.readFile(input.path), {
+      sourceUrl,
       loadObject: async (bucket, key) => {
         await mayRead(bucket, key);
         return (await this.storage.readBuffer(bucket, key, this.maxSourceBytes)).data;
@@ -93,7 +96,7 @@ export class PipelineRunner {
   }
 }
 
-type StepContext = Pick<PipelineRun, 'account' | 'workDir' | 'signal' | 'onProgress' | 'objectSetTarget'>;
+type StepContext = Pick<PipelineRun, 'account' | 'sourceUrl' | 'workDir' | 'signal' | 'onProgress' | 'objectSetTarget'>;
 
 /** Says which step failed, keeping the error's status: `step 2/3 (imageMogr2): ...`. */
 function withStep(error: Error, index: number, total: number, command: string): Error {

@@ -13,6 +13,7 @@ const WARMUP_FOPS: Record<string, string> = {
   watermark: `watermark/2/text/${Buffer.from('w').toString('base64url')}`,
   exif: 'exif',
   imageAve: 'imageAve',
+  imageslim: 'imageslim',
   avthumb: 'avthumb/mp3',
   vframe: 'vframe/jpg/offset/0',
   avinfo: 'avinfo',

@@ -18,6 +18,7 @@ const csv = (fallback: string) =>
 const envSchema = z.object({
   PORT: int(8080, 0),
   FOPFLOW_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  FOPFLOW_PUBLIC_URL: z.string().url().optional(),
   // One server (redis://, rediss://), a Redis Cluster (redis+cluster://host1:port1,host2:port2)
   // or a master found through Sentinel (redis+sentinel://s1:26379,s2:26379/<master>).
   REDIS_URL: z
@@ -92,6 +93,8 @@ export interface FopflowConfig {
   port: number;
   /** When set, /metrics is served on this port only (not on the public one); 0 picks a free one. */
   metricsPort?: number;
+  /** Where readers reach the gateway, without a trailing slash (default http://127.0.0.1:<port>): the URL qrcode/0 encodes. */
+  publicUrl: string;
   /** Redis holding queues, cache index and job metrics. */
   redisUrl: string;
   /** Root of buckets (with local storage), the result cache and work files (default `.data`). */
@@ -277,6 +280,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FopflowConfig 
     accessKeys,
     port: e.PORT,
     metricsPort: e.FOPFLOW_METRICS_PORT,
+    publicUrl: (e.FOPFLOW_PUBLIC_URL ?? `http://127.0.0.1:${e.PORT}`).replace(/\/+$/, ''),
     redisUrl: e.REDIS_URL,
     dataDir: e.FOPFLOW_DATA_DIR,
     storage: storageSettings(e, e.FOPFLOW_DATA_DIR),

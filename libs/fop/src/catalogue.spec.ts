@@ -3,7 +3,7 @@ import { commandNames, commands, isCommandName } from './catalogue';
 describe('command catalogue', () => {
   it('lists every command once, keyed by its own name', () => {
     expect(commandNames()).toEqual([
-      'imageView2', 'imageInfo', 'imageMogr2', 'watermark', 'exif', 'imageAve',
+      'imageView2', 'imageInfo', 'imageMogr2', 'watermark', 'exif', 'imageAve', 'imageslim', 'qrcode',
       'avthumb', 'vframe', 'avinfo', 'avconcat', 'vsample', 'adapt',
     ]);
     for (const name of commandNames()) expect(commands[name].name).toBe(name);

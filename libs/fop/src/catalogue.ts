@@ -11,6 +11,8 @@ import { avinfoCommand, type AvinfoArgs } from './avinfo.command';
 import { avconcatCommand, type AvconcatArgs } from './avconcat.command';
 import { vsampleCommand, type VsampleArgs } from './vsample.command';
 import { adaptCommand, type AdaptArgs } from './adapt.command';
+import { imageslimCommand, type ImageslimArgs } from './imageslim.command';
+import { qrcodeCommand, type QrcodeArgs } from './qrcode.command';
 
 // Adding a command: write `<name>.command.ts`, then add one member to FopStep and one entry
 // to `catalogue` below; the `satisfies` check fails until both agree.
@@ -23,6 +25,8 @@ export type FopStep =
   | { command: 'watermark'; args: WatermarkArgs }
   | { command: 'exif'; args: ExifArgs }
   | { command: 'imageAve'; args: ImageAveArgs }
+  | { command: 'imageslim'; args: ImageslimArgs }
+  | { command: 'qrcode'; args: QrcodeArgs }
   | { command: 'avthumb'; args: AvthumbArgs }
   | { command: 'vframe'; args: VframeArgs }
   | { command: 'avinfo'; args: AvinfoArgs }
@@ -42,6 +46,8 @@ const catalogue = {
   watermark: watermarkCommand,
   exif: exifCommand,
   imageAve: imageAveCommand,
+  imageslim: imageslimCommand,
+  qrcode: qrcodeCommand,
   avthumb: avthumbCommand,
   vframe: vframeCommand,
   avinfo: avinfoCommand,

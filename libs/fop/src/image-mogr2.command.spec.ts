@@ -98,7 +98,7 @@ describe('imageMogr2 errors', () => {
     const error = thrown('thumbnail/10x/w/5');
     expect(error.message).toBe(
       "imageMogr2: unknown option 'w'; expected one of auto-orient, thumbnail, strip, gravity, crop, rotate, format, blur, " +
-        'interlace, quality, size-limit, sharpen, background (step 1)',
+        'interlace, quality, size-limit, sharpen, background, ignore-error (step 1)',
     );
     expect(error.token).toBe('w');
   });
@@ -107,6 +107,13 @@ describe('imageMogr2 errors', () => {
     expect(thrown('strip/strip').message).toBe("imageMogr2: option 'strip' is given more than once (step 1)");
     expect(thrown('rotate/90/rotate/90').message).toBe("imageMogr2: option 'rotate' is given more than once (step 1)");
     expect(thrown('strip/rotate').message).toBe("imageMogr2: parameter 'rotate' has no value (step 1)");
+  });
+
+  it('reads ignore-error/1 and writes it last; ignore-error/0 changes nothing', () => {
+    expect(parse('ignore-error/1/thumbnail/10x')).toMatchObject({ ignoreError: true });
+    expect(canonical('ignore-error/1/thumbnail/10x')).toBe('imageMogr2/thumbnail/10x/ignore-error/1');
+    expect(canonical('thumbnail/10x/ignore-error/0')).toBe('imageMogr2/thumbnail/10x');
+    expect(thrown('ignore-error/2').message).toMatch(/parameter 'ignore-error' must be 0 or 1, got '2'/);
   });
 
   it('takes auto-orient and strip without a value', () => {
@@ -137,9 +144,16 @@ describe('imageMogr2 errors', () => {
     expect(error.stepIndex).toBe(3);
   });
 
-  it.each(['0x5', '51x5', '5x0', '5x51', '5', 'x5', '5x', '5.5x2', '-1x2', '3X5'])('rejects blur %p', (token) => {
+  // Qiniu's imageMogr2 page: radius 1-50, sigma "must be greater than 0" (a standard deviation, so fractional).
+  it('takes a fractional sigma above 0 and writes it in its shortest form', () => {
+    expect(parse('blur/3x0.5')).toMatchObject({ blur: { radius: 3, sigma: 0.5 } });
+    expect(canonical('blur/3x1.50')).toBe('imageMogr2/blur/3x1.5');
+    expect(canonical('blur/3x2.0')).toBe('imageMogr2/blur/3x2');
+  });
+
+  it.each(['0x5', '51x5', '5x0', '5x0.0', '5x51', '5x50.5', '5', 'x5', '5x', '5.5x2', '-1x2', '3X5', '3x1.234', '3x.5', '3x1.'])('rejects blur %p', (token) => {
     expect(thrown(`blur/${token}`).message).toBe(
-      `imageMogr2: parameter 'blur' must be <radius>x<sigma> with radius and sigma integers from 1 to 50, got '${token}' (step 1)`,
+      `imageMogr2: parameter 'blur' must be <radius>x<sigma>: radius an integer from 1 to 50, sigma above 0 and at most 50 (two decimals at most), got '${token}' (step 1)`,
     );
   });
 

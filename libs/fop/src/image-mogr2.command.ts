@@ -36,6 +36,7 @@ const optionNames = [
   'size-limit',
   'sharpen',
   'background',
+  'ignore-error',
 ] as const;
 type OptionName = (typeof optionNames)[number];
 const switchOptions: ReadonlySet<OptionName> = new Set(['auto-orient', 'strip']);
@@ -69,6 +70,8 @@ export interface ImageMogr2Args {
   sharpen?: true;
   /** Fill for rotation corners and for flattening alpha; absent means white. */
   background?: Colour;
+  /** `ignore-error/1`: a source that cannot be processed is answered unchanged (Qiniu's rule). */
+  ignoreError?: true;
 }
 
 /** Reads options in any order: `auto-orient` and `strip` stand alone, every other one takes a value. */
@@ -115,16 +118,18 @@ function formatSizeLimit({ bytes, keepSmaller }: { bytes: number; keepSmaller: b
   return `${bytes}${bang}`;
 }
 
-const blurToken = /^([0-9]+)x([0-9]+)$/;
+// Qiniu: the radius is 1–50; the sigma (a standard deviation) need only be above 0, so it may be
+// fractional. Two decimals are plenty for a blur, and keep one meaning to one canonical text.
+const blurToken = /^([0-9]+)x([0-9]+(?:\.[0-9]{1,2})?)$/;
 
 function parseBlur(at: StepAt, token: string): { radius: number; sigma: number } {
   const match = blurToken.exec(token);
   const radius = match ? Number(match[1]) : NaN;
   const sigma = match ? Number(match[2]) : NaN;
-  if (!(radius >= 1 && radius <= 50 && sigma >= 1 && sigma <= 50)) {
+  if (!(radius >= 1 && radius <= 50 && sigma > 0 && sigma <= 50)) {
     throw stepError(
       at,
-      `${paramLabel('blur')} must be <radius>x<sigma> with radius and sigma integers from 1 to 50, got ${quoteToken(token)}`,
+      `${paramLabel('blur')} must be <radius>x<sigma>: radius an integer from 1 to 50, sigma above 0 and at most 50 (two decimals at most), got ${quoteToken(token)}`,
       token,
     );
   }
@@ -178,6 +183,8 @@ function parseImageMogr2(tokens: string[], stepIndex: number): ImageMogr2Args {
     const colour = parseEncodedColour(at, label('background'), background);
     if (!sameColour(colour, imageMogr2DefaultBackground)) args.background = colour;
   }
+  const ignoreError = value('ignore-error');
+  if (ignoreError !== undefined && parseFlag(at, label('ignore-error'), ignoreError)) args.ignoreError = true;
   return args;
 }
 
@@ -202,6 +209,7 @@ function formatImageMogr2(args: ImageMogr2Args): string {
   if (args.background && !sameColour(args.background, imageMogr2DefaultBackground)) {
     parts.push('background', formatEncodedColour(args.background));
   }
+  if (args.ignoreError) parts.push('ignore-error', 1);
   return parts.join('/');
 }
 

@@ -10,6 +10,9 @@ export type { ImageMark, MarkPlacement, TextMark, WatermarkArgs, WatermarkMark }
 export { watermarkDefaults } from './watermark.command';
 export type { ExifArgs } from './exif.command';
 export type { ImageAveArgs } from './image-ave.command';
+export type { ImageslimArgs } from './imageslim.command';
+export { imageslimDefaultZlevel } from './imageslim.command';
+export type { QrcodeArgs, QrcodeLevel } from './qrcode.command';
 export type { Colour } from './colour.params';
 export type { Gravity } from './gravity.params';
 export type { ObjectRef } from './encoded.params';

@@ -226,6 +226,14 @@ describe('imageMogr2 blur and sharpen', () => {
     expect(far[1]).toBeGreaterThan(near[1]);
   });
 
+  it('a fractional sigma blurs, and less than a whole one', async () => {
+    const slight = await pixelAt((await mogr2('blur/10x0.8', picture)).data, 98, 25);
+    const strong = await pixelAt((await mogr2('blur/10x5', picture)).data, 98, 25);
+    const untouched = await pixelAt((await mogr2('format/png', picture)).data, 98, 25);
+    expect(slight).not.toEqual(untouched);
+    expect(strong[1]).toBeGreaterThan(slight[1]);
+  });
+
   it('sharpen changes the pixels', async () => {
     const jpeg = await noisyJpeg(64, 64, 80);
     const plain = await mogr2('format/png', jpeg);
@@ -302,5 +310,18 @@ describe('imageMogr2 limits and bad input', () => {
     expect((await rejected(mogr2('strip', Buffer.from('hello, world')))).status).toBe(415);
     const jpeg = await noisyJpeg(64, 64, 90);
     expect((await rejected(mogr2('thumbnail/!50p', jpeg.subarray(0, jpeg.length >> 1)))).status).toBe(400);
+  });
+
+  // Qiniu's imageMogr2 page: with ignore-error/1 a failed process answers the original image.
+  it('ignore-error/1 answers a source it cannot process unchanged, but keeps a limit an error', async () => {
+    const jpeg = await noisyJpeg(64, 64, 90);
+    const corrupt = jpeg.subarray(0, jpeg.length >> 1);
+    const kept = await mogr2('thumbnail/!50p/ignore-error/1', corrupt);
+    expect(kept.data.equals(corrupt)).toBe(true);
+    expect(kept.mime).toBe('image/jpeg');
+    const text = Buffer.from('hello, world');
+    expect((await mogr2('strip/ignore-error/1', text)).data.equals(text)).toBe(true);
+    expect((await rejected(mogr2('thumbnail/9999x9999</ignore-error/1', picture))).status).toBe(413);
+    expect(await size((await mogr2('thumbnail/!50p/ignore-error/1', jpeg)).data)).toMatchObject({ width: 32, height: 32 });
   });
 });

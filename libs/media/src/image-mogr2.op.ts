@@ -110,8 +110,21 @@ async function withinSizeLimit(
   return best;
 }
 
-/** Runs `imageMogr2` on `input`: options apply in Qiniu's fixed order, whatever order the URL gave. */
+/**
+ * Runs `imageMogr2` on `input`: options apply in Qiniu's fixed order, whatever order the URL gave.
+ * With ignore-error/1 a source that cannot be processed is answered unchanged, except over a limit.
+ */
 export async function runImageMogr2(input: Buffer, args: ImageMogr2Args, limits: ImageLimits): Promise<MediaOutput> {
+  try {
+    return await transform(input, args, limits);
+  } catch (error) {
+    // Qiniu's ignore-error/1: what cannot be processed is answered as it is; a limit stays an error.
+    if (args.ignoreError && error instanceof MediaError && error.status !== 413) return { data: input, mime: sniffImageMime(input) };
+    throw error;
+  }
+}
+
+async function transform(input: Buffer, args: ImageMogr2Args, limits: ImageLimits): Promise<MediaOutput> {
   const source = await probeImage(input, limits);
   const planned = plan(source, args, limits);
   const keepMetadata = !args.strip;

@@ -2,6 +2,8 @@ import type { FopStep } from '@fopflow/fop';
 import { runExif } from './exif.op';
 import { runImageAve } from './image-ave.op';
 import { runImageInfo } from './image-info.op';
+import { runImageslim } from './imageslim.op';
+import { runQrcode } from './qrcode.op';
 import { DEFAULT_IMAGE_LIMITS, ImageLimits } from './image-limits';
 import { runImageMogr2 } from './image-mogr2.op';
 import { runImageView2 } from './image-view2.op';
@@ -17,7 +19,7 @@ export type { ImageStepContext } from './watermark.op';
 export type ImageStep = Extract<FopStep, { command: ImageCommandName }>;
 
 /** Names of the image commands, one implementation file each. */
-export type ImageCommandName = 'imageView2' | 'imageInfo' | 'imageMogr2' | 'watermark' | 'exif' | 'imageAve';
+export type ImageCommandName = 'imageView2' | 'imageInfo' | 'imageMogr2' | 'watermark' | 'exif' | 'imageAve' | 'imageslim' | 'qrcode';
 
 type Operation<N extends ImageCommandName> = (
   input: Buffer,
@@ -33,6 +35,8 @@ const operations: { [N in ImageCommandName]: Operation<N> } = {
   watermark: runWatermark,
   exif: (input, _args, limits) => runExif(input, limits),
   imageAve: (input, _args, limits) => runImageAve(input, limits),
+  imageslim: (input, args, limits) => runImageslim(input, args, limits),
+  qrcode: (input, args, _limits, context) => runQrcode(input, args, context?.sourceUrl),
 };
 
 /** True when `step` is one this processor runs. */

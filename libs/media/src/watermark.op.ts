@@ -14,6 +14,8 @@ import { renderTextMark } from './text-mark.renderer';
 export interface ImageStepContext {
   /** Bytes of one of our stored objects (a watermark image); rejects when it is missing or too large. */
   loadObject(bucket: string, key: string): Promise<Buffer>;
+  /** The public URL of the job's source, which `qrcode/0` encodes; absent when the source has none. */
+  sourceUrl?: string;
 }
 
 /** A mark ready to draw: PNG bytes with alpha (dissolve applied) and their size. */

@@ -23,12 +23,22 @@ export interface BucketInfo {
    * whose buckets the gateway gives to the operator at start.
    */
   owner?: string;
+  /** Qiniu's original-image protection: raw images are served only through a style or to a signed reader (default false). */
+  protected?: boolean;
+  /** Characters that join a key to a style name in a URL, any one per request (Qiniu's `separator`, default '-'). */
+  separator?: string;
+  /** Named fop pipelines (Qiniu's image styles), applied as `/<bucket>/<key><separator><name>`. */
+  styles?: Record<string, string>;
 }
 
 /** A change of a bucket's settings; absent fields stay as they are. */
 export interface BucketChange {
   private?: boolean;
   owner?: string;
+  protected?: boolean;
+  separator?: string;
+  /** The whole new set of styles (it replaces the old one). */
+  styles?: Record<string, string>;
 }
 
 /** How a bucket is created. */
@@ -78,7 +88,7 @@ export interface ObjectStorage {
   /** 404 NoSuchBucket when missing. */
   getBucket(bucket: string): Promise<BucketInfo>;
   listBuckets(): Promise<BucketInfo[]>;
-  /** Changes a bucket's settings (privacy, owner); 404 NoSuchBucket when missing. */
+  /** Changes a bucket's settings (privacy, owner, styles and their protection); 404 NoSuchBucket when missing. */
   updateBucket(bucket: string, change: BucketChange): Promise<BucketInfo>;
   /** Streams `body` into bucket/key atomically; creates the bucket if missing (owned by `options.owner`). */
   put(bucket: string, key: string, body: NodeJS.ReadableStream | Buffer, options: PutOptions): Promise<ObjectInfo>;

@@ -11,6 +11,8 @@ import { RateLimits } from '../auth/rate-limits';
 import { GatewayError, sendError } from '../http/error.filter';
 import { inertContentHeaders, objectCacheControl, resultCacheControl } from '../http/inert-content';
 import { bucketAndKey, fopOf } from '../http/request-path';
+import { refuseUnstyledImage } from '../styles/original-protection';
+import { StyleResolver } from '../styles/style.resolver';
 import { FopService } from './fop.service';
 import { PrivatePlaylistReader } from './private-playlist.reader';
 
@@ -25,7 +27,8 @@ function clientGone(res: Response): AbortSignal {
 
 /**
  * `GET|HEAD /<bucket>/<key>`: the raw object (with ETag and Range), or, with a fop query
- * (`?imageView2/2/w/320|...`), its processed result. Registered last: it matches any path.
+ * (`?imageView2/2/w/320|...`) or a style (`<key>-thumb`), its processed result. Registered last:
+ * it matches any path.
  */
 @Controller()
 export class MediaController {
@@ -35,6 +38,7 @@ export class MediaController {
     private readonly access: AccessPolicy,
     private readonly limits: RateLimits,
     private readonly playlists: PrivatePlaylistReader,
+    private readonly styles: StyleResolver,
   ) {}
 
   @Get(':bucket/*key')
@@ -48,9 +52,14 @@ export class MediaController {
   }
 
   private async serve(req: Request, res: Response): Promise<void> {
-    const { bucket, key } = bucketAndKey(req);
+    const { bucket, key: pathKey } = bucketAndKey(req);
     const reader = await this.access.reader(req, bucket);
-    const fop = fopOf(req);
+    const query = fopOf(req);
+    // `/<bucket>/<key><separator><style>` runs the style's fops exactly as the same fop URL would.
+    const styled = query === undefined ? await this.styles.resolve(reader.bucket, pathKey) : undefined;
+    const key = styled?.sourceKey ?? pathKey;
+    const fop = styled?.fops ?? query;
+    if (reader.bucket.protected && !styled) refuseUnstyledImage(reader, await this.storage.stat(bucket, key), fop);
     if (fop === undefined) return this.serveObject(req, res, bucket, key, reader.bucket.private);
     if (isPm3u8(fop)) {
       await this.limits.consume(reader.key ? { key: reader.key.accessKey, tier: reader.key.tier } : anonymousIdentity(req), 'pm3u8');

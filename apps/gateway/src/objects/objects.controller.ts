@@ -9,6 +9,7 @@ import { GatewayError, sendError } from '../http/error.filter';
 import { parseJsonObject, readRawBody } from '../http/raw-body';
 import { bucketAndKey } from '../http/request-path';
 import { SourceVersions } from '../fops/source-versions';
+import { bucketSettingsChange } from './bucket-settings.change';
 import { bucketSettingsSchema } from './object.schemas';
 
 const OBJECTS_PREFIX = '/v1/objects';
@@ -39,23 +40,25 @@ export class ObjectsController {
 
   /**
    * Creates a bucket owned by the caller (the operator's account with the admin token), or, on
-   * an existing bucket of the caller's, changes its settings: `{"private": true|false}`.
+   * an existing bucket of the caller's, changes its settings: `{"private", "protected", "separator"}`.
    */
   @Put('buckets/:bucket')
   async createBucket(@Param('bucket') bucket: string, @Req() req: Request): Promise<BucketInfo> {
     const body = await readRawBody(req);
     const account = this.access.caller(req, body);
     const parsed = bucketSettingsSchema.safeParse(body.length ? parseJsonObject(body) : {});
-    if (!parsed.success) throw new GatewayError(400, 'private must be true or false');
-    const options = parsed.data;
-    const existing = await this.access.objects.settings(bucket, true);
+    if (!parsed.success) throw new GatewayError(400, parsed.error.issues[0]?.message ?? 'bad bucket settings');
+    const settings = parsed.data;
+    let existing = await this.access.objects.settings(bucket, true);
     if (!existing) {
       await this.access.authorize(account, 'write', bucket);
-      return this.storage.createBucket(bucket, { private: options.private === true, owner: account });
+      existing = await this.storage.createBucket(bucket, { private: settings.private === true, owner: account });
+    } else {
+      await this.access.authorize(account, 'manage', bucket);
     }
-    await this.access.authorize(account, 'manage', bucket);
-    if (options.private === undefined || options.private === existing.private) return existing;
-    const changed = await this.storage.updateBucket(bucket, { private: options.private });
+    const change = bucketSettingsChange(settings, existing);
+    if (!change) return existing;
+    const changed = await this.storage.updateBucket(bucket, change);
     this.access.objects.forget(bucket);
     return changed;
   }

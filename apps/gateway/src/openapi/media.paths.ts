@@ -3,6 +3,7 @@ import { body, errors, json, pathParam, queryParam, signed, uploadToken } from '
 const bytes = (description: string) => ({ description, content: { '*/*': { schema: {} } } });
 const bucket = pathParam('bucket', 'bucket');
 const key = pathParam('key', 'object key (may contain /)');
+const styleName = pathParam('name', 'style name');
 const resumable = [pathParam('bucket', "bucket (the token's)"), pathParam('encodedKey', 'url-safe base64 of the key, or ~ for none')];
 const uploadId = pathParam('uploadId', 'id from the start of the upload');
 
@@ -10,7 +11,8 @@ const uploadId = pathParam('uploadId', 'id from the start of the upload');
 export const MEDIA_PATHS = {
   '/{bucket}/{key}': {
     get: {
-      summary: 'An object, or a fop URL: `?imageView2/2/w/320|watermark/...` processes it on the fly',
+      summary:
+        'An object, or a fop URL: `?imageView2/2/w/320|watermark/...` processes it on the fly; `<key><separator><style>` applies a style of the bucket (an object stored under the whole key wins)',
       parameters: [bucket, key],
       responses: { '200': bytes('the object or the fop result (bytes)'), '206': bytes('a range of the object'), ...errors(400, 401, 403, 404, 413, 415, 429, 503, 504) },
     },
@@ -25,12 +27,25 @@ export const MEDIA_PATHS = {
   },
   '/v1/buckets/{bucket}': {
     put: {
-      summary: 'Create a bucket, or change an own bucket\'s privacy',
+      summary: "Create a bucket, or change an own bucket's settings: privacy, style separators, original-image protection",
       security: signed,
       parameters: [bucket],
       requestBody: { ...body('BucketSettings'), required: false },
       responses: { '200': json('BucketInfo', 'the bucket'), ...errors(400, 401, 403) },
     },
+  },
+  '/v1/buckets/{bucket}/styles': {
+    get: { summary: "A bucket's styles, its separators and whether it protects original images", security: signed, parameters: [bucket], responses: { '200': json('StyleList', 'the styles'), ...errors(401, 403, 404) } },
+  },
+  '/v1/buckets/{bucket}/styles/{name}': {
+    put: {
+      summary: 'Set a style: a named fop pipeline, served as `/<bucket>/<key><separator><name>`',
+      security: signed,
+      parameters: [bucket, styleName],
+      requestBody: body('StyleBody'),
+      responses: { '200': json('Style', 'the style as set'), ...errors(400, 401, 403, 404, 413) },
+    },
+    delete: { summary: 'Remove a style', security: signed, parameters: [bucket, styleName], responses: { '200': json('Style', 'the style removed'), ...errors(401, 403, 404) } },
   },
   '/v1/objects/{bucket}': {
     get: {

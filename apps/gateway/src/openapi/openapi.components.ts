@@ -5,6 +5,7 @@ import { healthSchema, readySchema } from '../health/health.schemas';
 import { batchAcceptedSchema, batchSubmissionSchema, jobAcceptedSchema, jobListSchema, jobStatusSchema, submissionSchema } from '../jobs/job.schemas';
 import { pfopAcceptedSchema, pfopFormSchema, prefopFormSchema } from '../jobs/qiniu.schemas';
 import { bucketInfoSchema, bucketListSchema, bucketSettingsSchema, objectInfoSchema, objectListSchema } from '../objects/object.schemas';
+import { styleBodySchema, styleListSchema, styleSchema } from '../styles/style.schemas';
 import { discoverySchema, instanceListSchema, instanceSchema, poolListSchema, poolResizeSchema, poolStateSchema, poolUpgradeSchema } from '../pools/pool.schemas';
 import { completeUploadSchema, formUploadSchema, partListSchema, partStoredSchema, uploadAnswerSchema, uploadStartedSchema } from '../upload/upload.schemas';
 
@@ -18,6 +19,7 @@ export const REQUEST_SCHEMAS: Record<string, z.ZodType> = {
   PfopForm: pfopFormSchema,
   PrefopForm: prefopFormSchema,
   BucketSettings: bucketSettingsSchema,
+  StyleBody: styleBodySchema,
   UfopRegistration: registrationSchema,
   UfopResize: commandResizeSchema,
   UfopUseVersion: useVersionSchema,
@@ -34,6 +36,8 @@ export const RESPONSE_SCHEMAS: Record<string, z.ZodType> = {
   Ready: readySchema,
   BucketInfo: bucketInfoSchema,
   BucketList: bucketListSchema,
+  Style: styleSchema,
+  StyleList: styleListSchema,
   ObjectInfo: objectInfoSchema,
   ObjectList: objectListSchema,
   JobAccepted: jobAcceptedSchema,

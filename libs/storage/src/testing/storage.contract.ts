@@ -79,6 +79,15 @@ export function describeStorageContract(driver: string, makeHarness: () => Promi
         await expect(storage.getBucket('photos')).resolves.toEqual(created);
       });
 
+      it('keeps style settings across updates: a change replaces only the fields it names', async () => {
+        await storage.createBucket('styled');
+        await storage.updateBucket('styled', { styles: { thumb: 'imageView2/2/w/100' }, separator: '-!', protected: true });
+        await storage.updateBucket('styled', { private: true });
+        expect(await storage.getBucket('styled')).toMatchObject({ private: true, protected: true, separator: '-!', styles: { thumb: 'imageView2/2/w/100' } });
+        await storage.updateBucket('styled', { styles: {} });
+        expect((await storage.getBucket('styled')).styles).toEqual({});
+      });
+
       it('agrees on one record under concurrent creation', async () => {
         const infos = await Promise.all(Array.from({ length: 8 }, () => storage.createBucket('race')));
         if (harness.atomicWrites) expect(new Set(infos.map((info) => info.createdAt)).size).toBe(1);
