@@ -15,6 +15,7 @@ import { evenSizeFilter, overlayPosition, rotateFilter, textPosition } from './a
 import { type FfmpegInput, runFfmpeg } from './ffmpeg.runner';
 import type { AvProbe } from './ffprobe.reader';
 import { MediaError } from './media.errors';
+import { onFileRun } from './step-run';
 
 /**
  * avthumb: one ffmpeg run. Order of the picture work: upright (ffmpeg's autorotate), `rotate`,
@@ -192,3 +193,6 @@ export function outputDuration(sourceS: number | undefined, startS: number, dura
 function round(seconds: number): number {
   return Math.round(seconds * 1000) / 1000;
 }
+
+/** `avthumb` as the plan executor runs it. */
+export const avthumbRun = onFileRun('avthumb', runAvthumb);

@@ -6,8 +6,10 @@ import { type MediaOutput, defaultOutputFormat, effectiveQuality, encodeImage, i
 import { keepsFrames, sniffImageMime } from './image.formats';
 import type { ImageLimits } from './image-limits';
 import { planCrop, planThumbnail, rotatedSize } from './image-mogr2.plan';
-import { type SourceImage, checkOutputSize, decodeImage, decoding, probeImage } from './image.source';
+import type { ImageInput } from './image.input';
+import { type SourceImage, checkOutputSize, decodeImage, decoding } from './image.source';
 import { MediaError } from './media.errors';
+import { inMemoryRun } from './step-run';
 
 /** Geometry of one run, worked out from the header before any pixel is decoded. */
 interface Mogr2Plan {
@@ -111,8 +113,8 @@ async function withinSizeLimit(
 }
 
 /** Runs `imageMogr2` on `input`: options apply in Qiniu's fixed order, whatever order the URL gave. */
-export async function runImageMogr2(input: Buffer, args: ImageMogr2Args, limits: ImageLimits): Promise<MediaOutput> {
-  const source = await probeImage(input, limits);
+export async function runImageMogr2(input: ImageInput, args: ImageMogr2Args, limits: ImageLimits): Promise<MediaOutput> {
+  const source = await input.probe();
   const planned = plan(source, args, limits);
   const keepMetadata = !args.strip;
 
@@ -136,5 +138,8 @@ export async function runImageMogr2(input: Buffer, args: ImageMogr2Args, limits:
       animation,
     });
   if (!args.sizeLimit) return encode(quality);
-  return withinSizeLimit(encode, planned.format, quality, args.sizeLimit, input);
+  return withinSizeLimit(encode, planned.format, quality, args.sizeLimit, input.data);
 }
+
+/** `imageMogr2` as the plan executor runs it. */
+export const imageMogr2Run = inMemoryRun('imageMogr2', runImageMogr2);
