@@ -127,6 +127,8 @@ function instanceEnv(config: FopflowConfig): Record<string, string> {
     'FOPFLOW_JOB_LOCK_MS',
     'FOPFLOW_CONCURRENCY',
     'FOPFLOW_CONCURRENCY_FILE',
+    'FOPFLOW_IMAGE_THREADS',
+    'FOPFLOW_SOURCE_CACHE_BYTES',
   ];
   const env: Record<string, string> = { REDIS_URL: config.redisUrl, FOPFLOW_DATA_DIR: config.dataDir };
   for (const name of pass) if (process.env[name]) env[name] = process.env[name]!;
