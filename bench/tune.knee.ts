@@ -41,3 +41,29 @@ export const DERIVED_COMMANDS: Readonly<Record<string, string>> = {
 
 /** The command whose knee is the default for every command neither swept nor derived. */
 export const DEFAULT_FROM = 'imageView2';
+
+/** One point of the image threads × jobs sweep. */
+export interface SettingPoint extends SweepPoint {
+  /** libvips threads per image (sharp.concurrency). */
+  threads: number;
+}
+
+/** The threads × jobs rule in words. */
+export const SETTING_RULE =
+  `setting = among every (libvips threads per image, jobs at once) pair whose p95 latency is at most ${P95_GROWTH_LIMIT}× the lowest p95 ` +
+  `of a single job (n = 1 at any thread count), the pair with the fewest threads × jobs whose throughput is within ` +
+  `${THROUGHPUT_TOLERANCE * 100} % of the best of them; ties go to fewer threads`;
+
+/** The setting by SETTING_RULE; `points` must hold n = 1 for some thread count. */
+export function pickSetting(points: readonly SettingPoint[]): { threads: number; concurrency: number } {
+  const single = points.filter((point) => point.concurrency === 1);
+  if (!single.length) throw new Error('a sweep must measure one job at once: the p95 bound is relative to it');
+  const bound = P95_GROWTH_LIMIT * Math.min(...single.map((point) => point.p95Ms));
+  const within = points.filter((point) => point.p95Ms <= bound);
+  // The fastest single job always qualifies, so `within` is never empty.
+  const best = Math.max(...within.map((point) => point.perSecond));
+  const [chosen] = within
+    .filter((point) => point.perSecond >= (1 - THROUGHPUT_TOLERANCE) * best)
+    .sort((a, b) => a.threads * a.concurrency - b.threads * b.concurrency || a.threads - b.threads);
+  return { threads: chosen.threads, concurrency: chosen.concurrency };
+}

@@ -14,12 +14,20 @@ export const TUNE_CLIP: ClipSpec = { width: 1280, height: 720, framesPerSecond: 
 export const IMAGE_LEVELS = [1, 2, 3, 4, 6, 8] as const;
 export const AV_LEVELS = [1, 2, 3] as const;
 
+/** libvips threads per image swept for the image representative: powers of two up to the cores. */
+export function imageThreadLevels(cores: number): number[] {
+  const levels = [1];
+  while (levels[levels.length - 1] * 2 <= cores) levels.push(levels[levels.length - 1] * 2);
+  return levels;
+}
+
 /** Requests in flight per job slot: enough offered load that the worker never waits for work. */
 export const IN_FLIGHT_PER_SLOT = 2;
 
 /**
- * Short cells: every level is measured twice (up the levels, then down), 54 cells each on a
- * freshly started platform (3–4 s to boot), about nine minutes in all.
+ * Short cells: every level is measured twice (up the levels, then down), each on a freshly
+ * started platform (3–4 s to boot): 54 cells, plus 12 for each extra count of libvips threads
+ * per image (one on 2 cores), about eleven minutes in all.
  */
 const IMAGE_PLAN: Omit<LoadPlan, 'concurrency'> = { warmupMs: 1_000, durationMs: 4_000, maxOps: 50_000 };
 const AV_PLAN: Omit<LoadPlan, 'concurrency'> = { warmupMs: 1_000, durationMs: 7_000, maxOps: 50_000 };

@@ -4,7 +4,7 @@ import { Column, figure, figureColumns, markdownTable, wordColumns } from './sup
 import { closedLoopMethod, timeBoxText } from './support/method';
 import { PLATFORM_SETUP } from './support/platform';
 import { cellCounts, disturbanceNote, errorNotes } from './support/notes';
-import { DEFAULT_FROM, DERIVED_COMMANDS, KNEE_RULE, P95_GROWTH_LIMIT, SweepPoint, THROUGHPUT_TOLERANCE } from './tune.knee';
+import { DEFAULT_FROM, DERIVED_COMMANDS, KNEE_RULE, P95_GROWTH_LIMIT, SETTING_RULE, SweepPoint, THROUGHPUT_TOLERANCE } from './tune.knee';
 import { IN_FLIGHT_PER_SLOT, TUNE_CLIP, TunedCommand } from './tune.plan';
 
 /** Name of the section `npm run bench:tune` writes in BENCHMARKS.md. */
@@ -17,11 +17,20 @@ export interface CommandSweep {
   knee: number;
 }
 
+/** The image representative's sweep at one count of libvips threads per image. */
+export interface ThreadSweep {
+  threads: number;
+  sweep: CommandSweep;
+}
+
 /** A whole tuning run. */
 export interface TuneRun {
   facts: MachineFacts;
   measuredAt: Date;
   sweeps: CommandSweep[];
+  /** libvips threads per image chosen by SETTING_RULE; every image sweep after the first ran with it. */
+  imageThreads: number;
+  threadSweeps: ThreadSweep[];
   /** Wall time of the whole run, in s. */
   elapsedS: number;
 }
@@ -49,7 +58,7 @@ export function concurrencyFile(run: TuneRun): Record<string, unknown> {
   return {
     note:
       'Jobs each worker instance runs at once, per command (apps/worker reads `commands` and `default`; FOPFLOW_CONCURRENCY ' +
-      'overrides them). Written by `npm run bench:tune` on the machine below: the knee of a sweep of each family ' +
+      'overrides them), and libvips threads per image (`imageThreads`; FOPFLOW_IMAGE_THREADS overrides it). Written by `npm run bench:tune` on the machine below: the knee of a sweep of each family ' +
       'representative. Not swept: ' +
       Object.entries(DERIVED_COMMANDS).map(([command, model]) => `${command} takes ${model}'s`).join(', ') +
       `; any other command the default (${DEFAULT_FROM}'s). See BENCHMARKS.md, "Concurrency tuning".`,
@@ -64,9 +73,12 @@ export function concurrencyFile(run: TuneRun): Record<string, unknown> {
     },
     measuredAt: run.measuredAt.toISOString(),
     rule: KNEE_RULE,
+    imageThreadsRule: SETTING_RULE,
     commands: chosen.commands,
     default: chosen.default,
+    imageThreads: run.imageThreads,
     sweep: Object.fromEntries(run.sweeps.map((sweep) => [sweep.spec.command, sweepPoints(sweep.points)])),
+    threadSweep: Object.fromEntries(run.threadSweeps.map(({ threads, sweep }) => [String(threads), sweepPoints(sweep.points)])),
   };
 }
 
@@ -115,6 +127,19 @@ export function tuneSection(run: TuneRun): string {
     `**Rule**: ${KNEE_RULE}. More jobs at once than the knee add latency (each job shares the cores with more others)`,
     'for little or no more throughput; fewer leave throughput unused.',
     '',
+    `**Image threads**: libvips threads per image are one setting per worker process, so ${run.threadSweeps[0]?.sweep.spec.command ?? 'the image representative'} is swept at`,
+    `${run.threadSweeps.map(({ threads }) => threads).join(', ')} threads per image (\`FOPFLOW_IMAGE_THREADS\`), each over its jobs at once; ${SETTING_RULE}.`,
+    `Chosen: ${run.imageThreads} threads per image; the other image commands are swept at that.`,
+    '',
+    '### Image threads × jobs',
+    '',
+    markdownTable(
+      [...figureColumns('Threads per image'), ...SWEEP_COLUMNS],
+      run.threadSweeps.flatMap(({ threads, sweep }) =>
+        sweep.points.map((point) => [String(threads), ...sweepRow({ ...sweep, knee: threads === run.imageThreads ? chosenKnee(run, sweep) : -1 }, point)]),
+      ),
+    ),
+    '',
     '### Sweep',
     '',
     markdownTable(SWEEP_COLUMNS, run.sweeps.flatMap((sweep) => sweep.points.map((point) => sweepRow(sweep, point)))),
@@ -128,6 +153,11 @@ export function tuneSection(run: TuneRun): string {
     '',
     [...run.sweeps.map(readSweep), imagePoolNote(run), disturbanceNote(kept)].filter(Boolean).join(' '),
   ].join('\n');
+}
+
+/** The jobs at once chosen for the representative swept at the chosen threads. */
+function chosenKnee(run: TuneRun, sweep: CommandSweep): number {
+  return run.sweeps.find((chosen) => chosen.spec.command === sweep.spec.command)?.knee ?? -1;
 }
 
 function sweepRow(sweep: CommandSweep, { concurrency, cell, otherPass }: CommandSweep['points'][number]): string[] {

@@ -11,9 +11,9 @@ import { forEachInParallel } from './support/parallel';
 import { loggedConcurrency, withPlatform } from './support/platform';
 import { makeTestClip } from './support/source-clip';
 import { realisticJpeg } from './support/source-image';
-import { pickKnee } from './tune.knee';
-import { BUCKET, CLIP_KEY, IN_FLIGHT_PER_SLOT, PHOTO_KEY, poolKey, poolsToSeed, TUNE_CLIP, TunedCommand, TUNED_COMMANDS } from './tune.plan';
-import { CommandSweep, concurrencyFile, sweepPoints, TUNE_SECTION, tuneSection } from './tune.report';
+import { pickKnee, pickSetting } from './tune.knee';
+import { BUCKET, CLIP_KEY, imageThreadLevels, IN_FLIGHT_PER_SLOT, PHOTO_KEY, poolKey, poolsToSeed, TUNE_CLIP, TunedCommand, TUNED_COMMANDS } from './tune.plan';
+import { CommandSweep, concurrencyFile, sweepPoints, ThreadSweep, TUNE_SECTION, tuneSection } from './tune.report';
 import { SOURCE } from './thumbnail.plan';
 
 /** Repository root, seen from dist/bench. */
@@ -33,8 +33,8 @@ interface Sources {
 const log = (line: string) => console.log(`[tune] ${line}`);
 
 /**
- * `npm run bench:tune`: sweeps each family representative's worker concurrency, picks the knee,
- * writes config/concurrency.json and the "Concurrency tuning" section of BENCHMARKS.md.
+ * `npm run bench:tune`: sweeps each family representative's worker concurrency (and, for images,
+ * libvips threads per image against it), picks the setting, writes config/concurrency.json and the "Concurrency tuning" section of BENCHMARKS.md.
  */
 async function main(): Promise<void> {
   const started = Date.now();
@@ -43,9 +43,18 @@ async function main(): Promise<void> {
   try {
     const sources = await makeSources();
     await withPlatform({ dataDir }, (platform) => seed(platform.url, sources));
-    const sweeps: CommandSweep[] = [];
-    for (const spec of TUNED_COMMANDS) sweeps.push(await sweep(spec, dataDir));
-    const run = { facts: machineFacts(), measuredAt, sweeps, elapsedS: (Date.now() - started) / 1000 };
+    const facts = machineFacts();
+    // libvips threads are one setting per process, so the image family's representative is swept
+    // over threads × jobs; the other image commands are then swept at the threads it chose.
+    const [representative, ...others] = TUNED_COMMANDS;
+    const threadSweeps: ThreadSweep[] = [];
+    for (const threads of imageThreadLevels(facts.cores)) threadSweeps.push({ threads, sweep: await sweep(representative, dataDir, threads) });
+    const setting = pickSetting(threadSweeps.flatMap(({ threads, sweep }) => sweepPoints(sweep.points).map((point) => ({ ...point, threads }))));
+    log(`image setting: ${setting.threads} libvips threads per image × ${setting.concurrency} jobs`);
+    const chosen = threadSweeps.find(({ threads }) => threads === setting.threads)!.sweep;
+    const sweeps: CommandSweep[] = [{ ...chosen, knee: setting.concurrency }];
+    for (const spec of others) sweeps.push(await sweep(spec, dataDir, spec.family === 'image' ? setting.threads : undefined));
+    const run = { facts, measuredAt, sweeps, imageThreads: setting.threads, threadSweeps, elapsedS: (Date.now() - started) / 1000 };
     writeFileSync(CONFIG_FILE, `${JSON.stringify(concurrencyFile(run), null, 2)}\n`);
     const previous = existsSync(REPORT_FILE) ? readFileSync(REPORT_FILE, 'utf8') : '# Benchmarks\n';
     writeFileSync(REPORT_FILE, (await drawCharts(replaceSection(previous, TUNE_SECTION, tuneSection(run)), REPO_ROOT)).document);
@@ -88,10 +97,10 @@ async function seed(baseUrl: string, sources: Sources): Promise<void> {
  * One command at every level, each cell on a fresh platform whose one worker runs only it, n at a
  * time: up the levels, then down again; each n keeps the faster of its two cells.
  */
-async function sweep(spec: TunedCommand, dataDir: string): Promise<CommandSweep> {
+async function sweep(spec: TunedCommand, dataDir: string, imageThreads?: number): Promise<CommandSweep> {
   const cells = new Map<number, MeasuredCell[]>();
   for (const concurrency of [...spec.levels, ...[...spec.levels].reverse()]) {
-    cells.set(concurrency, [...(cells.get(concurrency) ?? []), await measureCell(spec, concurrency, dataDir)]);
+    cells.set(concurrency, [...(cells.get(concurrency) ?? []), await measureCell(spec, concurrency, dataDir, imageThreads)]);
   }
   const points = spec.levels.map((concurrency) => {
     const [kept, otherPass] = [...(cells.get(concurrency) ?? [])].sort((a, b) => b.result.opsPerSecond - a.result.opsPerSecond);
@@ -100,14 +109,20 @@ async function sweep(spec: TunedCommand, dataDir: string): Promise<CommandSweep>
   return { spec, points, knee: pickKnee(sweepPoints(points)) };
 }
 
-async function measureCell(spec: TunedCommand, concurrency: number, dataDir: string): Promise<MeasuredCell> {
-  const env = { FOPFLOW_WORKER_COMMANDS: spec.command, FOPFLOW_CONCURRENCY: String(concurrency) };
+async function measureCell(spec: TunedCommand, concurrency: number, dataDir: string, imageThreads?: number): Promise<MeasuredCell> {
+  const env = {
+    FOPFLOW_WORKER_COMMANDS: spec.command,
+    FOPFLOW_CONCURRENCY: String(concurrency),
+    ...(imageThreads !== undefined && { FOPFLOW_IMAGE_THREADS: String(imageThreads) }),
+  };
   return withPlatform({ dataDir, env }, async (platform) => {
     const logged = loggedConcurrency(platform.worker, spec.command);
     if (logged !== String(concurrency)) throw new Error(`the worker runs ${spec.command} ×${logged}, not ×${concurrency}`);
+    const threads = loggedImageThreads(platform.worker.output());
+    if (imageThreads !== undefined && threads !== String(imageThreads)) throw new Error(`the worker gives an image ${threads} libvips threads, not ${imageThreads}`);
     const urls = spec.urls((key) => `${platform.url}/${BUCKET}/${key}`);
     const [measured] = await measureLevels({
-      path: `${spec.command} n=${concurrency}`,
+      path: `${spec.command} n=${concurrency}${imageThreads === undefined ? '' : ` threads=${imageThreads}`}`,
       levels: [IN_FLIGHT_PER_SLOT * concurrency],
       plan: spec.plan,
       warmupOps: spec.pool?.warmupOps,
@@ -117,6 +132,11 @@ async function measureCell(spec: TunedCommand, concurrency: number, dataDir: str
     });
     return measured;
   });
+}
+
+/** libvips threads per image as the worker logged them (`libvips threads per image: 2`). */
+function loggedImageThreads(output: string): string {
+  return /libvips threads per image: (\d+)/.exec(output)?.[1] ?? 'unknown (not in the worker log)';
 }
 
 main().catch((error: unknown) => {

@@ -141,9 +141,11 @@ describe('async jobs, webhooks and the Qiniu-compatible API', () => {
     const final = await ended(body.id);
     expect(final.items[0]).toMatchObject({ code: 3, error: expect.stringMatching(/cancel/) });
     const work = join(platform.dataDir, 'work');
-    // Each worker keeps one directory of its own under the work root; no job directory may be left in it.
+    // Each worker keeps one directory of its own under the work root, holding its source cache;
+    // no job directory may be left in it.
     const { readdirSync } = await import('node:fs');
-    await waitFor('the work dir to hold no job directory', async () => readdirSync(work).every((own) => readdirSync(join(work, own)).length === 0));
+    const jobDirs = (own: string) => readdirSync(join(work, own)).filter((name) => name !== 'sources');
+    await waitFor('the work dir to hold no job directory', async () => readdirSync(work).every((own) => jobDirs(own).length === 0));
   });
 
   it('refuses bad calls with clear 4xx, before anything is written', async () => {

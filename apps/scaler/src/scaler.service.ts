@@ -136,6 +136,8 @@ export function instanceEnv(config: FopflowConfig): Record<string, string> {
     'AWS_ACCESS_KEY_ID',
     'AWS_SECRET_ACCESS_KEY',
     'AWS_SESSION_TOKEN',
+    'FOPFLOW_IMAGE_THREADS',
+    'FOPFLOW_SOURCE_CACHE_BYTES',
   ];
   const env: Record<string, string> = { REDIS_URL: config.redisUrl, FOPFLOW_DATA_DIR: config.dataDir };
   for (const name of pass) if (process.env[name]) env[name] = process.env[name]!;

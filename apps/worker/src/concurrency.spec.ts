@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { resolveConcurrency } from './concurrency';
+import { resolveConcurrency, resolveImageThreads } from './concurrency';
 
 describe('resolveConcurrency', () => {
   const dir = mkdtempSync(join(tmpdir(), 'fopflow-concurrency-'));
@@ -33,5 +33,24 @@ describe('resolveConcurrency', () => {
     const broken = join(dir, 'broken.json');
     writeFileSync(broken, '{');
     expect(() => resolveConcurrency(['imageInfo'], broken, '')).toThrow(/broken.json: not valid JSON/);
+  });
+});
+
+describe('resolveImageThreads', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fopflow-image-threads-'));
+  const measured = join(dir, 'measured.json');
+  writeFileSync(measured, JSON.stringify({ commands: {}, imageThreads: 2 }));
+
+  it('takes the measured threads, the override over them, and leaves sharp its default when neither says', () => {
+    expect(resolveImageThreads(measured, '')).toBe(2);
+    expect(resolveImageThreads(measured, '4')).toBe(4);
+    expect(resolveImageThreads(join(dir, 'none.json'), '')).toBeUndefined();
+  });
+
+  it('names a bad value in the file or the override', () => {
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ imageThreads: 0 }));
+    expect(() => resolveImageThreads(bad, '')).toThrow(/bad.json: imageThreads: '0' is not a whole number/);
+    expect(() => resolveImageThreads(measured, 'many')).toThrow(/FOPFLOW_IMAGE_THREADS: 'many'/);
   });
 });

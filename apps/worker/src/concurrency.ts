@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 interface ConcurrencyFile {
   commands?: Record<string, number>;
   default?: number;
+  /** libvips threads per image, measured together with the jobs per command. */
+  imageThreads?: number;
 }
 
 const FALLBACK_CONCURRENCY = 1;
@@ -24,6 +26,16 @@ export function resolveConcurrency(commands: readonly string[], file: string, ov
     result[command] = positive(value, `FOPFLOW_CONCURRENCY for ${command}`);
   }
   return result;
+}
+
+/**
+ * libvips threads per image: the override (FOPFLOW_IMAGE_THREADS), else the measured file's
+ * `imageThreads`; undefined leaves sharp's own default. A bad value in the file stops start-up.
+ */
+export function resolveImageThreads(file: string, override: string): number | undefined {
+  if (override.trim()) return positive(override.trim(), 'FOPFLOW_IMAGE_THREADS');
+  const measured = readConcurrencyFile(file).imageThreads;
+  return measured === undefined ? undefined : positive(String(measured), `${file}: imageThreads`);
 }
 
 function readConcurrencyFile(file: string): ConcurrencyFile {

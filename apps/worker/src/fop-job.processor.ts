@@ -7,11 +7,13 @@ import { declaredStatus, encodeFailure, FopJobData, FopJobResult, JobDispatcher,
 import { BucketInfo, OBJECT_STORAGE, ObjectStorage } from '@fopflow/storage';
 import { OutboundGuard } from '@fopflow/outbound';
 import { Job, UnrecoverableError } from 'bullmq';
-import { createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
+import { sep } from 'node:path';
+import { StepData } from '@fopflow/media';
 import { pipeline as pipe } from 'node:stream/promises';
 import { PersistentJobTracker } from './persistent-job.tracker';
-import { PipelineRunner, WorkFile } from './pipeline.runner';
-import { fetchObject, fetchUrl } from './source.fetcher';
+import { PipelineRunner } from './pipeline.runner';
+import { fetchUrl, SourceFetcher } from './source.fetcher';
 import { storeObjectSet } from './object-set.store';
 import { createWorkDir, WorkDir } from './work-dir';
 
@@ -36,6 +38,7 @@ export class FopJobProcessor {
     @Inject(OBJECT_STORAGE) private readonly storage: ObjectStorage,
     private readonly cache: ResultCache,
     private readonly runner: PipelineRunner,
+    private readonly fetcher: SourceFetcher,
     private readonly access: ObjectAccess<BucketInfo>,
     private readonly dispatcher: JobDispatcher,
     private readonly queues: QueueSet,
@@ -86,17 +89,28 @@ export class FopJobProcessor {
         workDir = await createWorkDir(this.config.workDir, job.id ?? 'job');
         return await this.runObjectSet(job, own, ownKey, account, workDir, signal, started);
       }
-      let output = await this.cached(ownKey);
-      if (!output) {
+      // The one look at the result cache: a hit is answered (and saved) from it, a miss is made once
+      // and stored from the bytes in hand.
+      const hit = await this.cache.get(ownKey);
+      const saveas = rest.length ? undefined : job.data.saveas;
+      let output: { mime: string; size: number };
+      let saved: SavedObject | undefined;
+      if (hit) {
+        output = { mime: hit.mime, size: hit.size };
+        if (saveas) saved = await this.save(saveas, hit.stream, hit.mime, account);
+        else hit.stream.destroy();
+      } else {
         workDir = await createWorkDir(this.config.workDir, job.id ?? 'job');
         const input = await this.input(job.data, workDir);
-        const onProgress = throttledProgress(job);
-        const produced = await this.runner.run({ steps: own, input, account, sourceUrl: publicSourceUrl(this.config.publicUrl, job.data.source), workDir, signal, onProgress });
-        output = { mime: produced.mime, size: await this.cache.putFile(ownKey, produced.path, produced.mime) };
+        try {
+          const produced = await this.runner.run({ steps: own, input: input.data, account, sourceUrl: publicSourceUrl(this.config.publicUrl, job.data.source), workDir, signal, onProgress: throttledProgress(job) });
+          ({ output, saved } = await this.storeResult(ownKey, produced, workDir, saveas, account));
+        } finally {
+          input.release();
+        }
       }
       const durationMs = Math.round(performance.now() - started);
       if (rest.length) return this.handOn(job, rest, ownKey, output.mime, durationMs);
-      const saved = job.data.saveas ? await this.saveAs(job.data.saveas, ownKey, account) : undefined;
       return { resultKey: ownKey, mime: output.mime, size: output.size, durationMs, ...(saved && { saved }) };
     } catch (error) {
       throw asJobFailure(error, signal);
@@ -118,8 +132,14 @@ export class FopJobProcessor {
     const target = job.data.saveas;
     if (!target) throw new FopError(400, 'ObjectSetNeedsTarget', `${steps.at(-1)!.command} writes a set of objects: run it as an async job (POST /v1/jobs or /pfop/)`);
     const input = await this.input(job.data, workDir);
-    const produced = await this.runner.run({ steps, input, account, workDir, signal, onProgress: throttledProgress(job), objectSetTarget: target });
-    const info = await storeObjectSet(this.storage, this.access, account, target, produced, this.config.limits.maxUploadBytes);
+    let info;
+    try {
+      const produced = await this.runner.run({ steps, input: input.data, account, workDir, signal, onProgress: throttledProgress(job), objectSetTarget: target });
+      const path = await produced.toFile(workDir.path, 'object-set');
+      info = await storeObjectSet(this.storage, this.access, account, target, { path, mime: produced.mime, members: produced.members }, this.config.limits.maxUploadBytes);
+    } finally {
+      input.release();
+    }
     const saved = { bucket: info.bucket, key: info.key, etag: info.etag };
     return { resultKey, mime: info.mime, size: info.size, durationMs: Math.round(performance.now() - started), saved };
   }
@@ -138,24 +158,47 @@ export class FopJobProcessor {
     };
   }
 
-  private async input(data: FopJobData, workDir: WorkDir): Promise<WorkFile> {
-    const path = workDir.file('source');
+  /** The job's input: an earlier pool's result, a URL's body in memory, or the source from this instance's Fetcher. */
+  private async input(data: FopJobData, workDir: WorkDir): Promise<{ data: StepData; release(): void }> {
+    const kept = { release: () => undefined };
     if (data.intermediate) {
       const hit = await this.cache.get(data.intermediate.resultKey);
       if (!hit) throw new Error('the result of the earlier steps left the cache before this step ran');
+      const path = workDir.file('source');
       await pipe(hit.stream, createWriteStream(path));
-      return { path, mime: data.intermediate.mime };
+      return { data: StepData.onFile(path, data.intermediate.mime), ...kept };
     }
-    if (data.source.url) return { path, ...(await fetchUrl(data.source.url, path, this.guard, this.config.limits.maxSourceBytes)) };
+    if (data.source.url) {
+      const body = await fetchUrl(data.source.url, this.guard, this.config.limits.maxSourceBytes);
+      return { data: StepData.inMemory(body.data, body.mime), ...kept };
+    }
     await this.access.authorize(accountOf(data), 'read', data.source.bucket, `source ${data.source.bucket}:${data.source.key}`);
-    const info = await fetchObject(this.storage, data.source, path, this.config.limits.maxSourceBytes);
-    return { path, mime: info.mime };
+    const lease = await this.fetcher.fetch(data.source);
+    return { data: StepData.onFile(lease.path, lease.info.mime), release: lease.release };
   }
 
-  private async cached(key: string): Promise<{ mime: string; size: number } | undefined> {
-    const hit = await this.cache.get(key);
-    hit?.stream.destroy();
-    return hit ? { mime: hit.mime, size: hit.size } : undefined;
+  /**
+   * Stores what the steps made, once: bytes in memory are written to the cache and saved to the
+   * saveas target from the same Buffer; a file (ffmpeg's) is saved from disk, then moved into the cache.
+   */
+  private async storeResult(
+    key: string,
+    produced: StepData,
+    workDir: WorkDir,
+    saveas: { bucket: string; key: string } | undefined,
+    account: Account,
+  ): Promise<{ output: { mime: string; size: number }; saved?: SavedObject }> {
+    const file = produced.file;
+    if (produced.data || !file || !file.startsWith(workDir.path + sep)) {
+      // A file outside the work dir (the cached source itself) is copied, never moved.
+      const data = produced.data ?? (await fs.readFile(file!));
+      await this.cache.put(key, data, produced.mime);
+      const saved = saveas ? await this.save(saveas, data, produced.mime, account) : undefined;
+      return { output: { mime: produced.mime, size: data.length }, saved };
+    }
+    const saved = saveas ? await this.save(saveas, createReadStream(file), produced.mime, account) : undefined;
+    const size = await this.cache.putFile(key, file, produced.mime);
+    return { output: { mime: produced.mime, size }, saved };
   }
 
   /** The cache key of the steps this instance ran: reusable by any request for the same prefix. */
@@ -182,14 +225,15 @@ export class FopJobProcessor {
     return { resultKey: job.data.resultKey, mime, size: 0, durationMs, continuedIn: queueName };
   }
 
-  private async saveAs(target: { bucket: string; key: string }, key: string, account: Account): Promise<{ bucket: string; key: string; etag: string }> {
-    const hit = await this.cache.get(key);
-    if (!hit) throw new Error('the result left the cache before it could be saved');
+  private async save(target: { bucket: string; key: string }, body: NodeJS.ReadableStream | Buffer, mime: string, account: Account): Promise<SavedObject> {
     // A bucket the save makes is the job's account's, never anyone else's.
-    const info = await this.storage.put(target.bucket, target.key, hit.stream, { maxBytes: this.config.limits.maxUploadBytes, mime: hit.mime, owner: account });
+    const info = await this.storage.put(target.bucket, target.key, body, { maxBytes: this.config.limits.maxUploadBytes, mime, owner: account });
     return { bucket: info.bucket, key: info.key, etag: info.etag };
   }
 }
+
+/** Where a saveas copy went. */
+type SavedObject = { bucket: string; key: string; etag: string };
 
 /** The account a job acts for; a job from before accounts were recorded gets the least. */
 function accountOf(data: FopJobData): Account {

@@ -1,9 +1,9 @@
 import { createWriteStream } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
 import { guardedFetch, OutboundGuard } from '@fopflow/outbound';
 import { declaredStatus } from '@fopflow/queue';
 import { pipeline } from 'node:stream/promises';
 import { ObjectInfo, ObjectStorage } from '@fopflow/storage';
+import type { SourceCache, SourceLease } from './source.cache';
 
 /** How long fetching a URL source may take, in ms. */
 const URL_SOURCE_TIMEOUT_MS = 60_000;
@@ -19,7 +19,31 @@ export class FetchError extends Error {
 }
 
 /**
- * Copies an object from storage into the job's work directory: the worker fetches its source
+ * Brings sources to this instance (the seed's Fetcher): through the instance's SourceCache, so
+ * jobs on one source version read the storage once between them. It reads only through the
+ * ObjectStorage face, never a path of the storage's own, so any driver plugs in behind it.
+ */
+export class SourceFetcher {
+  constructor(
+    private readonly storage: ObjectStorage,
+    private readonly cache: SourceCache<ObjectInfo>,
+    /** Largest source fetched, in bytes; checked before a byte moves. */
+    private readonly maxBytes: number,
+  ) {}
+
+  /**
+   * A local file of `ref` at its etag, leased until the caller releases it; 409 when the object
+   * changed since. A ref without an etag (a job from an older gateway) takes the current version.
+   */
+  async fetch(ref: { bucket: string; key: string; etag?: string }): Promise<SourceLease<ObjectInfo>> {
+    const etag = ref.etag || (await this.storage.stat(ref.bucket, ref.key)).etag;
+    const pinned = { bucket: ref.bucket, key: ref.key, etag };
+    return this.cache.lease(`${ref.bucket}/${ref.key}`, etag, (path) => fetchObject(this.storage, pinned, path, this.maxBytes));
+  }
+}
+
+/**
+ * Copies an object from storage into a local file: the worker fetches its source
  * itself, so the gateway never carries media bytes. The size limit is checked before a byte moves.
  */
 export async function fetchObject(
@@ -42,10 +66,10 @@ export async function fetchObject(
 }
 
 /**
- * Fetches a URL source into the work directory behind the SSRF guard: every address it resolves
- * to, and every redirect, is checked, and the body is bounded by maxBytes.
+ * Fetches a URL source into memory behind the SSRF guard: every address it resolves to, and
+ * every redirect, is checked, and the body is bounded by maxBytes.
  */
-export async function fetchUrl(url: string, target: string, guard: OutboundGuard, maxBytes: number): Promise<{ mime: string }> {
+export async function fetchUrl(url: string, guard: OutboundGuard, maxBytes: number): Promise<{ data: Buffer; mime: string }> {
   let answer;
   try {
     answer = await guardedFetch(url, { method: 'GET' }, guard, { maxResponseBytes: maxBytes, timeoutMs: URL_SOURCE_TIMEOUT_MS });
@@ -54,6 +78,5 @@ export async function fetchUrl(url: string, target: string, guard: OutboundGuard
   }
   if (answer.status < 200 || answer.status >= 300) throw new FetchError(424, `source URL answered ${answer.status}`);
   if (answer.truncated) throw new FetchError(413, `source URL body is over maxSourceBytes ${maxBytes}`);
-  await writeFile(target, answer.body);
-  return { mime: String(answer.headers['content-type'] ?? 'application/octet-stream').split(';')[0] };
+  return { data: answer.body, mime: String(answer.headers['content-type'] ?? 'application/octet-stream').split(';')[0] };
 }

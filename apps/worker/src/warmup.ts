@@ -1,7 +1,6 @@
-import { promises as fs } from 'node:fs';
 import { ANONYMOUS_ACCOUNT } from '@fopflow/auth';
 import { commands, parsePipeline } from '@fopflow/fop';
-import { warmupImage, writeWarmupClip } from '@fopflow/media';
+import { StepData, warmupImage, writeWarmupClip } from '@fopflow/media';
 import { PipelineRunner } from './pipeline.runner';
 import { createWorkDir } from './work-dir';
 
@@ -32,8 +31,7 @@ export async function warmUp(runner: PipelineRunner, workRoot: string, ownComman
   const started = performance.now();
   const workDir = await createWorkDir(workRoot, 'warmup');
   try {
-    const image = workDir.file('warmup.jpg');
-    await fs.writeFile(image, await warmupImage());
+    const image = await warmupImage();
     let clip: string | undefined;
     for (const command of ownCommands) {
       const text = WARMUP_FOPS[command];
@@ -43,7 +41,7 @@ export async function warmUp(runner: PipelineRunner, workRoot: string, ownComman
         clip = workDir.file('warmup.mp4');
         await writeWarmupClip(clip);
       }
-      const input = family === 'av' ? { path: clip!, mime: 'video/mp4' } : { path: image, mime: 'image/jpeg' };
+      const input = family === 'av' ? StepData.onFile(clip!, 'video/mp4') : StepData.inMemory(image, 'image/jpeg');
       await runner
         .run({ steps: parsePipeline(text).steps, input, account: ANONYMOUS_ACCOUNT, workDir, signal: new AbortController().signal, onProgress: () => undefined })
         .catch((error: Error) => {

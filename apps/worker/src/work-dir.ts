@@ -78,6 +78,14 @@ export async function createWorkDir(root: string, label: string): Promise<WorkDi
 }
 
 /**
+ * A directory of this process's own under `root` for state that outlives one job (the source
+ * cache): it goes with the process directory when a sweep finds the process dead.
+ */
+export function processScratchDir(root: string, name: string): string {
+  return join(processDir(root).path, name);
+}
+
+/**
  * Removes what dead processes left under `root`: process directories unmarked for
  * WORK_DIR_STALE_MS, and job directories of the older flat layout untouched for
  * LEGACY_WORK_DIR_STALE_MS. This process's own directory is never taken. Answers what went.

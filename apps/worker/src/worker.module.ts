@@ -1,12 +1,12 @@
-import { Module } from '@nestjs/common';
+import { Logger, Module } from '@nestjs/common';
 import { ResultCache, resultCacheOptions } from '@fopflow/cache';
 import { ConfigModule, FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
 import { fopflowLoggerModule } from '@fopflow/logging';
-import { AvProcessor, DEFAULT_IMAGE_LIMITS, ImageProcessor } from '@fopflow/media';
+import { AvProcessor, DEFAULT_IMAGE_LIMITS, ImageProcessor, imageThreads, MediaPlanExecutor, setImageThreads, StepRunRegistry } from '@fopflow/media';
 import { JobStatsRecorder } from '@fopflow/metrics';
 import { createRedis, JobDispatcher, jobSettings, PersistentJobStore, QueueSet, jobHandlerCheck, type RedisClient } from '@fopflow/queue';
 import { ObjectAccess } from '@fopflow/auth';
-import { BucketInfo, bucketAccess, createObjectStorage, OBJECT_STORAGE, ObjectStorage } from '@fopflow/storage';
+import { BucketInfo, bucketAccess, createObjectStorage, OBJECT_STORAGE, ObjectInfo, ObjectStorage } from '@fopflow/storage';
 import { CustomCommandHost, WORKER_REDIS } from './custom-command.host';
 import { FopJobProcessor } from './fop-job.processor';
 import { FopWorkerService } from './fop-worker.service';
@@ -16,6 +16,10 @@ import { Keeper } from '@fopflow/keeper';
 import { NotifyWorker } from './notify.worker';
 import { PersistentJobTracker } from './persistent-job.tracker';
 import { PipelineRunner } from './pipeline.runner';
+import { resolveImageThreads } from './concurrency';
+import { SourceCache } from './source.cache';
+import { SourceFetcher } from './source.fetcher';
+import { processScratchDir } from './work-dir';
 
 const REDIS = Symbol('REDIS');
 
@@ -45,14 +49,39 @@ const consumerCheck = jobHandlerCheck(['fop', 'notify']);
       useFactory: (redis: RedisClient, config: FopflowConfig, storage: ObjectStorage) => new ResultCache(redis, resultCacheOptions(config, storage)),
     },
     {
-      provide: PipelineRunner,
-      inject: [FOPFLOW_CONFIG, OBJECT_STORAGE, CustomCommandHost, ObjectAccess],
-      useFactory: (config: FopflowConfig, storage: ObjectStorage, custom: CustomCommandHost, access: ObjectAccess<BucketInfo>) => {
-        const { maxInputPixels, maxOutputPixels, maxFrames, maxDurationS, ffmpegTimeLimitMs, maxSourceBytes } = config.limits;
-        const images = new ImageProcessor({ ...DEFAULT_IMAGE_LIMITS, maxInputPixels, maxOutputPixels, maxFrames });
-        const av = new AvProcessor({ maxDurationS, ffmpegTimeLimitMs });
-        return new PipelineRunner(images, av, storage, maxSourceBytes, custom, access);
+      provide: SourceFetcher,
+      inject: [FOPFLOW_CONFIG, OBJECT_STORAGE],
+      useFactory: (config: FopflowConfig, storage: ObjectStorage) => {
+        const cache = new SourceCache<ObjectInfo>({ dir: processScratchDir(config.workDir, 'sources'), maxBytes: config.sourceCacheBytes });
+        return new SourceFetcher(storage, cache, config.limits.maxSourceBytes);
       },
+    },
+    {
+      provide: MediaPlanExecutor,
+      inject: [FOPFLOW_CONFIG],
+      useFactory: (config: FopflowConfig) => {
+        const threads = resolveImageThreads(config.concurrencyFile, config.imageThreadsOverride);
+        if (threads !== undefined) setImageThreads(threads);
+        Logger.log(`libvips threads per image: ${imageThreads()}`, 'Worker');
+        const { maxInputPixels, maxOutputPixels, maxFrames, maxDurationS, ffmpegTimeLimitMs, maxSourceBytes } = config.limits;
+        // The registry is checked here: a catalogue command without a run stops start-up, naming it.
+        const registry = new StepRunRegistry();
+        const images = new ImageProcessor({ ...DEFAULT_IMAGE_LIMITS, maxInputPixels, maxOutputPixels, maxFrames }, registry);
+        const av = new AvProcessor({ maxDurationS, ffmpegTimeLimitMs }, registry);
+        return new MediaPlanExecutor(images, av, maxSourceBytes, registry);
+      },
+    },
+    {
+      provide: PipelineRunner,
+      inject: [FOPFLOW_CONFIG, MediaPlanExecutor, OBJECT_STORAGE, SourceFetcher, CustomCommandHost, ObjectAccess],
+      useFactory: (
+        config: FopflowConfig,
+        executor: MediaPlanExecutor,
+        storage: ObjectStorage,
+        fetcher: SourceFetcher,
+        custom: CustomCommandHost,
+        access: ObjectAccess<BucketInfo>,
+      ) => new PipelineRunner(executor, storage, fetcher, config.limits.maxSourceBytes, custom, access),
     },
     { provide: JobStatsRecorder, inject: [REDIS], useFactory: (redis: RedisClient) => new JobStatsRecorder(redis) },
     {

@@ -67,6 +67,8 @@ const envSchema = z.object({
   FOPFLOW_HOT_RESULT_BODY_MAX_BYTES: int(256 * 1024, 0),
   FOPFLOW_CONCURRENCY_FILE: z.string().default('config/concurrency.json'),
   FOPFLOW_CONCURRENCY: z.string().default(''),
+  FOPFLOW_IMAGE_THREADS: z.string().regex(/^(|[1-9]\d*)$/, 'a whole number of at least 1').default(''),
+  FOPFLOW_SOURCE_CACHE_BYTES: int(512 * MiB, 1),
   FOPFLOW_WORKER_COMMANDS: csv(''),
   FOPFLOW_JOB_RETENTION_S: int(3600, 1),
   FOPFLOW_JOB_RETENTION_COUNT: int(10_000, 1),
@@ -182,6 +184,10 @@ export interface FopflowConfig {
   concurrencyFile: string;
   /** Per-command concurrency override: `4` for all, or `imageView2=4,imageInfo=8`. */
   concurrencyOverride: string;
+  /** libvips threads per image, overriding the concurrency file's `imageThreads`; empty keeps the file's. */
+  imageThreadsOverride: string;
+  /** Bound of a worker's local cache of sources (under workDir), in bytes (default 512 MiB). */
+  sourceCacheBytes: number;
   /** Commands this worker consumes; empty means every command of the catalogue. */
   workerCommands: string[];
   /** How long finished jobs stay visible in queues, in seconds (default 1 h). */
@@ -309,6 +315,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FopflowConfig 
     },
     concurrencyFile: e.FOPFLOW_CONCURRENCY_FILE,
     concurrencyOverride: e.FOPFLOW_CONCURRENCY,
+    imageThreadsOverride: e.FOPFLOW_IMAGE_THREADS,
+    sourceCacheBytes: e.FOPFLOW_SOURCE_CACHE_BYTES,
     workerCommands: e.FOPFLOW_WORKER_COMMANDS,
     jobRetentionS: e.FOPFLOW_JOB_RETENTION_S,
     jobRetentionCount: e.FOPFLOW_JOB_RETENTION_COUNT,

@@ -6,6 +6,7 @@ import type { AvOpEnvironment, AvOutput, AvStepContext, ObjectSetMember } from '
 import type { AvVideoStream } from './ffprobe.reader';
 import { hlsPlaylistMime, runHls } from './hls.op';
 import { MediaError } from './media.errors';
+import { onFileRun } from './step-run';
 import { memberUri } from './object-set.uris';
 
 /**
@@ -59,3 +60,5 @@ function streamInf(rendition: AdaptRendition, video: AvVideoStream): string {
   const height = rendition.size?.height ?? video.height - (video.height % 2);
   return `#EXT-X-STREAM-INF:BANDWIDTH=${rendition.bandwidthBps},RESOLUTION=${width}x${height}`;
 }
+
+export const adaptRun = onFileRun('adapt', runAdapt);

@@ -3,16 +3,11 @@ import type { FopStep } from '@fopflow/fop';
 import { type AvLimits, DEFAULT_AV_LIMITS } from './av-limits';
 import { throwIfCancelled } from './av.errors';
 import type { AvOpEnvironment, AvOutput, AvStepContext, ProbeChecks } from './av-step.types';
-import { runAvconcat } from './avconcat.op';
-import { runAvinfo } from './avinfo.op';
-import { runAvthumb } from './avthumb.op';
 import { type AvProbe, readProbe, summarizeProbe } from './ffprobe.reader';
 import { MediaError } from './media.errors';
 import { availableEncoders } from './ffmpeg.runner';
-import { runVframe } from './vframe.op';
-import { runHls } from './hls.op';
-import { runVsample } from './vsample.op';
-import { runAdapt } from './adapt.op';
+import type { OnFileRun } from './step-run';
+import { StepRunRegistry } from './step-run.registry';
 
 /** The steps AvProcessor runs: the catalogue's `family: 'av'` commands. */
 export type AvStep = Extract<FopStep, { command: 'avthumb' | 'vframe' | 'avinfo' | 'avconcat' | 'vsample' | 'adapt' }>;
@@ -25,7 +20,10 @@ export class AvProcessor {
   /** The limits in force: the defaults, overridden by the constructor's argument. */
   readonly limits: Readonly<AvLimits>;
 
-  constructor(limits: Partial<AvLimits> = {}) {
+  constructor(
+    limits: Partial<AvLimits> = {},
+    private readonly registry = new StepRunRegistry(),
+  ) {
     const merged = { ...DEFAULT_AV_LIMITS, ...limits };
     for (const [name, value] of Object.entries(merged)) {
       // A bad limit is the caller's bug; failing here beats a step that never times out.
@@ -74,22 +72,9 @@ export class AvProcessor {
         return path;
       },
     };
-    switch (step.command) {
-      case 'avthumb':
-        return step.args.format === 'm3u8' ? runHls(step.args, inputPath, checked, env) : runAvthumb(step.args, inputPath, checked, env);
-      case 'vframe':
-        return runVframe(step.args, inputPath, checked, env);
-      case 'avinfo':
-        return runAvinfo(inputPath, checked);
-      case 'avconcat':
-        return runAvconcat(step.args, inputPath, checked, env);
-      case 'vsample':
-        return runVsample(step.args, inputPath, checked, env);
-      case 'adapt':
-        return runAdapt(step.args, inputPath, checked, env);
-      default:
-        throw new MediaError(400, `'${(step as FopStep).command}' is not an audio/video command`);
-    }
+    const run = this.registry.of(step.command);
+    if (run?.runs !== 'on-file') throw new MediaError(400, `'${(step as FopStep).command}' is not an audio/video command`);
+    return (run as OnFileRun).run(step.args, inputPath, checked, env);
   }
 
   private async requireEncoders(names: readonly string[]): Promise<void> {

@@ -7,6 +7,7 @@ import { throwIfCancelled } from './av.errors';
 import { type FfmpegInput, runFfmpeg } from './ffmpeg.runner';
 import type { AvProbe } from './ffprobe.reader';
 import { MediaError } from './media.errors';
+import { onFileRun } from './step-run';
 
 /** Frame rate of the joined video when the first source does not say, in frames per second. */
 const fallbackFrameRate = 25;
@@ -95,3 +96,6 @@ function sampleRate(first: AvProbe, codec: keyof typeof encoderSampleRatesHz): n
   const writable = encoderSampleRatesHz[codec];
   return rate > 0 && rate <= 48000 && (!writable || writable.includes(rate)) ? rate : 48000;
 }
+
+/** `avconcat` as the plan executor runs it. */
+export const avconcatRun = onFileRun('avconcat', runAvconcat);

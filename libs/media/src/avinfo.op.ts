@@ -5,6 +5,7 @@ import type { FfprobeData } from 'fluent-ffmpeg';
 import type { AvOutput, AvStepContext } from './av-step.types';
 import { throwIfCancelled } from './av.errors';
 import { readProbe } from './ffprobe.reader';
+import { onFileRun } from './step-run';
 
 // fluent-ffmpeg turns every numeric-looking value into a number; `ffprobe -print_format json`
 // (what Qiniu's avinfo answers) writes these as strings, times with six decimals.
@@ -61,3 +62,6 @@ function convert(source: Record<string, unknown>, hidden: ReadonlySet<string>) {
   }
   return { fields, sideData };
 }
+
+/** `avinfo` as the plan executor runs it. */
+export const avinfoRun = onFileRun('avinfo', (_args, inputPath, context) => runAvinfo(inputPath, context));

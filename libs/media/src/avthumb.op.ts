@@ -205,3 +205,5 @@ export function outputDuration(sourceS: number | undefined, startS: number, dura
 function round(seconds: number): number {
   return Math.round(seconds * 1000) / 1000;
 }
+
+/** `avthumb` as the plan executor runs it. */

@@ -1,16 +1,16 @@
 import type { MediaOutput } from './image.encoder';
-import type { ImageLimits } from './image-limits';
 import { ExifFormatError, parseExif } from './exif.parser';
-import { probeImage } from './image.source';
+import type { ImageInput } from './image.input';
 import { MediaError } from './media.errors';
+import { inMemoryRun } from './step-run';
 
 /**
  * Runs `exif`: `{"<Tag>":{"type":<EXIF type code>,"val":"<text>"}}` for the tags exif.parser
  * knows. An image without EXIF is a 400, as Qiniu (and every peer) answers: the request asked
  * for something the source does not have.
  */
-export async function runExif(input: Buffer, limits: ImageLimits): Promise<MediaOutput> {
-  const { metadata } = await probeImage(input, limits);
+export async function runExif(input: ImageInput): Promise<MediaOutput> {
+  const { metadata } = await input.probe();
   if (!metadata.exif || metadata.exif.length === 0) throw new MediaError(400, 'source image has no EXIF data');
   let tags;
   try {
@@ -23,3 +23,6 @@ export async function runExif(input: Buffer, limits: ImageLimits): Promise<Media
   for (const { name, type, value } of tags) answer[name] ??= { type, val: value };
   return { data: Buffer.from(JSON.stringify(answer)), mime: 'application/json' };
 }
+
+/** `exif` as the plan executor runs it. */
+export const exifRun = inMemoryRun('exif', (input) => runExif(input));

@@ -3,9 +3,10 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { type AvthumbArgs, type HlsArgs, maxObjectSetMembers, objectSetMemberKey } from '@fopflow/fop';
 import type { AvOpEnvironment, AvOutput, AvStepContext, ObjectSetMember } from './av-step.types';
-import { planAvthumbEncode } from './avthumb.op';
+import { planAvthumbEncode, runAvthumb } from './avthumb.op';
 import { runFfmpeg } from './ffmpeg.runner';
 import { MediaError } from './media.errors';
+import { onFileRun } from './step-run';
 import { memberUri } from './object-set.uris';
 
 /** MIME type of an HLS playlist (RFC 8216). */
@@ -94,3 +95,8 @@ async function storedPlaylist(playlistPath: string, dir: string, target: { bucke
   await fs.writeFile(path, lines.join('\n'));
   return { path, mime: hlsPlaylistMime, members };
 }
+
+/** avthumb's run: an HLS package for `m3u8`, one file for every other format. */
+export const avthumbRun = onFileRun('avthumb', (args, inputPath, context, env) =>
+  args.format === 'm3u8' ? runHls(args, inputPath, context, env) : runAvthumb(args, inputPath, context, env),
+);

@@ -1,6 +1,8 @@
 import type { MediaOutput } from './image.encoder';
 import type { ImageLimits } from './image-limits';
-import { decodeImage, decoding, probeImage } from './image.source';
+import type { ImageInput } from './image.input';
+import { decodeImage, decoding } from './image.source';
+import { inMemoryRun } from './step-run';
 
 const hex2 = (n: number) => Math.round(n).toString(16).padStart(2, '0');
 
@@ -9,8 +11,8 @@ const hex2 = (n: number) => Math.round(n).toString(16).padStart(2, '0');
  * weighted by their alpha, so the transparent background of a logo does not darken its average;
  * a fully transparent image averages its colour channels plainly.
  */
-export async function runImageAve(input: Buffer, limits: ImageLimits): Promise<MediaOutput> {
-  const source = await probeImage(input, limits);
+export async function runImageAve(input: ImageInput, limits: ImageLimits): Promise<MediaOutput> {
+  const source = await input.probe();
   const { data, info } = await decoding('source image', () =>
     decodeImage(source, limits, false).toColourspace('srgb').ensureAlpha().raw().toBuffer({ resolveWithObject: true }),
   );
@@ -29,3 +31,6 @@ export async function runImageAve(input: Buffer, limits: ImageLimits): Promise<M
   const mean = weight > 0 ? sums.map((sum) => sum / weight) : plain.map((sum) => sum / pixels);
   return { data: Buffer.from(JSON.stringify({ RGB: `0x${mean.map(hex2).join('')}` })), mime: 'application/json' };
 }
+
+/** `imageAve` as the plan executor runs it. */
+export const imageAveRun = inMemoryRun('imageAve', (input, _args, limits) => runImageAve(input, limits));

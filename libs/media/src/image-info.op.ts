@@ -1,7 +1,7 @@
 import type { Metadata } from 'sharp';
 import type { MediaOutput } from './image.encoder';
-import type { ImageLimits } from './image-limits';
-import { probeImage } from './image.source';
+import type { ImageInput } from './image.input';
+import { inMemoryRun } from './step-run';
 
 /** Qiniu names colour models after Go's image package. */
 function colorModelOf(metadata: Metadata): string {
@@ -13,10 +13,10 @@ function colorModelOf(metadata: Metadata): string {
 }
 
 /** Runs `imageInfo` from the header alone: size, format, one frame's width and height, colour model, frames. */
-export async function runImageInfo(input: Buffer, limits: ImageLimits): Promise<MediaOutput> {
-  const source = await probeImage(input, limits);
+export async function runImageInfo(input: ImageInput): Promise<MediaOutput> {
+  const source = await input.probe();
   const info: Record<string, unknown> = {
-    size: input.length,
+    size: input.data.length,
     format: source.format,
     width: source.width,
     height: source.height,
@@ -25,3 +25,6 @@ export async function runImageInfo(input: Buffer, limits: ImageLimits): Promise<
   if (source.frames > 1) info.frameNumber = source.frames;
   return { data: Buffer.from(JSON.stringify(info)), mime: 'application/json' };
 }
+
+/** `imageInfo` as the plan executor runs it. */
+export const imageInfoRun = inMemoryRun('imageInfo', (input) => runImageInfo(input));

@@ -6,8 +6,10 @@ import { type MediaOutput, defaultOutputFormat, effectiveQuality, encodeImage, i
 import { keepsFrames, sniffImageMime } from './image.formats';
 import type { ImageLimits } from './image-limits';
 import { planCrop, planThumbnail, rotatedSize } from './image-mogr2.plan';
-import { type SourceImage, checkOutputSize, decodeImage, decoding, probeImage } from './image.source';
+import type { ImageInput } from './image.input';
+import { type SourceImage, checkOutputSize, decodeImage, decoding } from './image.source';
 import { MediaError } from './media.errors';
+import { inMemoryRun } from './step-run';
 
 /** Geometry of one run, worked out from the header before any pixel is decoded. */
 interface Mogr2Plan {
@@ -114,18 +116,18 @@ async function withinSizeLimit(
  * Runs `imageMogr2` on `input`: options apply in Qiniu's fixed order, whatever order the URL gave.
  * With ignore-error/1 a source that cannot be processed is answered unchanged, except over a limit.
  */
-export async function runImageMogr2(input: Buffer, args: ImageMogr2Args, limits: ImageLimits): Promise<MediaOutput> {
+export async function runImageMogr2(input: ImageInput, args: ImageMogr2Args, limits: ImageLimits): Promise<MediaOutput> {
   try {
     return await transform(input, args, limits);
   } catch (error) {
     // Qiniu's ignore-error/1: what cannot be processed is answered as it is; a limit stays an error.
-    if (args.ignoreError && error instanceof MediaError && error.status !== 413) return { data: input, mime: sniffImageMime(input) };
+    if (args.ignoreError && error instanceof MediaError && error.status !== 413) return { data: input.data, mime: sniffImageMime(input.data) };
     throw error;
   }
 }
 
-async function transform(input: Buffer, args: ImageMogr2Args, limits: ImageLimits): Promise<MediaOutput> {
-  const source = await probeImage(input, limits);
+async function transform(input: ImageInput, args: ImageMogr2Args, limits: ImageLimits): Promise<MediaOutput> {
+  const source = await input.probe();
   const planned = plan(source, args, limits);
   const keepMetadata = !args.strip;
 
@@ -149,5 +151,8 @@ async function transform(input: Buffer, args: ImageMogr2Args, limits: ImageLimit
       animation,
     });
   if (!args.sizeLimit) return encode(quality);
-  return withinSizeLimit(encode, planned.format, quality, args.sizeLimit, input);
+  return withinSizeLimit(encode, planned.format, quality, args.sizeLimit, input.data);
 }
+
+/** `imageMogr2` as the plan executor runs it. */
+export const imageMogr2Run = inMemoryRun('imageMogr2', runImageMogr2);

@@ -3,8 +3,10 @@ import { type MediaOutput, defaultOutputFormat, effectiveQuality, encodeImage } 
 import { keepsFrames, sniffImageMime } from './image.formats';
 import type { ImageLimits } from './image-limits';
 import { planImageView2 } from './image-view2.geometry';
-import { checkOutputSize, decodeImage, probeImage } from './image.source';
+import type { ImageInput } from './image.input';
+import { checkOutputSize, decodeImage } from './image.source';
 import { MediaError } from './media.errors';
+import { inMemoryRun } from './step-run';
 
 /**
  * Runs `imageView2`: one of Qiniu's six thumbnail modes, never enlarging. Without `!`, `q` (75
@@ -12,9 +14,9 @@ import { MediaError } from './media.errors';
  * frame when written as gif or webp. With ignore-error/1, a source that cannot be processed is
  * answered unchanged (except over a size limit, which stays an error).
  */
-export async function runImageView2(input: Buffer, args: ImageView2Args, limits: ImageLimits): Promise<MediaOutput> {
+export async function runImageView2(input: ImageInput, args: ImageView2Args, limits: ImageLimits): Promise<MediaOutput> {
   try {
-    const source = await probeImage(input, limits);
+    const source = await input.probe();
     const plan = planImageView2(source, args);
     checkOutputSize(limits, plan.crop ?? plan);
     const format = args.format ?? defaultOutputFormat(source);
@@ -38,8 +40,11 @@ export async function runImageView2(input: Buffer, args: ImageView2Args, limits:
     });
   } catch (error) {
     if (args.ignoreError && error instanceof MediaError && error.status !== 413) {
-      return { data: input, mime: sniffImageMime(input) };
+      return { data: input.data, mime: sniffImageMime(input.data) };
     }
     throw error;
   }
 }
+
+/** `imageView2` as the plan executor runs it. */
+export const imageView2Run = inMemoryRun('imageView2', runImageView2);

@@ -2,8 +2,10 @@ import type { ImageslimArgs } from '@fopflow/fop';
 import type { MediaOutput } from './image.encoder';
 import { mimeOf } from './image.formats';
 import type { ImageLimits } from './image-limits';
-import { decodeImage, decoding, probeImage, type SourceImage } from './image.source';
+import type { ImageInput } from './image.input';
+import { decodeImage, decoding, type SourceImage } from './image.source';
 import { estimateJpegQuality } from './jpeg-quality';
+import { inMemoryRun } from './step-run';
 
 /** JPEG quality imageslim aims at for a zlevel: 90 at 0, 78 at Qiniu's default 3, 50 at 10. */
 export const slimJpegQuality = (zlevel: number) => 90 - 4 * zlevel;
@@ -21,13 +23,15 @@ const slimPngEffort = 8;
  * Anything else — other formats, animations, and a result that is not smaller — answers the
  * input unchanged, as Qiniu's service answers the original when slimming does not pay.
  */
-export async function runImageslim(input: Buffer, args: ImageslimArgs, limits: ImageLimits): Promise<MediaOutput> {
-  const source = await probeImage(input, limits);
+export async function runImageslim(input: ImageInput, args: ImageslimArgs, limits: ImageLimits): Promise<MediaOutput> {
+  const source = await input.probe();
   const mime = mimeOf(source.format);
-  if (source.animated || (source.format !== 'jpeg' && source.format !== 'png')) return { data: input, mime };
+  if (source.animated || (source.format !== 'jpeg' && source.format !== 'png')) return { data: input.data, mime };
   const slim = await decoding('source image', () => encodeSlim(source, args.zlevel, limits));
-  return { data: slim.length < input.length ? slim : input, mime };
+  return { data: slim.length < input.data.length ? slim : input.data, mime };
 }
+
+export const imageslimRun = inMemoryRun('imageslim', runImageslim);
 
 function encodeSlim(source: SourceImage, zlevel: number, limits: ImageLimits): Promise<Buffer> {
   let image = decodeImage(source, limits, false).keepIccProfile();

@@ -2,6 +2,7 @@ import type { QrcodeArgs } from '@fopflow/fop';
 import QRCode from 'qrcode';
 import type { MediaOutput } from './image.encoder';
 import { MediaError } from './media.errors';
+import { inMemoryRun } from './step-run';
 
 /** Pixels per QR module in the PNG. */
 export const qrModulePx = 4;
@@ -32,3 +33,5 @@ export async function runQrcode(input: Buffer, args: QrcodeArgs, sourceUrl: stri
   }
   return { data, mime: 'image/png' };
 }
+
+export const qrcodeRun = inMemoryRun('qrcode', (input, args, _limits, context) => runQrcode(input.data, args, context?.sourceUrl));

@@ -5,6 +5,7 @@ import type { AvOpEnvironment, AvOutput, AvStepContext } from './av-step.types';
 import { rotateFilter } from './av-video.filters';
 import { runFfmpeg } from './ffmpeg.runner';
 import { MediaError } from './media.errors';
+import { onFileRun } from './step-run';
 
 /** How a frame is written as an image, per format (vframe, vsample). */
 export const frameOutputs = {
@@ -46,3 +47,6 @@ export async function runVframe(args: VframeArgs, inputPath: string, context: Av
   );
   return { path: outputPath, mime: output.mime };
 }
+
+/** `vframe` as the plan executor runs it. */
+export const vframeRun = onFileRun('vframe', runVframe);

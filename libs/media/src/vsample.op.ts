@@ -7,6 +7,7 @@ import type { AvOpEnvironment, AvOutput, AvStepContext, ObjectSetMember } from '
 import { rotateFilter } from './av-video.filters';
 import { runFfmpeg } from './ffmpeg.runner';
 import { MediaError } from './media.errors';
+import { onFileRun } from './step-run';
 import { frameOutputs } from './vframe.op';
 
 /** What vsample stores at its target: the index of the images it wrote. */
@@ -98,3 +99,5 @@ async function snapshotSize(sheet: string, tile: { columns: number; rows: number
 function round(seconds: number): number {
   return Math.round(seconds * 1000) / 1000;
 }
+
+export const vsampleRun = onFileRun('vsample', runVsample);

@@ -5,10 +5,12 @@ import { type Size, clipToFrame, placeWithMargin } from './gravity.placement';
 import { type MediaOutput, defaultImageQuality, defaultOutputFormat, encodeImage } from './image.encoder';
 import { keepsFrames } from './image.formats';
 import type { ImageLimits } from './image-limits';
+import type { ImageInput } from './image.input';
 import { decodeImage, decoding, probeImage } from './image.source';
 import { estimateJpegQuality } from './jpeg-quality';
 import { MediaError } from './media.errors';
 import { renderTextMark } from './text-mark.renderer';
+import { inMemoryRun } from './step-run';
 
 /** What a step may read besides its input; the runner provides it and bounds what it reads. */
 export interface ImageStepContext {
@@ -84,15 +86,15 @@ async function placeMarks(args: WatermarkArgs, frame: Size, limits: ImageLimits,
  * Runs `watermark`: draws its marks in order (later ones on top) on every frame, keeps the
  * source's format and metadata, and re-encodes a JPEG at its own estimated quality.
  */
-export async function runWatermark(input: Buffer, args: WatermarkArgs, limits: ImageLimits, context?: ImageStepContext): Promise<MediaOutput> {
-  const source = await probeImage(input, limits);
+export async function runWatermark(input: ImageInput, args: WatermarkArgs, limits: ImageLimits, context?: ImageStepContext): Promise<MediaOutput> {
+  const source = await input.probe();
   const format = defaultOutputFormat(source);
   const allFrames = source.animated && keepsFrames(format);
   const frame = { width: source.width, height: source.height };
   const overlays = await placeMarks(args, frame, limits, context);
   let image = decodeImage(source, limits, allFrames);
   if (overlays.length > 0) image = image.composite(overlaysOnEveryFrame(overlays, allFrames ? source.frames : 1, source.height));
-  const quality = (source.format === 'jpeg' ? estimateJpegQuality(input) : undefined) ?? defaultImageQuality;
+  const quality = (source.format === 'jpeg' ? estimateJpegQuality(input.data) : undefined) ?? defaultImageQuality;
   return encodeImage(image, format, {
     quality,
     interlace: false,
@@ -101,3 +103,6 @@ export async function runWatermark(input: Buffer, args: WatermarkArgs, limits: I
     animation: allFrames ? { delay: source.metadata.delay, loop: source.metadata.loop } : undefined,
   });
 }
+
+/** `watermark` as the plan executor runs it. */
+export const watermarkRun = inMemoryRun('watermark', runWatermark);

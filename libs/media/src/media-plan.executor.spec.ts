@@ -1,0 +1,106 @@
+import { parsePipeline, type PipelineStep } from '@fopflow/fop';
+import { promises as fs } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AvProcessor } from './av.processor';
+import { ImageProcessor } from './image.processor';
+import { BLUE, RED, decode, expectColour, pixelAt, quadrants, solid } from './image-test-images.fixture';
+import { MediaPlanExecutor, type PlanContext } from './media-plan.executor';
+import { StepData } from './step-data';
+
+const steps = (fop: string) => parsePipeline(fop, { customCommands: 'any' }).steps as PipelineStep[];
+const images = new ImageProcessor();
+const executor = new MediaPlanExecutor(images, new AvProcessor(), 50 * 1024 * 1024);
+const logoRef = Buffer.from('brand:logo.png').toString('base64url');
+const chain = `imageView2/1/w/120/h/80|imageMogr2/rotate/90/crop/60x100|watermark/1/image/${logoRef}/gravity/NorthWest/dx/0/dy/0`;
+
+let workDir: string;
+let sourceDir: string;
+let logo: Buffer;
+let context: PlanContext & { loaded: string[] };
+
+beforeEach(async () => {
+  workDir = await fs.mkdtemp(join(tmpdir(), 'plan-work-'));
+  sourceDir = await fs.mkdtemp(join(tmpdir(), 'plan-source-'));
+  logo = await solid(10, 10, BLUE);
+  const loaded: string[] = [];
+  context = {
+    workDir,
+    signal: new AbortController().signal,
+    onProgress: () => undefined,
+    loadObject: async (bucket, key) => (loaded.push(`${bucket}:${key}`), logo),
+    objectPath: async () => {
+      throw new Error('no step of these plans reads a stored object by path');
+    },
+    loaded,
+  };
+});
+
+afterEach(async () => {
+  await fs.rm(workDir, { recursive: true, force: true });
+  await fs.rm(sourceDir, { recursive: true, force: true });
+});
+
+/** What running each step on the previous one's bytes gives: the pipeline runner's old path. */
+async function stepByStep(fop: string, input: Buffer): Promise<Buffer> {
+  let data = input;
+  for (const step of steps(fop)) data = (await images.runStep(step as never, data, { loadObject: async () => logo })).data;
+  return data;
+}
+
+describe('MediaPlanExecutor', () => {
+  it('runs imageView2 | imageMogr2 | watermark to the same pixels as step by step, writing nothing between steps', async () => {
+    const source = await quadrants(400, 300);
+    const sourcePath = join(sourceDir, 'source.png');
+    await fs.writeFile(sourcePath, source);
+
+    const output = await executor.run(steps(chain), StepData.onFile(sourcePath, 'image/png'), context);
+
+    expect(output.mime).toBe('image/png');
+    expect(output.file).toBeUndefined();
+    const result = await decode(output.data!);
+    expect({ width: result.width, height: result.height }).toEqual({ width: 80, height: 60 });
+    expect(result.data.equals((await decode(await stepByStep(chain, source))).data)).toBe(true);
+    expectColour(await pixelAt(output.data!, 2, 2), BLUE);
+    expect(context.loaded).toEqual(['brand:logo.png']);
+    expect(await fs.readdir(workDir)).toEqual([]);
+  });
+
+  it('reads a source file once, and answers a source in memory without touching the disk', async () => {
+    const source = await solid(64, 48, RED, 'jpeg');
+    const fromMemory = await executor.run(steps('imageView2/2/w/32|imageInfo'), StepData.inMemory(source, 'image/jpeg'), context);
+    expect(JSON.parse(fromMemory.data!.toString())).toMatchObject({ width: 32, height: 24, format: 'jpeg' });
+    expect(await fs.readdir(workDir)).toEqual([]);
+
+    const sourcePath = join(sourceDir, 'source.jpg');
+    await fs.writeFile(sourcePath, source);
+    const input = StepData.onFile(sourcePath, 'image/jpeg');
+    await executor.run(steps('imageInfo'), input, context);
+    expect(input.data?.equals(source)).toBe(true);
+  });
+
+  it('writes in-memory bytes to a file only for a step that needs one, once', async () => {
+    const seen: string[] = [];
+    const runOther: PlanContext['runOther'] = async (step, input) => {
+      seen.push(`${step.command} ${input.mime} ${(await fs.readFile(input.path)).length}`);
+      return input;
+    };
+    const output = await executor.run(steps('imageView2/2/w/32|acme-resize|imageInfo'), StepData.inMemory(await quadrants(64, 64), 'image/png'), {
+      ...context,
+      runOther,
+    });
+    expect(seen).toEqual([expect.stringMatching(/^acme-resize image\/png \d+$/)]);
+    expect(await fs.readdir(workDir)).toEqual(['1-input']);
+    expect(JSON.parse(output.data!.toString())).toMatchObject({ width: 32, height: 32 });
+  });
+
+  it('refuses an in-memory input over the bound with 413, naming the step', async () => {
+    const small = new MediaPlanExecutor(images, new AvProcessor(), 100);
+    const sourcePath = join(sourceDir, 'big.png');
+    await fs.writeFile(sourcePath, await quadrants(64, 64));
+    await expect(small.run(steps('imageInfo|imageInfo'), StepData.onFile(sourcePath, 'image/png'), context)).rejects.toMatchObject({
+      status: 413,
+      message: expect.stringMatching(/^step 1\/2 \(imageInfo\): input of \d+ bytes is over maxSourceBytes 100$/),
+    });
+  });
+});
