@@ -10,7 +10,6 @@ import {
   NOTIFY_QUEUE,
   PersistentJobMeta,
   PersistentJobStore,
-  REDIS_KEY_PREFIX,
   JobDispatcher,
   jobSettings,
 } from '@fopflow/queue';
@@ -18,13 +17,11 @@ import type { ObjectStorage } from '@fopflow/storage';
 import { Job, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 
-/** Keys read per SCAN call while walking the job records. */
-const SCAN_BATCH = 500;
+/** Open jobs read per page of the index. */
+const PAGE_SIZE = 500;
 
 /** Job states in which BullMQ still holds work that will end on its own. */
 const LIVE_STATES = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
-
-const RECORD_PREFIX = `${REDIS_KEY_PREFIX}:pjob:`;
 
 /** What one pass repaired, for the log and for tests. */
 export interface ReconcileReport {
@@ -80,19 +77,26 @@ export class JobRecordsReconciler {
   /** Queues what it repairs with the catalogue's options, as every producer does. */
   private readonly dispatcher: JobDispatcher;
 
-  /** Walks every job record once and repairs what has looked broken for the grace period. */
+  /**
+   * Walks the open jobs (the store's index of jobs with an item or a webhook still to end) once
+   * and repairs what has looked broken for the grace period. Finished jobs are never read, so a
+   * pass costs what is in flight, not what is retained.
+   */
   async pass(now = Date.now()): Promise<ReconcileReport> {
     const report: ReconcileReport = { records: 0, itemsFromJob: 0, itemsFromStoredResult: 0, itemsLost: 0, webhooksQueued: 0, webhooksRecorded: 0 };
     const seen = new Set<string>();
-    let cursor = '0';
-    do {
-      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${RECORD_PREFIX}*`, 'COUNT', SCAN_BATCH);
-      cursor = next;
-      for (const key of keys) {
+    for (let offset = 0; ; offset += PAGE_SIZE) {
+      const page = await this.store.openJobs(offset, PAGE_SIZE);
+      const gone: string[] = [];
+      for (const { id } of page) {
         report.records++;
-        await this.reconcileJob(key.slice(RECORD_PREFIX.length), seen, report, now);
+        if (!(await this.reconcileJob(id, seen, report, now))) gone.push(id);
       }
-    } while (cursor !== '0');
+      // Records that expired (or were discarded) leave the index; the next page moves up by as many.
+      await this.store.forgetOpen(gone);
+      offset -= gone.length;
+      if (page.length < PAGE_SIZE) break;
+    }
     for (const suspect of this.suspects.keys()) if (!seen.has(suspect)) this.suspects.delete(suspect);
     return report;
   }
@@ -101,9 +105,10 @@ export class JobRecordsReconciler {
     await Promise.all([...this.queues.values()].map((queue) => queue.close()));
   }
 
-  private async reconcileJob(id: string, seen: Set<string>, report: ReconcileReport, now: number): Promise<void> {
+  /** Repairs one open job; answers false when its record is gone. */
+  private async reconcileJob(id: string, seen: Set<string>, report: ReconcileReport, now: number): Promise<boolean> {
     const [meta, status] = await Promise.all([this.store.meta(id), this.store.status(id)]);
-    if (!meta || !status) return;
+    if (!meta || !status) return false;
     let endedHere = false;
     for (const [index, item] of status.items.entries()) {
       if (item.code !== JobCode.Waiting && item.code !== JobCode.Processing) continue;
@@ -114,6 +119,7 @@ export class JobRecordsReconciler {
     }
     const after = endedHere ? await this.store.status(id) : status;
     if (after) await this.reconcileWebhook(meta, after, seen, report, now);
+    return true;
   }
 
   /** One item that claims to wait or run: whether its job lives, or what its end was. */
@@ -171,9 +177,16 @@ export class JobRecordsReconciler {
     if (state === 'delivered' || state === 'failed') return;
     const notify = this.queue(NOTIFY_QUEUE);
     const job = await notify.getJob(meta.id);
-    const jobState = job ? await job.getState() : undefined;
-    if (jobState && LIVE_STATES.has(jobState)) return;
+    let jobState = job ? await job.getState() : undefined;
+    const orphaned = jobState === 'waiting-children' && !(await this.anyChildLives(job!));
+    if (jobState && LIVE_STATES.has(jobState) && !orphaned) return;
     if (!this.due(`${meta.id}:webhook`, seen, now)) return;
+    if (orphaned) {
+      // The flow's parent waits for items whose jobs Redis lost: it would never run. Every item
+      // has ended, so a webhook job of its own takes its place.
+      await notify.remove(meta.id, { removeChildren: false });
+      jobState = undefined;
+    }
     if (jobState === 'completed' || jobState === 'failed') {
       // It ended, but its outcome never reached the record: write it, never send it again.
       await this.store.recordNotify(meta.id, meta.notifyUrl, jobState === 'completed' ? 'delivered' : 'failed');
@@ -184,6 +197,17 @@ export class JobRecordsReconciler {
     // The job id is the async job's: two reconcilers (or a worker's late report) queue it once.
     await this.dispatcher.dispatch('notify', { data: { persistentId: meta.id }, jobId: meta.id });
     report.webhooksQueued++;
+  }
+
+  /** True while a job the flow's parent waits for still exists and has not ended. */
+  private async anyChildLives(parent: Job): Promise<boolean> {
+    const { unprocessed = [] } = await parent.getDependencies({ unprocessed: {} });
+    for (const key of unprocessed) {
+      const [queueName, jobId] = key.split(':').slice(-2);
+      const state = await this.queue(queueName).getJobState(jobId);
+      if (LIVE_STATES.has(state)) return true;
+    }
+    return false;
   }
 
   /** True once `suspect` has been seen broken for the grace period; notes it as seen this pass. */

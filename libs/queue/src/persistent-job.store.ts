@@ -7,6 +7,12 @@ const ownerKey = (owner: string) => `${REDIS_KEY_PREFIX}:pjobs:${owner}`;
 const idempotencyKey = (owner: string, key: string) => `${REDIS_KEY_PREFIX}:idem:${owner}:${key}`;
 const itemField = (index: number) => `item:${index}`;
 
+/**
+ * Ids of the async jobs not yet finished (an item still to end, or a webhook neither delivered
+ * nor given up), scored by submit time: the reconciler walks this, not every record.
+ */
+export const OPEN_JOBS_KEY = `${REDIS_KEY_PREFIX}:open-jobs`;
+
 /** How long an Idempotency-Key keeps answering the same job, in seconds. */
 const IDEMPOTENCY_TTL_S = 24 * 3600;
 
@@ -20,7 +26,8 @@ export const IDEMPOTENCY_COMMIT_GRACE_S = 60;
 /** Marks a claim whose job is not queued yet; a confirmed claim holds the bare job id. */
 const PENDING = 'pending:';
 
-// An item's end is counted once, whoever reports it first; the last one sets the retention clock.
+// An item's end is counted once, whoever reports it first; the last one sets the retention clock,
+// and closes the job in the open index unless a webhook is still to go (ARGV[4] is the job id).
 const FINISH_ITEM_SCRIPT = `
 local old = redis.call('HGET', KEYS[1], ARGV[1])
 if not old then return -1 end
@@ -28,7 +35,11 @@ local code = cjson.decode(old).code
 if code == 0 or code == 3 then return -2 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 local remaining = redis.call('HINCRBY', KEYS[1], 'remaining', -1)
-if remaining <= 0 then redis.call('EXPIRE', KEYS[1], ARGV[3]) end
+if remaining <= 0 then
+  redis.call('EXPIRE', KEYS[1], ARGV[3])
+  local meta = cjson.decode(redis.call('HGET', KEYS[1], 'meta'))
+  if not meta.notifyUrl then redis.call('ZREM', KEYS[2], ARGV[4]) end
+end
 return remaining`;
 
 // Progress and "processing" never overwrite an item that has ended.
@@ -45,9 +56,11 @@ return 1`;
 // Read-modify-write in one step, and only on a record that still exists: writing a field into
 // an expired key would recreate it without a TTL.
 // Attempts are kept as JSON text appended to in place (cjson would turn an empty list into {}).
+// A webhook delivered or given up closes the job in the open index (ARGV[4] is the job id).
 const RECORD_NOTIFY_SCRIPT = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], 'notify:url', ARGV[1], 'notify:state', ARGV[2])
+if ARGV[2] ~= 'pending' then redis.call('ZREM', KEYS[2], ARGV[4]) end
 if ARGV[3] ~= '' then
   local attempts = redis.call('HGET', KEYS[1], 'notify:attempts')
   if attempts then attempts = string.sub(attempts, 1, -2) .. ',' .. ARGV[3] .. ']' else attempts = '[' .. ARGV[3] .. ']' end
@@ -94,6 +107,7 @@ export class PersistentJobStore {
       // A job that never ends still goes, after twice the retention.
       .expire(jobKey(meta.id), this.retentionS * 2)
       .zadd(ownerKey(meta.owner), meta.createdAt, meta.id)
+      .zadd(OPEN_JOBS_KEY, meta.createdAt, meta.id)
       .zremrangebyscore(ownerKey(meta.owner), '-inf', cutoff)
       .expire(ownerKey(meta.owner), this.retentionS * 2)
       .exec();
@@ -134,7 +148,7 @@ export class PersistentJobStore {
 
   /** Removes a job that was never queued: its record and its place in the owner's listing. */
   async discard(meta: Pick<PersistentJobMeta, 'id' | 'owner'>): Promise<void> {
-    await this.redis.multi().del(jobKey(meta.id)).zrem(ownerKey(meta.owner), meta.id).exec();
+    await this.redis.multi().del(jobKey(meta.id)).zrem(ownerKey(meta.owner), meta.id).zrem(OPEN_JOBS_KEY, meta.id).exec();
   }
 
   async meta(id: string): Promise<PersistentJobMeta | undefined> {
@@ -196,6 +210,22 @@ export class PersistentJobStore {
     return found.sort((a, b) => b.createdAt - a.createdAt).slice(0, limit);
   }
 
+  /**
+   * A page of the open index, oldest first: ids of unfinished jobs from rank `offset`. Jobs that
+   * close during a walk shift later pages; what a walk misses, the next one reads.
+   */
+  async openJobs(offset: number, limit: number): Promise<Array<{ id: string; createdAt: number }>> {
+    const flat = await this.redis.zrange(OPEN_JOBS_KEY, offset, offset + limit - 1, 'WITHSCORES');
+    const page: Array<{ id: string; createdAt: number }> = [];
+    for (let index = 0; index < flat.length; index += 2) page.push({ id: flat[index], createdAt: Number(flat[index + 1]) });
+    return page;
+  }
+
+  /** Drops ids from the open index (their records expired or were never kept). */
+  async forgetOpen(ids: readonly string[]): Promise<void> {
+    if (ids.length) await this.redis.zrem(OPEN_JOBS_KEY, ...ids);
+  }
+
   /** Updates a running item (processing, progress); an ended item stays as it is. */
   async patchItem(ref: PersistentRef, patch: Partial<JobItem>): Promise<void> {
     await this.redis.eval(PATCH_ITEM_SCRIPT, 1, jobKey(ref.id), itemField(ref.index), JSON.stringify(patch));
@@ -205,18 +235,20 @@ export class PersistentJobStore {
   async finishItem(ref: PersistentRef, item: JobItem): Promise<boolean> {
     const remaining = (await this.redis.eval(
       FINISH_ITEM_SCRIPT,
-      1,
+      2,
       jobKey(ref.id),
+      OPEN_JOBS_KEY,
       itemField(ref.index),
       JSON.stringify(item),
       this.retentionS,
+      ref.id,
     )) as number;
     return remaining === 0;
   }
 
   /** Records the webhook's state and one attempt; a record that has expired stays gone. */
   async recordNotify(id: string, url: string, state: 'pending' | 'delivered' | 'failed', attempt?: NotifyAttempt): Promise<void> {
-    await this.redis.eval(RECORD_NOTIFY_SCRIPT, 1, jobKey(id), url, state, attempt ? JSON.stringify(attempt) : '');
+    await this.redis.eval(RECORD_NOTIFY_SCRIPT, 2, jobKey(id), OPEN_JOBS_KEY, url, state, attempt ? JSON.stringify(attempt) : '', id);
   }
 }
 
