@@ -186,6 +186,17 @@ describe('JobRecordsReconciler repairs what a crash left, on real Redis and Bull
     expect(await store.openJobs(0, 10)).toEqual([]);
   });
 
+  it('indexes, on its first pass, unfinished records written before the open index existed', async () => {
+    const older = meta(['imageView2/2/w/160']);
+    const finished = meta(['imageView2/2/w/170'], { notifyUrl: undefined });
+    for (const job of [older, finished]) await store.create(job, job.fops);
+    await store.finishItem({ id: finished.id, index: 0 }, { cmd: finished.fops[0], code: JobCode.Done, desc: 'done' });
+    await redis.del('fopflow:open-jobs');
+
+    expect((await reconciler(60_000).pass()).records).toBe(1);
+    expect((await store.openJobs(0, 10)).map((entry) => entry.id)).toEqual([older.id]);
+  });
+
   it('gives the job of a worker killed with -9 to another worker once its lock expires', async () => {
     const queueName = fopQueueName('imageMogr2', 'paid');
     const queue = new Queue(queueName, { connection: redis });

@@ -12,12 +12,15 @@ import {
   PersistentJobStore,
   JobDispatcher,
   jobSettings,
+  REDIS_KEY_PREFIX,
 } from '@fopflow/queue';
 import type { ObjectStorage } from '@fopflow/storage';
 import { Job, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 
-/** Open jobs read per page of the index. */
+const RECORD_PREFIX = `${REDIS_KEY_PREFIX}:pjob:`;
+
+/** Open jobs read per page of the index (and records per SCAN when seeding it). */
 const PAGE_SIZE = 500;
 
 /** Job states in which BullMQ still holds work that will end on its own. */
@@ -60,6 +63,7 @@ export interface JobRecordsReconcilerOptions {
 export class JobRecordsReconciler {
   /** Record parts seen broken, with when they were first seen so (ms). */
   private readonly suspects = new Map<string, number>();
+  private seeded = false;
   private readonly queues = new Map<string, Queue>();
 
   constructor(
@@ -83,6 +87,8 @@ export class JobRecordsReconciler {
    * pass costs what is in flight, not what is retained.
    */
   async pass(now = Date.now()): Promise<ReconcileReport> {
+    if (!this.seeded) await this.seedOpenIndex();
+    this.seeded = true;
     const report: ReconcileReport = { records: 0, itemsFromJob: 0, itemsFromStoredResult: 0, itemsLost: 0, webhooksQueued: 0, webhooksRecorded: 0 };
     const seen = new Set<string>();
     for (let offset = 0; ; offset += PAGE_SIZE) {
@@ -99,6 +105,25 @@ export class JobRecordsReconciler {
     }
     for (const suspect of this.suspects.keys()) if (!seen.has(suspect)) this.suspects.delete(suspect);
     return report;
+  }
+
+  /**
+   * Records written before the open index existed are in no index: the first pass of each
+   * reconciler walks every record once and indexes the unfinished ones.
+   */
+  private async seedOpenIndex(): Promise<void> {
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${RECORD_PREFIX}*`, 'COUNT', PAGE_SIZE);
+      cursor = next;
+      const open: Array<{ id: string; createdAt: number }> = [];
+      for (const key of keys) {
+        const id = key.slice(RECORD_PREFIX.length);
+        const [meta, status] = await Promise.all([this.store.meta(id), this.store.status(id)]);
+        if (meta && status && !isFinished(meta, status)) open.push({ id, createdAt: meta.createdAt });
+      }
+      await this.store.markOpen(open);
+    } while (cursor !== '0');
   }
 
   async close(): Promise<void> {
@@ -228,4 +253,10 @@ export class JobRecordsReconciler {
     }
     return queue;
   }
+}
+
+/** True when nothing of the job is left to end: every item, and its webhook if it has one. */
+function isFinished(meta: PersistentJobMeta, status: JobStatus): boolean {
+  if (status.items.some((item) => item.code === JobCode.Waiting || item.code === JobCode.Processing)) return false;
+  return !meta.notifyUrl || status.notify?.state === 'delivered' || status.notify?.state === 'failed';
 }

@@ -221,6 +221,11 @@ export class PersistentJobStore {
     return page;
   }
 
+  /** Puts jobs into the open index (records written before the index existed). */
+  async markOpen(jobs: ReadonlyArray<{ id: string; createdAt: number }>): Promise<void> {
+    if (jobs.length) await this.redis.zadd(OPEN_JOBS_KEY, ...jobs.flatMap((job) => [job.createdAt, job.id]));
+  }
+
   /** Drops ids from the open index (their records expired or were never kept). */
   async forgetOpen(ids: readonly string[]): Promise<void> {
     if (ids.length) await this.redis.zrem(OPEN_JOBS_KEY, ...ids);
