@@ -114,14 +114,16 @@ const PER_JOB_WORK = [
   '- **gateway, per job**: parses the fop and checks that a worker pool runs its command; checks that the key',
   "  may read the source bucket and write the result's (the bucket's metadata, kept a second); opens the source object for its size and etag; asks",
   "  the tier's backlog gate (queue counts, re-read at most every 500 ms); writes the job's status record (one",
-  '  MULTI: a hash with meta and item, the owner\'s index, expiries); then one `addBulk` per queue and request;',
+  '  MULTI: a hash with meta and item, the owner\'s and the open-jobs index, expiries); then one flow per job (its',
+  '  notify job the parent of its fop job) in one FlowProducer transaction per request, checked with one EXISTS round trip;',
   '- **worker, per job**: marks the item *processing* in the status record (a Lua script); checks whether the',
   "  result's target object already exists (Qiniu's returnOld: a disk stat); looks the result up in the result",
   '  cache (Redis); makes a private work dir and copies the source object into it; reads it and has sharp read',
   '  its header (the pixel limits are checked there) and writes the JSON; puts it into the result cache (a file',
   '  rename and the LRU index in Redis); stores it as a new object at `fop/<id>/0` in the source bucket (temp',
   '  file, qetag, rename, metadata); removes the work dir; then records the job counters and time (Redis) and',
-  '  finishes the item (a Lua script). The last item of a job with a `notifyUrl` queues its webhook: none here.',
+  '  finishes the item (a Lua script); BullMQ then starts the flow\'s parent, which the same worker runs: it',
+  '  reads the record and, with no `notifyUrl` here, sends nothing.',
 ];
 
 function submitRow(cell: MeasuredCell<SubmitPath>): string[] {
@@ -206,7 +208,7 @@ function reading(run: AsyncRun): string {
       `${figure(one.result.p50Ms, 2)} ms; the most it reached was ${figure(topSingle.result.opsPerSecond, 0)} jobs/s at ${topSingle.concurrency} in flight`,
       `(p99 ${figure(topSingle.result.p99Ms, 1)} ms). Each request pays for HTTP, the signature, the rate-limit round trip and`,
       `body parsing once per job, and the gateway is one Node process on a 2-core machine shared with Redis and the`,
-      `load generator. In batches of ${JOBS_PER_BATCH} those costs are shared and the adds go in one \`addBulk\`:`,
+      `load generator. In batches of ${JOBS_PER_BATCH} those costs are shared and the adds go in one flow transaction:`,
       `${figure(batchJobs, 0)} jobs/s at ${topBatch.concurrency} in flight (${figure(batchJobs / topSingle.result.opsPerSecond, 1)}× the best single-job rate),`,
       rawBatchAdd
         ? `${figure(batchJobs / (rawBatchAdd.jobs / rawBatchAdd.seconds), 2)}× what raw BullMQ adds in calls of ${JOBS_PER_BATCH} (${figure(rawBatchAdd.jobs / rawBatchAdd.seconds, 0)} jobs/s), whose per-job cost is one`

@@ -37,21 +37,35 @@ describe('a pipeline across pools', () => {
 
   afterAll(() => platform?.stop());
 
-  it('hands the image steps of a video pipeline to the image pool and answers the end result', async () => {
+  it('runs a video pipeline with image steps as one chain: each pool its segment, nothing handed on', async () => {
     const answer = await fetch(`${platform.url}/media/clip.mp4?vframe/png/offset/1|imageMogr2/thumbnail/64x|imageInfo`);
     expect(answer.status).toBe(200);
     expect(await answer.json()).toMatchObject({ format: 'png', width: 64, height: 36 });
 
     const [framed] = await completed('fop.vframe.paid');
-    expect(framed.returnvalue).toMatchObject({ continuedIn: 'fop.imageMogr2.paid' });
     const [finished] = await completed('fop.imageMogr2.paid');
-    expect(finished.id).toBe(framed.id);
+    // The segment of the image pool is the chain's root, and the video segment its child.
+    expect(framed.id).toBe(`${finished.id}.0`);
+    expect(framed.parentKey).toBe(`bull:fop.imageMogr2.paid:${finished.id}`);
+    expect(framed.data.pipeline).toBe('vframe/png/offset/1');
+    expect(framed.returnvalue.continuedIn).toBeUndefined();
     expect(finished.data.pipeline).toBe('imageMogr2/thumbnail/64x|imageInfo');
     expect(finished.returnvalue).toMatchObject({ mime: 'application/json' });
-    // The handed-on job keeps the first job's retention, bounded by count as well as age.
+    expect(finished.returnvalue.continuedIn).toBeUndefined();
+    // Every segment is bounded by count as well as age.
     expect(finished.opts.removeOnComplete).toEqual(framed.opts.removeOnComplete);
     expect(finished.opts.removeOnComplete).toMatchObject({ age: expect.any(Number), count: expect.any(Number) });
     expect(platform.workers[0].output()).not.toMatch(/ERROR/);
+  });
+
+  it("answers a chain whose first segment failed with that segment's own status and reason", async () => {
+    const direct = await fetch(`${platform.url}/media/clip.mp4?vframe/png/offset/99`);
+    const chained = await fetch(`${platform.url}/media/clip.mp4?vframe/png/offset/99|imageMogr2/thumbnail/64x`);
+    expect(direct.status).toBeGreaterThanOrEqual(400);
+    expect(chained.status).toBe(direct.status);
+    const [directBody, chainedBody] = [(await direct.json()) as { error: string }, (await chained.json()) as { error: string }];
+    expect(chainedBody.error).toBe(directBody.error);
+    expect(chainedBody.error).not.toMatch(/^child /);
   });
 
   it('serves the same pipeline again from the cache, and its prefix result is cached too', async () => {

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeFailure, fopQueueName, JobCode, NOTIFY_QUEUE, PersistentJobMeta, PersistentJobStore } from '@fopflow/queue';
+import { encodeFailure, fopQueueName, JobCode, JobDispatcher, NOTIFY_QUEUE, PersistentJobMeta, PersistentJobStore } from '@fopflow/queue';
 import { LocalDiskStorage } from '@fopflow/storage';
 import { Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import IORedis, { Redis } from 'ioredis';
@@ -148,6 +148,53 @@ describe('JobRecordsReconciler repairs what a crash left, on real Redis and Bull
     expect(await notify.getWaitingCount()).toBe(1);
     expect((await store.status(sentHook.id))?.notify?.state).toBe('delivered');
     expect(await notify.getJobState(sentHook.id)).toBe('completed');
+  });
+
+  it('replaces the webhook job of a flow whose item job Redis lost, so the webhook still goes once', async () => {
+    const job = meta(['imageView2/2/w/120']);
+    await store.create(job, job.fops);
+    const dispatcher = new JobDispatcher((name) => (name === NOTIFY_QUEUE ? notify : fops), { jobRetentionS: 60, jobRetentionCount: 10, statusRetentionS: 60, webhookAttempts: 3 });
+    const data = { source: { bucket: 'media', key: 'a.jpg', etag: 'e', size: 1 }, pipeline: job.fops[0], tier: 'paid', resultKey: 'r', requestedAt: 0, persistent: { id: job.id, index: 0, force: false } };
+    await dispatcher.dispatchAsyncJobs([{ notify: { data: { persistentId: job.id }, jobId: job.id }, items: [{ data, jobId: `${job.id}-0` }] }]);
+    await dispatcher.onApplicationShutdown();
+    // Redis lost the item's job: its key and its place in the wait list; the parent still waits for it.
+    await redis.multi().del(fops.toKey(`${job.id}-0`)).lrem(fops.keys.wait, 0, `${job.id}-0`).exec();
+    expect(await notify.getJobState(job.id)).toBe('waiting-children');
+
+    const report = await reconciler().pass();
+    expect(report).toMatchObject({ itemsLost: 1, webhooksQueued: 1 });
+    expect(await notify.getJobState(job.id)).toBe('waiting');
+    expect((await reconciler().pass()).webhooksQueued).toBe(0);
+  });
+
+  it('walks only open jobs: a finished one leaves the index in the write that finishes it, an expired one on the next pass', async () => {
+    const quiet = meta(['imageView2/2/w/130'], { notifyUrl: undefined });
+    const hooked = meta(['imageView2/2/w/140']);
+    const expired = meta(['imageView2/2/w/150']);
+    for (const job of [quiet, hooked, expired]) await store.create(job, job.fops);
+    expect((await store.openJobs(0, 10)).map((entry) => entry.id).sort()).toEqual([quiet.id, hooked.id, expired.id].sort());
+
+    // Without a webhook the last item's end closes the job; with one, the webhook's end does.
+    await store.finishItem({ id: quiet.id, index: 0 }, { cmd: quiet.fops[0], code: JobCode.Done, desc: 'done' });
+    await store.finishItem({ id: hooked.id, index: 0 }, { cmd: hooked.fops[0], code: JobCode.Done, desc: 'done' });
+    expect((await store.openJobs(0, 10)).map((entry) => entry.id).sort()).toEqual([hooked.id, expired.id].sort());
+    await store.recordNotify(hooked.id, HOOK, 'delivered');
+    await redis.del(`fopflow:pjob:${expired.id}`);
+
+    const report = await reconciler().pass();
+    expect(report.records).toBe(1);
+    expect(await store.openJobs(0, 10)).toEqual([]);
+  });
+
+  it('indexes, on its first pass, unfinished records written before the open index existed', async () => {
+    const older = meta(['imageView2/2/w/160']);
+    const finished = meta(['imageView2/2/w/170'], { notifyUrl: undefined });
+    for (const job of [older, finished]) await store.create(job, job.fops);
+    await store.finishItem({ id: finished.id, index: 0 }, { cmd: finished.fops[0], code: JobCode.Done, desc: 'done' });
+    await redis.del('fopflow:open-jobs');
+
+    expect((await reconciler(60_000).pass()).records).toBe(1);
+    expect((await store.openJobs(0, 10)).map((entry) => entry.id)).toEqual([older.id]);
   });
 
   it('gives the job of a worker killed with -9 to another worker once its lock expires', async () => {

@@ -7,7 +7,7 @@ import { ResultCache, resultCacheOptions } from '@fopflow/cache';
 import { ConfigModule, FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
 import { fopflowLoggerModule } from '@fopflow/logging';
 import { commandNames } from '@fopflow/fop';
-import { fopQueueNames, JobDispatcher, jobSettings, PersistentJobStore, queueOptions, type RedisClient } from '@fopflow/queue';
+import { fopQueueNames, JobDispatcher, jobSettings, NOTIFY_QUEUE, PersistentJobStore, queueOptions, type RedisClient } from '@fopflow/queue';
 import { createObjectStorage, OBJECT_STORAGE, ObjectStorage } from '@fopflow/storage';
 import { FopService } from './fops/fop.service';
 import { HotResults } from './fops/hot-results';
@@ -20,7 +20,7 @@ import { RateLimits } from './auth/rate-limits';
 import { HealthController } from './health/health.controller';
 import { PoolCatalog } from './pools/pool-catalog';
 import { PoolsController } from './pools/pools.controller';
-import { Keeper, PoolStateStore } from '@fopflow/keeper';
+import { Keeper, PoolStateStore, poolOf } from '@fopflow/keeper';
 import { BacklogGate } from './jobs/backlog.gate';
 import { JobsController } from './jobs/jobs.controller';
 import { JobsService } from './jobs/jobs.service';
@@ -60,19 +60,21 @@ export class GatewayModule {
           inject: [REDIS_PRODUCER],
           useFactory: (redis: RedisClient) => queueOptions(redis),
         }),
-        BullModule.registerQueue(...queueNames.map((name) => ({ name })), { name: UFOP_BUILD_QUEUE }),
+        BullModule.registerQueue(...queueNames.map((name) => ({ name })), { name: UFOP_BUILD_QUEUE }, { name: NOTIFY_QUEUE }),
         BullBoardModule.forRoot({ route: BULL_BOARD_ROUTE, adapter: ExpressAdapter }),
-        BullBoardModule.forFeature(...[...queueNames, UFOP_BUILD_QUEUE].map((name) => ({ name, adapter: BullMQAdapter }))),
+        BullBoardModule.forFeature(...[...queueNames, UFOP_BUILD_QUEUE, NOTIFY_QUEUE].map((name) => ({ name, adapter: BullMQAdapter }))),
       ],
       // MediaController matches any /<bucket>/<key>, so it comes after every fixed route.
       controllers: [HealthController, MetricsController, ObjectsController, StylesController, JobsController, QiniuController, PoolsController, CommandsController, ConsoleController, FormUploadController, ResumableUploadController, MediaController],
       providers: [
-        QueueRegistry.provider([...queueNames, UFOP_BUILD_QUEUE]),
+        QueueRegistry.provider([...queueNames, UFOP_BUILD_QUEUE, NOTIFY_QUEUE]),
         QueueRegistry,
         {
           provide: JobDispatcher,
-          inject: [QueueRegistry, FOPFLOW_CONFIG],
-          useFactory: (queues: QueueRegistry, c: FopflowConfig) => new JobDispatcher((name) => queues.get(name), jobSettings(c)),
+          inject: [QueueRegistry, FOPFLOW_CONFIG, PoolCatalog],
+          // An async item's pipeline is split where it crosses pools; a custom command is a pool of its own.
+          useFactory: (queues: QueueRegistry, c: FopflowConfig, pools: PoolCatalog) =>
+            new JobDispatcher((name) => queues.get(name), jobSettings(c), (command) => poolOf(pools.pools, command) ?? command),
         },
         {
           provide: OBJECT_STORAGE,

@@ -10,23 +10,23 @@ import {
   NOTIFY_QUEUE,
   PersistentJobMeta,
   PersistentJobStore,
-  REDIS_KEY_PREFIX,
   JobDispatcher,
   jobSettings,
   queueOptions,
   scanKeys,
   type RedisClient,
+  REDIS_KEY_PREFIX,
 } from '@fopflow/queue';
 import type { ObjectStorage } from '@fopflow/storage';
 import { Job, Queue } from 'bullmq';
 
-/** Keys read per SCAN call while walking the job records. */
-const SCAN_BATCH = 500;
+const RECORD_PREFIX = `${REDIS_KEY_PREFIX}:pjob:`;
+
+/** Open jobs read per page of the index (and records per SCAN when seeding it). */
+const PAGE_SIZE = 500;
 
 /** Job states in which BullMQ still holds work that will end on its own. */
 const LIVE_STATES = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
-
-const RECORD_PREFIX = `${REDIS_KEY_PREFIX}:pjob:`;
 
 /** What one pass repaired, for the log and for tests. */
 export interface ReconcileReport {
@@ -65,6 +65,7 @@ export interface JobRecordsReconcilerOptions {
 export class JobRecordsReconciler {
   /** Record parts seen broken, with when they were first seen so (ms). */
   private readonly suspects = new Map<string, number>();
+  private seeded = false;
   private readonly queues = new Map<string, Queue>();
 
   constructor(
@@ -82,33 +83,62 @@ export class JobRecordsReconciler {
   /** Queues what it repairs with the catalogue's options, as every producer does. */
   private readonly dispatcher: JobDispatcher;
 
-  /** Walks every job record once and repairs what has looked broken for the grace period. */
+  /**
+   * Walks the open jobs (the store's index of jobs with an item or a webhook still to end) once
+   * and repairs what has looked broken for the grace period. Finished jobs are never read, so a
+   * pass costs what is in flight, not what is retained.
+   */
   async pass(now = Date.now()): Promise<ReconcileReport> {
+    if (!this.seeded) await this.seedOpenIndex();
+    this.seeded = true;
     const report: ReconcileReport = { records: 0, itemsFromJob: 0, itemsFromStoredResult: 0, itemsLost: 0, webhooksQueued: 0, webhooksRecorded: 0 };
     const seen = new Set<string>();
+    for (let offset = 0; ; offset += PAGE_SIZE) {
+      const page = await this.store.openJobs(offset, PAGE_SIZE);
+      const gone: string[] = [];
+      for (const { id } of page) {
+        report.records++;
+        if (!(await this.reconcileJob(id, seen, report, now))) gone.push(id);
+      }
+      // Records that expired (or were discarded) leave the index; the next page moves up by as many.
+      await this.store.forgetOpen(gone);
+      offset -= gone.length;
+      if (page.length < PAGE_SIZE) break;
+    }
+    for (const suspect of this.suspects.keys()) if (!seen.has(suspect)) this.suspects.delete(suspect);
+    return report;
+  }
+
+  /**
+   * Records written before the open index existed are in no index: the first pass of each
+   * reconciler walks every record once and indexes the unfinished ones.
+   */
+  private async seedOpenIndex(): Promise<void> {
     // On a Redis Cluster each master holds only its own slots: scanKeys visits every one.
     await scanKeys(
       this.redis,
       `${RECORD_PREFIX}*`,
       async (keys) => {
+        const open: Array<{ id: string; createdAt: number }> = [];
         for (const key of keys) {
-          report.records++;
-          await this.reconcileJob(key.slice(RECORD_PREFIX.length), seen, report, now);
+          const id = key.slice(RECORD_PREFIX.length);
+          const [meta, status] = await Promise.all([this.store.meta(id), this.store.status(id)]);
+          if (meta && status && !isFinished(meta, status)) open.push({ id, createdAt: meta.createdAt });
         }
+        await this.store.markOpen(open);
       },
-      SCAN_BATCH,
+      PAGE_SIZE,
     );
-    for (const suspect of this.suspects.keys()) if (!seen.has(suspect)) this.suspects.delete(suspect);
-    return report;
   }
 
   async close(): Promise<void> {
     await Promise.all([...this.queues.values()].map((queue) => queue.close()));
   }
 
-  private async reconcileJob(id: string, seen: Set<string>, report: ReconcileReport, now: number): Promise<void> {
+  /** Repairs one open job; answers false when it is no longer open (its record gone, or the job closed). */
+  private async reconcileJob(id: string, seen: Set<string>, report: ReconcileReport, now: number): Promise<boolean> {
     const [meta, status] = await Promise.all([this.store.meta(id), this.store.status(id)]);
-    if (!meta || !status) return;
+    if (!meta || !status) return false;
     let endedHere = false;
     for (const [index, item] of status.items.entries()) {
       if (item.code !== JobCode.Waiting && item.code !== JobCode.Processing) continue;
@@ -118,7 +148,10 @@ export class JobRecordsReconciler {
       endedHere = true;
     }
     const after = endedHere ? await this.store.status(id) : status;
-    if (after) await this.reconcileWebhook(meta, after, seen, report, now);
+    if (!after) return false;
+    await this.reconcileWebhook(meta, after, seen, report, now);
+    // A job still indexed though finished (its closing command lost with a crash) leaves the index.
+    return !isFinished(meta, after);
   }
 
   /** One item that claims to wait or run: whether its job lives, or what its end was. */
@@ -176,9 +209,16 @@ export class JobRecordsReconciler {
     if (state === 'delivered' || state === 'failed') return;
     const notify = this.queue(NOTIFY_QUEUE);
     const job = await notify.getJob(meta.id);
-    const jobState = job ? await job.getState() : undefined;
-    if (jobState && LIVE_STATES.has(jobState)) return;
+    let jobState = job ? await job.getState() : undefined;
+    const orphaned = jobState === 'waiting-children' && !(await this.anyChildLives(job!));
+    if (jobState && LIVE_STATES.has(jobState) && !orphaned) return;
     if (!this.due(`${meta.id}:webhook`, seen, now)) return;
+    if (orphaned) {
+      // The flow's parent waits for items whose jobs Redis lost: it would never run. Every item
+      // has ended, so a webhook job of its own takes its place.
+      await notify.remove(meta.id, { removeChildren: false });
+      jobState = undefined;
+    }
     if (jobState === 'completed' || jobState === 'failed') {
       // It ended, but its outcome never reached the record: write it, never send it again.
       await this.store.recordNotify(meta.id, meta.notifyUrl, jobState === 'completed' ? 'delivered' : 'failed');
@@ -189,6 +229,17 @@ export class JobRecordsReconciler {
     // The job id is the async job's: two reconcilers (or a worker's late report) queue it once.
     await this.dispatcher.dispatch('notify', { data: { persistentId: meta.id }, jobId: meta.id });
     report.webhooksQueued++;
+  }
+
+  /** True while a job the flow's parent waits for still exists and has not ended. */
+  private async anyChildLives(parent: Job): Promise<boolean> {
+    const { unprocessed = [] } = await parent.getDependencies({ unprocessed: {} });
+    for (const key of unprocessed) {
+      const [queueName, jobId] = key.split(':').slice(-2);
+      const state = await this.queue(queueName).getJobState(jobId);
+      if (LIVE_STATES.has(state)) return true;
+    }
+    return false;
   }
 
   /** True once `suspect` has been seen broken for the grace period; notes it as seen this pass. */
@@ -210,3 +261,10 @@ export class JobRecordsReconciler {
     return queue;
   }
 }
+
+/** True when nothing of the job is left to end: every item, and its webhook if it has one. */
+function isFinished(meta: PersistentJobMeta, status: JobStatus): boolean {
+  if (status.items.some((item) => item.code === JobCode.Waiting || item.code === JobCode.Processing)) return false;
+  return !meta.notifyUrl || status.notify?.state === 'delivered' || status.notify?.state === 'failed';
+}
+

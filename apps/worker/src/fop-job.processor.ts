@@ -146,7 +146,7 @@ export class FopJobProcessor {
 
   /** An async item whose saveas target exists keeps it unless `force` (Qiniu's returnOld). */
   private async keptResult(data: FopJobData): Promise<Omit<FopJobResult, 'durationMs'> | undefined> {
-    if (!data.persistent || data.persistent.force || !data.saveas || data.intermediate) return undefined;
+    if (!data.persistent || data.persistent.force || !data.saveas) return undefined;
     const existing = await this.storage.stat(data.saveas.bucket, data.saveas.key).catch(() => undefined);
     if (!existing) return undefined;
     return {
@@ -166,7 +166,7 @@ export class FopJobProcessor {
       if (!hit) throw new Error('the result of the earlier steps left the cache before this step ran');
       const path = workDir.file('source');
       await pipe(hit.stream, createWriteStream(path));
-      return { data: StepData.onFile(path, data.intermediate.mime), ...kept };
+      return { data: StepData.onFile(path, data.intermediate.mime ?? hit.mime), ...kept };
     }
     if (data.source.url) {
       const body = await fetchUrl(data.source.url, this.guard, this.config.limits.maxSourceBytes);
@@ -221,7 +221,11 @@ export class FopJobProcessor {
     // The handed-on job keeps this job's id, so waiters can follow it; a finished one of that id
     // is a leftover of an earlier run and would swallow this add (see removeFinishedJob).
     await removeFinishedJob(this.queues.get(queueName), job.id!);
-    await this.dispatcher.dispatch('fop', { data, jobId: job.id! });
+    // In a flow the handed-on job joins this one's parent before this one completes, so the
+    // parent still waits for the pipeline's end.
+    const parent = job.parent?.id ? { id: job.parent.id, queue: job.parent.queueKey } : undefined;
+    const flow = parent && { parent, failParentOnFailure: job.opts.failParentOnFailure, ignoreDependencyOnFailure: job.opts.ignoreDependencyOnFailure };
+    await this.dispatcher.dispatch('fop', { data, jobId: job.id!, ...(flow && { flow }) });
     return { resultKey: job.data.resultKey, mime, size: 0, durationMs, continuedIn: queueName };
   }
 

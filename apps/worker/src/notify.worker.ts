@@ -20,10 +20,10 @@ import { NotifyJobData } from './persistent-job.tracker';
 const NOTIFY_CONCURRENCY = 16;
 
 /**
- * Delivers the webhook of each ended async job: the status JSON, signed per Standard Webhooks for
- * native jobs and the Qiniu way for pfop jobs, retried on the configured schedule (BullMQ keeps
- * the pending retries in Redis, so they survive restarts). After the last failure the job's code
- * becomes 4, callback failed.
+ * Runs the parent of each async job's flow once its items have ended, and delivers its webhook:
+ * the status JSON, signed per Standard Webhooks for native jobs and the Qiniu way for pfop jobs,
+ * retried on the configured schedule (BullMQ keeps the pending retries in Redis, so they survive
+ * restarts). After the last failure the job's code becomes 4, callback failed.
  */
 @Injectable()
 @JobHandler('notify')
@@ -58,10 +58,12 @@ export class NotifyWorker implements OnApplicationBootstrap, OnApplicationShutdo
     await this.worker?.close();
   }
 
-  private async attempt(job: Job<NotifyJobData>): Promise<DeliveryResult> {
+  /** Delivers the webhook; a job without a notifyUrl (the parent of every async job's flow) just ends. */
+  private async attempt(job: Job<NotifyJobData>): Promise<DeliveryResult | undefined> {
     const id = job.data.persistentId;
     const [meta, status] = await Promise.all([this.store.meta(id), this.store.status(id)]);
-    if (!meta?.notifyUrl || !status) throw new UnrecoverableError(`job ${id} is gone; nothing to notify`);
+    if (!meta || !status) throw new UnrecoverableError(`job ${id} is gone; nothing to notify`);
+    if (!meta.notifyUrl) return undefined;
     // The body is the status without the notify record itself, as Qiniu's callback body.
     const { notify: _notify, ...payload } = status;
     const body = JSON.stringify(payload);

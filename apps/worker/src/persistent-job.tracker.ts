@@ -1,6 +1,5 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
-import { doneItem, failedItem, FopJobData, FopJobResult, JOB_CODE_DESC, JobCode, JobDispatcher, PersistentJobStore } from '@fopflow/queue';
+import { Injectable } from '@nestjs/common';
+import { doneItem, failedItem, FopJobData, FopJobResult, JOB_CODE_DESC, JobCode, PersistentJobStore } from '@fopflow/queue';
 import { Job } from 'bullmq';
 
 /** What the notify queue carries: only the job's id; the body is read fresh at each attempt. */
@@ -8,18 +7,12 @@ export type { NotifyJobData } from '@fopflow/queue';
 
 /**
  * Keeps the status of async jobs in step with their BullMQ jobs: an item becomes processing when
- * a worker takes it, records its progress, and ends done or failed; the last item to end queues
- * the webhook.
+ * a worker takes it, records its progress, and ends done or failed. The webhook is not queued
+ * here: it is the parent of the job's flow, and BullMQ starts it once every item has ended.
  */
 @Injectable()
 export class PersistentJobTracker {
-  private readonly logger = new Logger('PersistentJobs');
-
-  constructor(
-    @Inject(FOPFLOW_CONFIG) private readonly config: FopflowConfig,
-    private readonly store: PersistentJobStore,
-    private readonly dispatcher: JobDispatcher,
-  ) {}
+  constructor(private readonly store: PersistentJobStore) {}
 
   async active(job: Job<FopJobData, FopJobResult>): Promise<void> {
     const ref = job.data.persistent;
@@ -33,25 +26,14 @@ export class PersistentJobTracker {
 
   async completed(job: Job<FopJobData, FopJobResult>, result: FopJobResult): Promise<void> {
     const ref = job.data.persistent;
-    // A hand-off is not an end: the job of the same id in the next queue finishes the item.
-    if (!ref || result.continuedIn) return;
-    const last = await this.store.finishItem(ref, doneItem(job.data.pipeline, result));
-    if (last) await this.jobEnded(ref.id, job.data);
+    // Neither an earlier segment nor a hand-off is the end: the job that runs the last steps is.
+    if (!ref || job.data.feedsNext || result.continuedIn) return;
+    await this.store.finishItem(ref, doneItem(job.data.pipeline, result));
   }
 
+  /** Any segment's final failure ends the item: the segments after it never run. */
   async failed(job: Job<FopJobData, FopJobResult>, reason: string): Promise<void> {
     const ref = job.data.persistent;
-    if (!ref) return;
-    const last = await this.store.finishItem(ref, failedItem(job.data.pipeline, reason));
-    if (last) await this.jobEnded(ref.id, job.data);
-  }
-
-  private async jobEnded(id: string, { requestId, trace }: FopJobData): Promise<void> {
-    const meta = await this.store.meta(id);
-    if (!meta?.notifyUrl) return;
-    await this.store.recordNotify(id, meta.notifyUrl, 'pending');
-    // The job id makes a second "last item" report (after a crash) a no-op.
-    await this.dispatcher.dispatch('notify', { data: { persistentId: id, requestId, trace }, jobId: id });
-    this.logger.debug(`job ${id} ended; webhook queued`);
+    if (ref) await this.store.finishItem(ref, failedItem(job.data.pipeline, reason));
   }
 }

@@ -97,8 +97,8 @@ const consumerCheck = jobHandlerCheck(['fop', 'notify']);
     },
     {
       provide: PersistentJobTracker,
-      inject: [FOPFLOW_CONFIG, PersistentJobStore, JobDispatcher],
-      useFactory: (config: FopflowConfig, store: PersistentJobStore, dispatcher: JobDispatcher) => new PersistentJobTracker(config, store, dispatcher),
+      inject: [PersistentJobStore],
+      useFactory: (store: PersistentJobStore) => new PersistentJobTracker(store),
     },
     { provide: Keeper, inject: [REDIS], useFactory: (redis: RedisClient) => new Keeper(redis) },
     LeftoverSweeper,

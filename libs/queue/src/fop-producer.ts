@@ -9,6 +9,9 @@ import type { JobDispatcher } from './job-dispatcher';
 /** Most times one pipeline may move to another pool's queue. */
 const MAX_HAND_OFFS = 10;
 
+/** BullMQ's reason for a parent failed by its child (`failParentOnFailure`). */
+const CHILD_FAILED = /^child (\S+) failed$/;
+
 /** How often a waiting request checks its job's state besides listening for events, in ms. */
 const STATE_POLL_MS = 1000;
 
@@ -36,8 +39,8 @@ export class FopProducer {
   /** Adds the job unless one with its id (default: its result key) exists already; answers the job either way. */
   async enqueue(data: FopJobData, jobId = data.resultKey): Promise<Job<FopJobData, FopJobResult>> {
     // Listening starts before the job exists, so its completion cannot slip past unseen.
-    await this.queueEvents(this.options.dispatcher.queueOf('fop', data));
-    return (await this.options.dispatcher.dispatch('fop', { data, jobId })) as Job<FopJobData, FopJobResult>;
+    await this.queueEvents(this.options.dispatcher.pipelineQueue(data));
+    return (await this.options.dispatcher.dispatchPipeline({ data, jobId })) as Job<FopJobData, FopJobResult>;
   }
 
   /**
@@ -80,7 +83,7 @@ export class FopProducer {
     const job = await this.options.queue(queueName).getJob(jobId);
     if (!job || job.finishedOn === undefined) return undefined;
     if (job.failedReason && !job.returnvalue) {
-      return { state: 'failed', ...decodeFailure(job.failedReason), finishedOn: job.finishedOn };
+      return { state: 'failed', ...decodeFailure(await this.rootCause(job.failedReason)), finishedOn: job.finishedOn };
     }
     return { state: 'completed', result: job.returnvalue };
   }
@@ -103,6 +106,18 @@ export class FopProducer {
     return { state: 'failed', status: 500, error: `pipeline handed on more than ${MAX_HAND_OFFS} times` };
   }
 
+  /**
+   * The reason a chain failed: a segment failed by its child (`child <key> failed`, BullMQ's
+   * words) failed for that child's reason, which carries the status to answer.
+   */
+  private async rootCause(reason: string, depth = 0): Promise<string> {
+    const child = CHILD_FAILED.exec(reason);
+    if (!child || depth > MAX_HAND_OFFS) return reason;
+    const [queueName, jobId] = child[1].split(':').slice(-2);
+    const failed = await this.options.queue(queueName).getJob(jobId);
+    return failed?.failedReason ? this.rootCause(failed.failedReason, depth + 1) : reason;
+  }
+
   /** Removes a finished job so that the same id can be enqueued afresh. */
   async discard(queueName: string, jobId: string): Promise<void> {
     await removeFinishedJob(this.options.queue(queueName), jobId);
@@ -115,8 +130,23 @@ export class FopProducer {
   async withdraw(queueName: string, jobId: string): Promise<boolean> {
     const queue = this.options.queue(queueName);
     const state = await queue.getJobState(jobId);
-    if (state !== 'waiting' && state !== 'prioritized' && state !== 'delayed') return false;
-    return (await queue.remove(jobId).catch(() => 0)) === 1;
+    if (state === 'waiting-children' && (await this.chainStarted(queueName, jobId))) return false;
+    if (state !== 'waiting' && state !== 'prioritized' && state !== 'delayed' && state !== 'waiting-children') return false;
+    // A chain goes whole: its earlier segments are the root's children.
+    return (await queue.remove(jobId, { removeChildren: true }).catch(() => 0)) === 1;
+  }
+
+  /** True when a segment before the chain's root has been taken by a worker (or has ended). */
+  private async chainStarted(queueName: string, jobId: string): Promise<boolean> {
+    const job = await this.options.queue(queueName).getJob(jobId);
+    const { unprocessed = [], processed = {} } = job ? await job.getDependencies() : {};
+    if (Object.keys(processed).length) return true;
+    for (const key of unprocessed) {
+      const [childQueue, childId] = key.split(':').slice(-2);
+      const state = await this.options.queue(childQueue).getJobState(childId);
+      if (state === 'waiting-children' ? await this.chainStarted(childQueue, childId) : !['waiting', 'prioritized', 'delayed'].includes(state)) return true;
+    }
+    return false;
   }
 
   /** Closes the QueueEvents this producer opened (the queues belong to their owner). */

@@ -9,6 +9,7 @@ export * from './retention';
 export * from './finished-job';
 export * from './job-catalogue';
 export * from './job-dispatcher';
+export * from './pipeline-segments';
 export * from './queue-set';
 export * from './job-handlers';
 export * from './job-handler.check';

@@ -3,10 +3,16 @@ export interface FopJobData {
   /** The object to process; with `url`, a remote source the worker fetches behind the SSRF guard. */
   source: { bucket: string; key: string; etag: string; size: number; url?: string };
   /**
-   * Set when an earlier worker ran the first steps and handed on: their result, in the result
-   * cache, is this job's input instead of the source.
+   * Set when earlier steps ran first (an earlier segment of the pipeline, or a worker that handed
+   * on): their result, in the result cache, is this job's input instead of the source. `mime` is
+   * known only after a hand-off; the cache entry says it either way.
    */
-  intermediate?: { resultKey: string; mime: string };
+  intermediate?: { resultKey: string; mime?: string };
+  /**
+   * Set on a segment of a pipeline split across pools that is not the last: its result feeds the
+   * next segment (its parent in the flow) and does not end the async item.
+   */
+  feedsNext?: true;
   /** Normalised text of the steps this job runs, e.g. `imageView2/2/w/320`. */
   pipeline: string;
   /** Store the result at this object too (`|saveas/...`). */
@@ -42,7 +48,8 @@ export interface FopJobResult {
   /** 1 when the saveas target existed and was kept, not made again (async, without force). */
   returnOld?: 0 | 1;
   /**
-   * Set when the remaining steps belong to another pool: the job of the same id in this queue
+   * Set when the remaining steps belong to another pool than the queue's consumers run (a
+   * worker whose commands differ from the pools' split): the job of the same id in this queue
    * carries on, and its outcome is the pipeline's.
    */
   continuedIn?: string;
@@ -60,7 +67,10 @@ export interface CancelMessage {
   jobId: string;
 }
 
-/** A `notify` job: the async job whose webhook to deliver. */
+/**
+ * A `notify` job: the async job whose webhook to deliver. Queued with the job as the parent of
+ * its fop items, it runs once every item has ended; a job without a notifyUrl ends there.
+ */
 export interface NotifyJobData {
   persistentId: string;
   /** The request that queued the async job, for the delivery's log lines. */

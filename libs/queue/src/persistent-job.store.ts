@@ -8,6 +8,12 @@ const ownerKey = (owner: string) => `${REDIS_KEY_PREFIX}:pjobs:${owner}`;
 const idempotencyKey = (owner: string, key: string) => `${REDIS_KEY_PREFIX}:idem:${owner}:${key}`;
 const itemField = (index: number) => `item:${index}`;
 
+/**
+ * Ids of the async jobs not yet finished (an item still to end, or a webhook neither delivered
+ * nor given up), scored by submit time: the reconciler walks this, not every record.
+ */
+export const OPEN_JOBS_KEY = `${REDIS_KEY_PREFIX}:open-jobs`;
+
 /** How long an Idempotency-Key keeps answering the same job, in seconds. */
 const IDEMPOTENCY_TTL_S = 24 * 3600;
 
@@ -21,7 +27,11 @@ export const IDEMPOTENCY_COMMIT_GRACE_S = 60;
 /** Marks a claim whose job is not queued yet; a confirmed claim holds the bare job id. */
 const PENDING = 'pending:';
 
+/** What FINISH_ITEM_SCRIPT answers when the last item's end closed a job that has no webhook. */
+const CLOSED_WITHOUT_WEBHOOK = -3;
+
 // An item's end is counted once, whoever reports it first; the last one sets the retention clock.
+// Answers the items still running, or -3 when this end closed a job with no webhook to send.
 const FINISH_ITEM_SCRIPT = `
 local old = redis.call('HGET', KEYS[1], ARGV[1])
 if not old then return -1 end
@@ -29,7 +39,11 @@ local code = cjson.decode(old).code
 if code == 0 or code == 3 then return -2 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 local remaining = redis.call('HINCRBY', KEYS[1], 'remaining', -1)
-if remaining <= 0 then redis.call('EXPIRE', KEYS[1], ARGV[3]) end
+if remaining <= 0 then
+  redis.call('EXPIRE', KEYS[1], ARGV[3])
+  local meta = cjson.decode(redis.call('HGET', KEYS[1], 'meta'))
+  if not meta.notifyUrl then return -3 end
+end
 return remaining`;
 
 // Progress and "processing" never overwrite an item that has ended.
@@ -104,6 +118,7 @@ export class PersistentJobStore {
       .zremrangebyscore(ownerKey(meta.owner), '-inf', cutoff)
       .expire(ownerKey(meta.owner), this.retentionS * 2)
       .exec();
+    await this.redis.zadd(OPEN_JOBS_KEY, meta.createdAt, meta.id);
   }
 
   /** The claim an Idempotency-Key already holds, or claims it (pending) for `id` and answers undefined. */
@@ -141,9 +156,10 @@ export class PersistentJobStore {
 
   /** Removes a job that was never queued: its record and its place in the owner's listing. */
   async discard(meta: Pick<PersistentJobMeta, 'id' | 'owner'>): Promise<void> {
-    // Two commands, not one MULTI: on a Redis Cluster the two keys sit in different hash slots.
+    // Separate commands, not one MULTI: on a Redis Cluster these keys sit in different hash slots.
     await this.redis.del(jobKey(meta.id));
     await this.redis.zrem(ownerKey(meta.owner), meta.id);
+    await this.redis.zrem(OPEN_JOBS_KEY, meta.id);
   }
 
   async meta(id: string): Promise<PersistentJobMeta | undefined> {
@@ -202,6 +218,27 @@ export class PersistentJobStore {
     return found.sort((a, b) => b.createdAt - a.createdAt).slice(0, limit);
   }
 
+  /**
+   * A page of the open index, oldest first: ids of unfinished jobs from rank `offset`. Jobs that
+   * close during a walk shift later pages; what a walk misses, the next one reads.
+   */
+  async openJobs(offset: number, limit: number): Promise<Array<{ id: string; createdAt: number }>> {
+    const flat = await this.redis.zrange(OPEN_JOBS_KEY, offset, offset + limit - 1, 'WITHSCORES');
+    const page: Array<{ id: string; createdAt: number }> = [];
+    for (let index = 0; index < flat.length; index += 2) page.push({ id: flat[index], createdAt: Number(flat[index + 1]) });
+    return page;
+  }
+
+  /** Puts jobs into the open index (records written before the index existed). */
+  async markOpen(jobs: ReadonlyArray<{ id: string; createdAt: number }>): Promise<void> {
+    if (jobs.length) await this.redis.zadd(OPEN_JOBS_KEY, ...jobs.flatMap((job) => [job.createdAt, job.id]));
+  }
+
+  /** Drops ids from the open index (their records expired or were never kept). */
+  async forgetOpen(ids: readonly string[]): Promise<void> {
+    if (ids.length) await this.redis.zrem(OPEN_JOBS_KEY, ...ids);
+  }
+
   /** Updates a running item (processing, progress); an ended item stays as it is. */
   async patchItem(ref: PersistentRef, patch: Partial<JobItem>): Promise<void> {
     await this.redis.eval(PATCH_ITEM_SCRIPT, 1, jobKey(ref.id), itemField(ref.index), JSON.stringify(patch));
@@ -209,20 +246,18 @@ export class PersistentJobStore {
 
   /** Records an item's end; answers true when it was the job's last running item. */
   async finishItem(ref: PersistentRef, item: JobItem): Promise<boolean> {
-    const remaining = (await this.redis.eval(
-      FINISH_ITEM_SCRIPT,
-      1,
-      jobKey(ref.id),
-      itemField(ref.index),
-      JSON.stringify(item),
-      this.retentionS,
-    )) as number;
-    return remaining === 0;
+    const remaining = (await this.redis.eval(FINISH_ITEM_SCRIPT, 1, jobKey(ref.id), itemField(ref.index), JSON.stringify(item), this.retentionS)) as number;
+    // Closed in the open index by a second command: on a Redis Cluster the index sits in another
+    // slot. Were this process to die in between, the reconciler drops the closed job it still finds.
+    if (remaining === CLOSED_WITHOUT_WEBHOOK) await this.forgetOpen([ref.id]);
+    return remaining === 0 || remaining === CLOSED_WITHOUT_WEBHOOK;
   }
 
   /** Records the webhook's state and one attempt; a record that has expired stays gone. */
   async recordNotify(id: string, url: string, state: 'pending' | 'delivered' | 'failed', attempt?: NotifyAttempt): Promise<void> {
     await this.redis.eval(RECORD_NOTIFY_SCRIPT, 1, jobKey(id), url, state, attempt ? JSON.stringify(attempt) : '');
+    // A webhook delivered or given up closes the job (a second command, as in finishItem).
+    if (state !== 'pending') await this.forgetOpen([id]);
   }
 }
 

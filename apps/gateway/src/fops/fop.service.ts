@@ -3,7 +3,7 @@ import { AccessKeyStore, Account, qiniuSign, signaturesEqual } from '@fopflow/au
 import { ResultCache } from '@fopflow/cache';
 import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
 import { FopPipeline, FopSyntaxError, isAsyncOnly, SaveasTarget, writesObjectSet } from '@fopflow/fop';
-import { declaredStatus, FopJobData, FopProducer, fopQueueName, JobDispatcher, resultKey, type RedisClient } from '@fopflow/queue';
+import { declaredStatus, FopJobData, FopProducer, JobDispatcher, resultKey, type RedisClient } from '@fopflow/queue';
 import { currentLogContext } from '@fopflow/logging';
 import { traceCarrier } from '@fopflow/tracing';
 import { ObjectInfo } from '@fopflow/storage';
@@ -142,7 +142,6 @@ export class FopService implements OnApplicationShutdown {
     };
     const jobId = saveas ? createHash('sha256').update(`${id}\n${saveas.bucket}\n${saveas.key}`).digest('hex') : id;
     const deadline = Date.now() + this.config.syncWaitMs;
-    const queueName = fopQueueName(pipeline.steps[0].command, tier);
     await this.waiters.join(jobId);
     let waiting = true;
     try {
@@ -150,6 +149,8 @@ export class FopService implements OnApplicationShutdown {
       // may have been evicted since, or its failure may have been a passing one.
       for (let round = 0; round < 2; round++) {
         const job = await this.producer.enqueue(data, jobId);
+        // The queue of the pipeline's last segment: where the job to wait on is.
+        const queueName = job.queueName;
         const outcome = await this.producer.follow(queueName, job, deadline, gone);
         if (outcome.state === 'timeout') {
           waiting = false;

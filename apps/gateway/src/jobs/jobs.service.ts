@@ -3,7 +3,7 @@ import { AccessKey } from '@fopflow/auth';
 import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
 import { currentLogContext } from '@fopflow/logging';
 import { traceCarrier } from '@fopflow/tracing';
-import { FopPipeline, parsePipeline, SaveasTarget, splitSaveas } from '@fopflow/fop';
+import { FopPipeline, SaveasTarget } from '@fopflow/fop';
 import { OutboundGuard } from '@fopflow/outbound';
 import {
   CANCEL_CHANNEL,
@@ -11,13 +11,13 @@ import {
   declaredStatus,
   finishedJobRetention,
   FopJobData,
-  fopQueueName,
   IDEMPOTENCY_COMMIT_GRACE_S,
   JOB_CODE_DESC,
   JobCode,
   JobKind,
   JobDispatcher,
   JobStatus,
+  NOTIFY_QUEUE,
   PersistentJobMeta,
   PersistentJobStore,
   resultKey,
@@ -25,6 +25,7 @@ import {
 } from '@fopflow/queue';
 import { OBJECT_STORAGE, ObjectStorage } from '@fopflow/storage';
 import { randomBytes } from 'node:crypto';
+import { Job } from 'bullmq';
 import { AccessPolicy } from '../auth/access.policy';
 import { PoolCatalog } from '../pools/pool-catalog';
 import { GatewayError } from '../http/error.filter';
@@ -200,7 +201,12 @@ export class JobsService {
   private async commit(caller: AccessKey, jobs: PreparedJob[]): Promise<void> {
     await Promise.all(jobs.map((job) => this.store.create(job.meta, job.meta.fops)));
     try {
-      await this.dispatcher.dispatchBulk('fop', jobs.flatMap((job) => job.entries));
+      await this.dispatcher.dispatchAsyncJobs(
+        jobs.map((job) => ({
+          notify: { data: { persistentId: job.meta.id, requestId: currentLogContext().requestId, trace: traceCarrier() }, jobId: job.meta.id },
+          items: job.entries,
+        })),
+      );
     } catch (error) {
       // Nothing half-written: jobs whose fops could not all be queued are not kept.
       await Promise.all(
@@ -241,27 +247,56 @@ export class JobsService {
     return { items, ...(items.length === options.limit && last && { nextBefore: Date.parse(last.creationDate) }) };
   }
 
-  /** Cancels what of `id` has not ended: waiting items are removed, running ones are stopped. */
+  /**
+   * Cancels what of `id` has not ended, walking its flow: items not yet taken are removed (with
+   * the segments before them), running ones are stopped. The flow's parent then runs as for any
+   * ended job: the webhook goes out once.
+   */
   async cancel(caller: AccessKey, id: string): Promise<JobStatus> {
     const meta = await this.store.meta(id);
     if (!meta || meta.owner !== caller.accessKey) throw new GatewayError(404, `no such job '${id}'`);
-    for (const [index, text] of meta.fops.entries()) {
-      const commands = [...new Set(parsePipeline(splitSaveas(text).pipeline, { customCommands: 'any' }).steps.map((step) => step.command))];
-      for (const command of commands) {
-        const queueName = fopQueueName(command, meta.queueTier);
-        const job = await this.queues.get(queueName).getJob(`${id}-${index}`);
-        if (!job) continue;
-        const state = await job.getState();
-        if (state === 'active') {
-          const message: CancelMessage = { queue: queueName, jobId: job.id! };
-          await this.redis.publish(CANCEL_CHANNEL, JSON.stringify(message));
-        } else if (state === 'waiting' || state === 'delayed' || state === 'prioritized' || state === 'waiting-children') {
-          await job.remove();
-          await this.store.finishItem({ id, index }, { cmd: text, code: JobCode.Failed, desc: JOB_CODE_DESC[JobCode.Failed], error: 'cancelled by request' });
-        }
-      }
-    }
+    const parent = await this.queues.get(NOTIFY_QUEUE).getJob(id);
+    const { unprocessed = [] } = parent ? await parent.getDependencies({ unprocessed: { count: meta.fops.length } }) : {};
+    for (const childKey of unprocessed) await this.cancelItem(id, childKey);
     return this.status(id);
+  }
+
+  /** Stops one item, given its job's key (`<prefix>:<queue>:<id>`): the last segment of its pipeline. */
+  private async cancelItem(id: string, jobKey: string): Promise<void> {
+    const { queueName, jobId } = splitJobKey(jobKey);
+    const job = await this.queues.get(queueName).getJob(jobId);
+    if (!job) return;
+    const state = await job.getState();
+    if (state === 'waiting-children') {
+      // An earlier segment runs or waits: stop it, and its failure fails this one.
+      const { unprocessed = [] } = await job.getDependencies({ unprocessed: {} });
+      const running = await this.runningSegment(unprocessed);
+      if (running) return this.stop(running);
+    }
+    if (state === 'active') return this.stop(job);
+    if (state === 'waiting' || state === 'delayed' || state === 'prioritized' || state === 'waiting-children') {
+      await job.remove();
+      const { index } = job.data.persistent!;
+      await this.store.finishItem({ id, index }, { cmd: job.data.pipeline, code: JobCode.Failed, desc: JOB_CODE_DESC[JobCode.Failed], error: 'cancelled by request' });
+    }
+  }
+
+  /** The active job among a chain of earlier segments, if one runs now. */
+  private async runningSegment(keys: readonly string[]): Promise<Job<FopJobData> | undefined> {
+    for (const key of keys) {
+      const { queueName, jobId } = splitJobKey(key);
+      const job = await this.queues.get(queueName).getJob(jobId);
+      const state = await job?.getState();
+      if (state === 'active') return job;
+      if (state === 'waiting-children') return this.runningSegment((await job!.getDependencies({ unprocessed: {} })).unprocessed ?? []);
+    }
+    return undefined;
+  }
+
+  /** Asks the worker that holds `job` to abort it; its failure ends the item. */
+  private async stop(job: Job): Promise<void> {
+    const message: CancelMessage = { queue: job.queueName, jobId: job.id! };
+    await this.redis.publish(CANCEL_CHANNEL, JSON.stringify(message));
   }
 
   private parseFops(texts: string[], account: string): ParsedFop[] {
@@ -323,4 +358,10 @@ export class JobsService {
     if (!settings?.owner || settings.owner !== caller.accessKey) throw new GatewayError(400, `no such pipeline '${pipeline}' for this access key`);
     return pipeline;
   }
+}
+
+/** The queue and id in a BullMQ job key, `<prefix>:<queue>:<id>` (neither contains ':'). */
+function splitJobKey(key: string): { queueName: string; jobId: string } {
+  const parts = key.split(':');
+  return { queueName: parts[parts.length - 2], jobId: parts[parts.length - 1] };
 }
