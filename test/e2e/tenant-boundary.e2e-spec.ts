@@ -6,6 +6,7 @@ import IORedis from 'ioredis';
 import qiniu from 'qiniu';
 import { encodeEntryUri, qiniuSign } from '@fopflow/auth';
 import { resultKey } from '@fopflow/queue';
+import { qetag } from '@fopflow/storage';
 import { ApiClient } from '../support/api-client';
 import { makeClip, makeJpeg, makePng } from '../support/media';
 import { Platform, startPlatform } from '../support/platform';
@@ -99,6 +100,25 @@ describe('tenant boundary: two keys, one attacker', () => {
       const answer = await get(savingUrl(`apub/photo.jpg?imageView2/2/w/50|saveas/${encodeEntryUri(bucket, 'target.jpg')}`, ATTACKER));
       expect(answer).toMatchObject({ status, error: expect.stringContaining(`'${bucket}'`) });
       await expectVictimIntact();
+    });
+
+    // A bucket-only target (Qiniu's default key: the result's qetag) is decided per bucket like any other.
+    it.each([
+      ['a public bucket', 'vpub', 403],
+      ['a private bucket', 'vpriv', 404],
+    ])('refuses a bucket-only saveas, signed with the attacker key, into %s', async (_, bucket, status) => {
+      const answer = await get(savingUrl(`apub/photo.jpg?imageView2/2/w/50|saveas/${encodeEntryUri(bucket)}`, ATTACKER));
+      expect(answer).toMatchObject({ status, error: expect.stringContaining(`'${bucket}'`) });
+      await expectVictimIntact();
+    });
+
+    it('saves a bucket-only target under the qetag of the result, Qiniu\'s default key', async () => {
+      const answer = await fetch(`${platform.url}/${savingUrl(`apub/photo.jpg?imageView2/2/w/40|saveas/${encodeEntryUri('akeyless')}`, ATTACKER)}`);
+      expect(answer.status).toBe(200);
+      const bytes = Buffer.from(await answer.arrayBuffer());
+      const listed = (await attacker.json<{ items: Array<{ key: string; hash?: string; etag?: string }> }>('GET', '/v1/objects/akeyless')).body.items;
+      expect(listed.map((item) => item.key)).toEqual([qetag(bytes)]);
+      expect((await asOperator(`/akeyless/${qetag(bytes)}`)).equals(bytes)).toBe(true);
     });
 
     it('lets the attacker save into a new bucket, which is then the attacker\'s', async () => {

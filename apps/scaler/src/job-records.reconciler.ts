@@ -186,7 +186,8 @@ export class JobRecordsReconciler {
     // No job at all. Its result may be stored already (the job ended, then its record and the
     // job were lost): Qiniu's returnOld rule says an existing target is kept, so it is not re-run.
     const target = saveas ?? { bucket: meta.inputBucket, key: `fop/${meta.id}/${index}` };
-    const existing = await this.storage.stat(target.bucket, target.key).catch(() => undefined);
+    // A bucket-only target is named by its result's qetag, unknown until the result is made again.
+    const existing = target.key === undefined ? undefined : await this.storage.stat(target.bucket, target.key).catch(() => undefined);
     if (existing && (!meta.force || existing.putTime >= meta.createdAt)) {
       const returnOld = existing.putTime < meta.createdAt ? 1 : 0;
       await this.store.finishItem(ref, doneItem(pipeline, { saved: { bucket: existing.bucket, key: existing.key, etag: existing.etag }, returnOld }));

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Account, ANONYMOUS_ACCOUNT, ObjectAccess } from '@fopflow/auth';
 import { ResultCache } from '@fopflow/cache';
 import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
-import { formatStep, parsePipeline, PipelineStep, writesObjectSet } from '@fopflow/fop';
+import { describeSaveasTarget, formatStep, parsePipeline, PipelineStep, writesObjectSet } from '@fopflow/fop';
 import { declaredStatus, encodeFailure, FopJobData, FopJobResult, JobDispatcher, QueueSet, removeFinishedJob, resultKey, FopError } from '@fopflow/queue';
 import { BucketInfo, OBJECT_STORAGE, ObjectStorage } from '@fopflow/storage';
 import { OutboundGuard } from '@fopflow/outbound';
@@ -15,6 +15,7 @@ import { PersistentJobTracker } from './persistent-job.tracker';
 import { PipelineRunner } from './pipeline.runner';
 import { fetchUrl, SourceFetcher } from './source.fetcher';
 import { storeObjectSet } from './object-set.store';
+import { defaultSaveasKey, SavedBody } from './saveas-default-key';
 import { createWorkDir, WorkDir } from './work-dir';
 
 /** Least time between two progress reports of one job, in ms: each is a Redis write and an event. */
@@ -74,7 +75,7 @@ export class FopJobProcessor {
     try {
       // Decided again here, from the job's account: a job queued around the gateway's checks still
       // reads and writes nothing its account may not.
-      if (job.data.saveas) await this.access.authorize(account, 'write', job.data.saveas.bucket, `saveas ${job.data.saveas.bucket}:${job.data.saveas.key}`);
+      if (job.data.saveas) await this.access.authorize(account, 'write', job.data.saveas.bucket, `saveas ${describeSaveasTarget(job.data.saveas)}`);
       const kept = await this.keptResult(job.data);
       if (kept) return { ...kept, durationMs: Math.round(performance.now() - started) };
       const { steps } = parsePipeline(job.data.pipeline, { maxSteps: this.config.limits.maxPipelineSteps, customCommands: 'any' });
@@ -97,8 +98,12 @@ export class FopJobProcessor {
       let saved: SavedObject | undefined;
       if (hit) {
         output = { mime: hit.mime, size: hit.size };
-        if (saveas) saved = await this.save(saveas, hit.stream, hit.mime, account);
-        else hit.stream.destroy();
+        if (saveas) {
+          // Without a key the result is named by its qetag, so it is spooled to be hashed, then saved.
+          workDir = saveas.key === undefined ? await createWorkDir(this.config.workDir, job.id ?? 'job') : undefined;
+          const body = workDir ? await spool(hit.stream, workDir.file('cached')) : hit.stream;
+          saved = await this.save(saveas, body, hit.mime, account);
+        } else hit.stream.destroy();
       } else {
         workDir = await createWorkDir(this.config.workDir, job.id ?? 'job');
         const input = await this.input(job.data, workDir);
@@ -131,12 +136,16 @@ export class FopJobProcessor {
   ): Promise<FopJobResult> {
     const target = job.data.saveas;
     if (!target) throw new FopError(400, 'ObjectSetNeedsTarget', `${steps.at(-1)!.command} writes a set of objects: run it as an async job (POST /v1/jobs or /pfop/)`);
+    if (target.key === undefined) {
+      throw new FopError(400, 'ObjectSetNeedsTarget', `${steps.at(-1)!.command} names the objects of its set after the saveas key: saveas needs <bucket>:<key>, not a bucket alone`);
+    }
+    const keyed = { bucket: target.bucket, key: target.key };
     const input = await this.input(job.data, workDir);
     let info;
     try {
-      const produced = await this.runner.run({ steps, input: input.data, account, workDir, signal, onProgress: throttledProgress(job), objectSetTarget: target });
+      const produced = await this.runner.run({ steps, input: input.data, account, workDir, signal, onProgress: throttledProgress(job), objectSetTarget: keyed });
       const path = await produced.toFile(workDir.path, 'object-set');
-      info = await storeObjectSet(this.storage, this.access, account, target, { path, mime: produced.mime, members: produced.members }, this.config.limits.maxUploadBytes);
+      info = await storeObjectSet(this.storage, this.access, account, keyed, { path, mime: produced.mime, members: produced.members }, this.config.limits.maxUploadBytes);
     } finally {
       input.release();
     }
@@ -146,7 +155,8 @@ export class FopJobProcessor {
 
   /** An async item whose saveas target exists keeps it unless `force` (Qiniu's returnOld). */
   private async keptResult(data: FopJobData): Promise<Omit<FopJobResult, 'durationMs'> | undefined> {
-    if (!data.persistent || data.persistent.force || !data.saveas) return undefined;
+    // A bucket-only target is named by the result's qetag: there is nothing to look for before it is made.
+    if (!data.persistent || data.persistent.force || data.saveas?.key === undefined) return undefined;
     const existing = await this.storage.stat(data.saveas.bucket, data.saveas.key).catch(() => undefined);
     if (!existing) return undefined;
     return {
@@ -185,7 +195,7 @@ export class FopJobProcessor {
     key: string,
     produced: StepData,
     workDir: WorkDir,
-    saveas: { bucket: string; key: string } | undefined,
+    saveas: { bucket: string; key?: string } | undefined,
     account: Account,
   ): Promise<{ output: { mime: string; size: number }; saved?: SavedObject }> {
     const file = produced.file;
@@ -196,7 +206,7 @@ export class FopJobProcessor {
       const saved = saveas ? await this.save(saveas, data, produced.mime, account) : undefined;
       return { output: { mime: produced.mime, size: data.length }, saved };
     }
-    const saved = saveas ? await this.save(saveas, createReadStream(file), produced.mime, account) : undefined;
+    const saved = saveas ? await this.save(saveas, { file }, produced.mime, account) : undefined;
     const size = await this.cache.putFile(key, file, produced.mime);
     return { output: { mime: produced.mime, size }, saved };
   }
@@ -229,11 +239,29 @@ export class FopJobProcessor {
     return { resultKey: job.data.resultKey, mime, size: 0, durationMs, continuedIn: queueName };
   }
 
-  private async save(target: { bucket: string; key: string }, body: NodeJS.ReadableStream | Buffer, mime: string, account: Account): Promise<SavedObject> {
+  private async save(target: { bucket: string; key?: string }, body: NodeJS.ReadableStream | SavedBody, mime: string, account: Account): Promise<SavedObject> {
+    const key = target.key ?? (await defaultSaveasKey(hashable(body)));
+    const content = isSpooledFile(body) ? createReadStream(body.file) : body;
     // A bucket the save makes is the job's account's, never anyone else's.
-    const info = await this.storage.put(target.bucket, target.key, body, { maxBytes: this.config.limits.maxUploadBytes, mime, owner: account });
+    const info = await this.storage.put(target.bucket, key, content, { maxBytes: this.config.limits.maxUploadBytes, mime, owner: account });
     return { bucket: info.bucket, key: info.key, etag: info.etag };
   }
+}
+
+/** Writes a stream to `path`, for a body that must be read twice (hashed, then saved). */
+async function spool(stream: NodeJS.ReadableStream, path: string): Promise<SavedBody> {
+  await pipe(stream, createWriteStream(path));
+  return { file: path };
+}
+
+/** Callers hand a bucket-only target the bytes or a file, never a bare stream, so it can be hashed first. */
+function hashable(body: NodeJS.ReadableStream | SavedBody): SavedBody {
+  if (Buffer.isBuffer(body) || isSpooledFile(body)) return body;
+  throw new Error('a bucket-only saveas needs the result as bytes or a file, to name it by its qetag');
+}
+
+function isSpooledFile(body: NodeJS.ReadableStream | SavedBody): body is { file: string } {
+  return !Buffer.isBuffer(body) && typeof (body as { file?: unknown }).file === 'string';
 }
 
 /** Where a saveas copy went. */

@@ -25,7 +25,7 @@ export function signaturesEqual(given: string, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** `urlsafe_base64("<bucket>:<key>")`, Qiniu's EncodedEntryURI. */
-export function encodeEntryUri(bucket: string, key: string): string {
-  return urlsafeBase64(`${bucket}:${key}`);
+/** `urlsafe_base64("<bucket>:<key>")`, Qiniu's EncodedEntryURI; a bucket alone without a key, as Qiniu's SDKs encode it. */
+export function encodeEntryUri(bucket: string, key?: string): string {
+  return urlsafeBase64(key === undefined ? bucket : `${bucket}:${key}`);
 }

@@ -48,6 +48,12 @@ describe('thumbnail geometry', () => {
     expect(canonical.length).toBeLessThanOrEqual(token.length);
   });
 
+  // Qiniu's zoom table (imageMogr2 › 缩放) has exactly these one-side percent forms: !<P>px scales the
+  // width, !x<P>p the height (both read above). A '!<P>py' is no Qiniu form: refused, not guessed at.
+  it.each(['!50py', '!y50p', '!50pxy'])('refuses %p, which is not in Qiniu\'s zoom table', (token) => {
+    expect(thrown(() => thumbnail(token)).message).toContain(thumbnailForms);
+  });
+
   it.each(['', 'x', '!', '!p', '50p', '50%', '!50', '!50pp', '!x50', '!50x50p', '300', '300X200', '300*200', '300x200r', '!300x200',
     '300x200!!', '300x200>!', '!300x200r!', '@', 'x@', '300x200@', '-300x200', '300x-200', '3e2x200', '300 x200', '300x200 ',
     '３００x200', 'x200x', '300xx200', '!x50px', '300x200%'])('rejects the form %p, listing every form', (token) => {

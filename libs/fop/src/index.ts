@@ -46,7 +46,7 @@ export { defaultMaxFopChars, defaultMaxPipelineSteps, formatStep, parsePipeline 
 export type { CustomStep, PipelineStep } from './custom-step';
 export { CUSTOM_COMMAND_NAME, isCustomCommandName, isCustomStep } from './custom-step';
 export type { SaveasTarget, SplitFop } from './saveas';
-export { splitSaveas } from './saveas';
+export { describeSaveasTarget, splitSaveas } from './saveas';
 export type { StepReference } from './object-references';
 export { objectReferences } from './object-references';
 export type { HlsArgs } from './hls.params';

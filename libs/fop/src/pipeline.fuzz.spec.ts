@@ -214,8 +214,8 @@ function validAvthumb(): { format: string; pairs: string[][] } {
 /** A valid vframe step: format and pairs (offset always among them). */
 function validVframe(): { format: string; pairs: string[][] } {
   const pairs: string[][] = [['offset', pick(['0', '1.5', '7.25', '3600', '0.001'])]];
-  if (chance(0.5)) pairs.push(['w', String(1 + int(3840))]);
-  if (chance(0.5)) pairs.push(['h', String(1 + int(2160))]);
+  if (chance(0.5)) pairs.push(['w', String(20 + int(3821))]);
+  if (chance(0.5)) pairs.push(['h', String(20 + int(2141))]);
   if (chance(0.3)) pairs.push(['rotate', pick(['90', '180', '270', 'auto'])]);
   return { format: pick(['jpg', 'png', 'jpeg']), pairs };
 }

@@ -13,14 +13,22 @@ describe('vframe', () => {
     expect(parse('png/offset/0')).toEqual({ format: 'png', offsetMs: 0 });
   });
 
-  it('accepts the bounds', () => {
-    expect(parse('jpg/offset/1/w/1/h/2160')).toMatchObject({ w: 1, h: 2160 });
-    expect(parse('jpg/offset/1/w/3840/h/1')).toMatchObject({ w: 3840, h: 1 });
+  // Qiniu's vframe page: of w and h, the long edge lies in [20, 3840], the short edge in [20, 2160],
+  // whichever of the two is the long one.
+  it('bounds the long edge of w and h to 20-3840 and the short edge to 20-2160, landscape or portrait', () => {
+    expect(parse('jpg/offset/1/w/3840/h/2160')).toMatchObject({ w: 3840, h: 2160 });
+    expect(parse('jpg/offset/1/w/2160/h/3840')).toMatchObject({ w: 2160, h: 3840 });
+    expect(parse('jpg/offset/1/w/20/h/20')).toMatchObject({ w: 20, h: 20 });
+    expect(parse('jpg/offset/1/h/3840')).toMatchObject({ h: 3840 });
+    expect(thrown('jpg/offset/1/w/2161/h/3840').message).toBe(
+      'vframe: the short edge of w and h must be at most 2160 (long edge 20-3840, short edge 20-2160), got 2161x3840 (step 1)',
+    );
+    expect(thrown('jpg/offset/1/w/3000/h/2200').token).toBe('2200');
   });
 
   it('folds spellings of the same meaning and writes a fixed order', () => {
     expect(canonical('jpeg/rotate/auto/h/0360/offset/01.500')).toBe('vframe/jpg/offset/1.5/h/360');
-    expect(canonical('png/rotate/90/w/10/offset/2')).toBe('vframe/png/offset/2/w/10/rotate/90');
+    expect(canonical('png/rotate/90/w/20/offset/2')).toBe('vframe/png/offset/2/w/20/rotate/90');
   });
 
   it('requires a format and an offset', () => {
@@ -33,10 +41,10 @@ describe('vframe', () => {
   it.each([
     ['offset', '-1', 'must be seconds from 0 to 86400 with at most 3 decimals'],
     ['offset', '1.0001', 'must be seconds from 0 to 86400 with at most 3 decimals'],
-    ['w', '0', 'must be an integer from 1 to 3840'],
-    ['w', '3841', 'must be an integer from 1 to 3840'],
-    ['h', '2161', 'must be an integer from 1 to 2160'],
-    ['h', '12.5', 'must be an integer from 1 to 2160'],
+    ['w', '19', 'must be an integer from 20 to 3840'],
+    ['w', '3841', 'must be an integer from 20 to 3840'],
+    ['h', '3841', 'must be an integer from 20 to 3840'],
+    ['h', '12.5', 'must be an integer from 20 to 3840'],
     ['rotate', '45', 'must be one of 90, 180, 270, auto'],
   ])('refuses %s %p', (name, token, problem) => {
     const text = name === 'offset' ? `jpg/offset/${token}` : `jpg/offset/1/${name}/${token}`;

@@ -9,6 +9,12 @@ export type FrameFormat = (typeof frameFormats)[number];
 /** Latest `offset`, in ms (a day); whether it lies inside the source is checked by libs/media. */
 const maxOffsetMs = 86_400_000;
 
+// Qiniu's vframe page: of w and h, the long edge lies in [20, 3840] and the short edge in [20, 2160],
+// so a portrait frame may be 2160×3840 as well as a landscape one 3840×2160.
+const minEdgePx = 20;
+const maxLongEdgePx = 3840;
+const maxShortEdgePx = 2160;
+
 // Order of the canonical text; parameters may be written in any order.
 const paramNames = ['offset', 'w', 'h', 'rotate'] as const;
 
@@ -17,9 +23,9 @@ export interface VframeArgs {
   format: FrameFormat;
   /** Where the frame is taken, in ms from the start (Qiniu: required, millisecond precision). */
   offsetMs: number;
-  /** Width in px, 1 to 3840; alone it keeps the picture's ratio. */
+  /** Width in px, 20 to 3840 (the short edge of w and h at most 2160); alone it keeps the picture's ratio. */
   w?: number;
-  /** Height in px, 1 to 2160; alone it keeps the picture's ratio; with w the frame is exactly w×h. */
+  /** Height in px, 20 to 3840 (the short edge of w and h at most 2160); alone it keeps the ratio; with w the frame is exactly w×h. */
   h?: number;
   /** Clockwise turn of the upright frame; `auto` (upright, the default) is folded away. */
   rotate?: 90 | 180 | 270;
@@ -34,9 +40,17 @@ function parseVframe(tokens: string[], stepIndex: number): VframeArgs {
   if (offset === undefined) throw stepError(at, `parameter 'offset' (seconds into the video) is required`);
   const args: VframeArgs = { format, offsetMs: parseMilliseconds(at, paramLabel('offset'), offset, 0, maxOffsetMs) };
   const w = raw.get('w');
-  if (w !== undefined) args.w = parseInteger(at, paramLabel('w'), w, 1, 3840);
+  if (w !== undefined) args.w = parseInteger(at, paramLabel('w'), w, minEdgePx, maxLongEdgePx);
   const h = raw.get('h');
-  if (h !== undefined) args.h = parseInteger(at, paramLabel('h'), h, 1, 2160);
+  if (h !== undefined) args.h = parseInteger(at, paramLabel('h'), h, minEdgePx, maxLongEdgePx);
+  if (args.w !== undefined && args.h !== undefined && Math.min(args.w, args.h) > maxShortEdgePx) {
+    const name = args.w <= args.h ? 'w' : 'h';
+    throw stepError(
+      at,
+      `the short edge of w and h must be at most ${maxShortEdgePx} (long edge ${minEdgePx}-${maxLongEdgePx}, short edge ${minEdgePx}-${maxShortEdgePx}), got ${args.w}x${args.h}`,
+      raw.get(name),
+    );
+  }
   const rotate = raw.get('rotate');
   if (rotate !== undefined) {
     const degrees = parseChoice(at, paramLabel('rotate'), rotate, ['90', '180', '270', 'auto'] as const);

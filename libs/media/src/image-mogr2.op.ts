@@ -7,7 +7,7 @@ import { keepsFrames, sniffImageMime } from './image.formats';
 import type { ImageLimits } from './image-limits';
 import { planCrop, planThumbnail, rotatedSize } from './image-mogr2.plan';
 import type { ImageInput } from './image.input';
-import { type SourceImage, checkOutputSize, decodeImage, decoding } from './image.source';
+import { type SourceImage, checkOutputSize, decodeImage, decoding, orientedSize } from './image.source';
 import { MediaError } from './media.errors';
 import { inMemoryRun } from './step-run';
 
@@ -20,12 +20,6 @@ interface Mogr2Plan {
   crop?: Rect;
   rotate?: number;
   background: Colour;
-}
-
-/** EXIF orientations 5–8 turn the image a quarter, swapping its sides. */
-function orientedSize(source: SourceImage, autoOrient: boolean): Size {
-  const swap = autoOrient && (source.metadata.orientation ?? 1) >= 5;
-  return swap ? { width: source.height, height: source.width } : { width: source.width, height: source.height };
 }
 
 function plan(source: SourceImage, args: ImageMogr2Args, limits: ImageLimits): Mogr2Plan {

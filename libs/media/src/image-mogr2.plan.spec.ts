@@ -66,6 +66,34 @@ describe('planCrop (imageMogr2 crop with gravity and offsets)', () => {
   });
 });
 
+// Qiniu's crop offset table: `a<dx>a<dy>` moves the box right and down from the gravity's anchor,
+// under every gravity (not inward, as a watermark's margins do); `-<dx>` is documented as "taking dx
+// from the width", which is what a move left does at the default NorthWest anchor, where the box
+// is clipped at the edge. Elsewhere the box moves left keeping its width, as `a` moves it right.
+describe('planCrop offsets under every gravity (Qiniu: a moves right/down, - left/up, from the anchor)', () => {
+  const source = { width: 400, height: 300 };
+  const anchors: Record<Gravity, [number, number]> = {
+    NorthWest: [0, 0], North: [150, 0], NorthEast: [300, 0],
+    West: [0, 125], Center: [150, 125], East: [300, 125],
+    SouthWest: [0, 250], South: [150, 250], SouthEast: [300, 250],
+  };
+
+  it.each(Object.entries(anchors) as [Gravity, [number, number]][])('%s: a10a20 moves right and down, -10-20 left and up, clipped to the image', (gravity, [left, top]) => {
+    const moved = (dx: number, dy: number) => planCrop(source, { width: 100, height: 50, dx, dy }, gravity);
+    const clip = (l: number, t: number) => {
+      const x = Math.max(0, l), y = Math.max(0, t);
+      const right = Math.min(400, l + 100), bottom = Math.min(300, t + 50);
+      return { left: x, top: y, width: right - x, height: bottom - y };
+    };
+    expect(moved(10, 20)).toEqual(clip(left + 10, top + 20));
+    expect(moved(-10, -20)).toEqual(clip(left - 10, top - 20));
+  });
+
+  it('at NorthWest, -<dx> takes dx from the width, as Qiniu\'s table words it', () => {
+    expect(planCrop(source, { width: 100, height: 50, dx: -10, dy: 0 }, 'NorthWest')).toEqual({ left: 0, top: 0, width: 90, height: 50 });
+  });
+});
+
 describe('rotatedSize', () => {
   it.each([
     [90, { width: 300, height: 400 }],

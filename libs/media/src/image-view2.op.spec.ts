@@ -100,3 +100,36 @@ describe('imageView2 on animations', () => {
     expect((await decode((await view('2/w/20/format/png', gif)).data)).frames).toBe(1);
   });
 });
+
+// Qiniu's service turns an orientation-tagged photo upright in imageView2 without being asked
+// (imageMogr2 needs auto-orient): the modes' w/h and long/short edges refer to the picture as shown.
+describe('imageView2 and the EXIF orientation tag (Qiniu turns the picture upright by default)', () => {
+  let rotatedJpeg: Buffer; // stored 200×100 landscape, tagged 6: shown 100×200 portrait
+
+  beforeAll(async () => {
+    rotatedJpeg = await sharp(await quadrants(200, 100, 'jpeg')).withMetadata({ orientation: 6 }).jpeg({ quality: 95 }).toBuffer();
+  });
+
+  it('sizes the upright picture and drops the tag: 2/w/50 of a portrait is 50×100', async () => {
+    const output = await view('2/w/50', rotatedJpeg);
+    const metadata = await sharp(output.data).metadata();
+    expect([metadata.width, metadata.height, metadata.orientation ?? 1]).toEqual([50, 100, 1]);
+    // Turned clockwise, the stored bottom-left (blue) quadrant is now top-left, top-left (red) top-right.
+    expectColour(await pixelAt(output.data, 5, 5), BLUE);
+    expectColour(await pixelAt(output.data, 45, 5), RED);
+  });
+
+  it('crops mode 1 from the centre of the upright picture', async () => {
+    // Upright 100×200 (blue, red over white, green): the 100×50 centre straddles the two halves.
+    const output = await view('1/w/100/h/50', rotatedJpeg);
+    const metadata = await sharp(output.data).metadata();
+    expect([metadata.width, metadata.height, metadata.orientation ?? 1]).toEqual([100, 50, 1]);
+    expectColour(await pixelAt(output.data, 5, 5), BLUE);
+    expectColour(await pixelAt(output.data, 5, 45), [255, 255, 255, 255]);
+  });
+
+  it('turns the picture upright even when no size is bounded (format only)', async () => {
+    const metadata = await sharp((await view('0/w/9999/format/png', rotatedJpeg)).data).metadata();
+    expect([metadata.width, metadata.height, metadata.format]).toEqual([100, 200, 'png']);
+  });
+});

@@ -4,7 +4,7 @@ import { keepsFrames, sniffImageMime } from './image.formats';
 import type { ImageLimits } from './image-limits';
 import { planImageView2 } from './image-view2.geometry';
 import type { ImageInput } from './image.input';
-import { checkOutputSize, decodeImage } from './image.source';
+import { checkOutputSize, decodeImage, orientedSize } from './image.source';
 import { MediaError } from './media.errors';
 import { inMemoryRun } from './step-run';
 
@@ -13,15 +13,19 @@ import { inMemoryRun } from './step-run';
  * when absent) is capped by a JPEG source's own estimated quality. Animated GIF/WebP keep every
  * frame when written as gif or webp. With ignore-error/1, a source that cannot be processed is
  * answered unchanged (except over a size limit, which stays an error).
+ *
+ * Unlike imageMogr2, where `auto-orient` must be asked for, imageView2 always turns an
+ * EXIF-oriented source upright first, as Qiniu's service does: w/h and the long/short edges refer
+ * to the picture as shown, and the result carries no orientation tag (its metadata is dropped).
  */
 export async function runImageView2(input: ImageInput, args: ImageView2Args, limits: ImageLimits): Promise<MediaOutput> {
   try {
     const source = await input.probe();
-    const plan = planImageView2(source, args);
+    const plan = planImageView2(orientedSize(source, true), args);
     checkOutputSize(limits, plan.crop ?? plan);
     const format = args.format ?? defaultOutputFormat(source);
     const allFrames = source.animated && keepsFrames(format);
-    let image = decodeImage(source, limits, allFrames).resize(plan.width, plan.height, { fit: 'fill' });
+    let image = decodeImage(source, limits, allFrames).autoOrient().resize(plan.width, plan.height, { fit: 'fill' });
     if (plan.crop) {
       image = image.extract({
         left: Math.floor((plan.width - plan.crop.width) / 2),

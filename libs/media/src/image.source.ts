@@ -63,6 +63,15 @@ export async function probeImage(input: Buffer, limits: ImageLimits): Promise<So
   };
 }
 
+/**
+ * The frame's size as shown: EXIF orientations 5–8 turn the image a quarter, swapping its sides,
+ * once the pixels are turned upright (`upright`); otherwise the size as stored.
+ */
+export function orientedSize(source: SourceImage, upright: boolean): Size {
+  const swap = upright && (source.metadata.orientation ?? 1) >= 5;
+  return swap ? { width: source.height, height: source.width } : { width: source.width, height: source.height };
+}
+
 /** A decoder for a probed source: every frame when `allFrames`, else the first one. */
 export function decodeImage(source: SourceImage, limits: ImageLimits, allFrames: boolean): Sharp {
   const animated = allFrames && source.animated;

@@ -16,7 +16,7 @@ export interface FopJobData {
   /** Normalised text of the steps this job runs, e.g. `imageView2/2/w/320`. */
   pipeline: string;
   /** Store the result at this object too (`|saveas/...`). */
-  saveas?: { bucket: string; key: string };
+  saveas?: { bucket: string; key?: string };
   /**
    * Whom the job acts for (an access key, `@operator` or `@anonymous`): the worker checks the
    * source, every object a step reads and the saveas target against it again. A job without

@@ -12,7 +12,7 @@ import {
   OPERATOR_ACCOUNT,
 } from '@fopflow/auth';
 import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
-import { FopPipeline, objectReferences } from '@fopflow/fop';
+import { describeSaveasTarget, FopPipeline, objectReferences } from '@fopflow/fop';
 import { BucketInfo, bucketAccess, OBJECT_STORAGE, ObjectStorage } from '@fopflow/storage';
 import type { Request } from 'express';
 import { GatewayError } from '../http/error.filter';
@@ -79,11 +79,12 @@ export class AccessPolicy implements OnApplicationBootstrap {
    * images, wmImage, concat inputs) and its saveas target. Runs before a cache lookup or a queue
    * entry, so a refused fop reads, runs and writes nothing.
    */
-  async authorizeFop(account: Account, pipeline: FopPipeline, saveas?: { bucket: string; key: string }): Promise<void> {
+  async authorizeFop(account: Account, pipeline: FopPipeline, saveas?: { bucket: string; key?: string }): Promise<void> {
     for (const ref of objectReferences(pipeline.steps)) {
       await this.authorize(account, 'read', ref.bucket, `step ${ref.stepIndex} (${ref.command}) reads ${ref.bucket}:${ref.key}`);
     }
-    if (saveas) await this.authorize(account, 'write', saveas.bucket, `saveas ${saveas.bucket}:${saveas.key}`);
+    // Write access is decided per bucket, so a bucket-only target (key named later) is decided alike.
+    if (saveas) await this.authorize(account, 'write', saveas.bucket, `saveas ${describeSaveasTarget(saveas)}`);
   }
 
   /**

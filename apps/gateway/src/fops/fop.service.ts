@@ -140,7 +140,7 @@ export class FopService implements OnApplicationShutdown {
       requestId: currentLogContext().requestId,
       trace: traceCarrier(),
     };
-    const jobId = saveas ? createHash('sha256').update(`${id}\n${saveas.bucket}\n${saveas.key}`).digest('hex') : id;
+    const jobId = saveas ? createHash('sha256').update(`${id}\n${saveas.bucket}\n${saveas.key ?? ''}`).digest('hex') : id;
     const deadline = Date.now() + this.config.syncWaitMs;
     await this.waiters.join(jobId);
     let waiting = true;

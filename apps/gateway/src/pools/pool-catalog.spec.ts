@@ -38,6 +38,26 @@ describe('PoolCatalog', () => {
     expect(() => catalog.requireRunnable(parsePipeline('imageView2/2/w/10|imageInfo'))).not.toThrow();
   });
 
+  // Qiniu's default key for a bucket-only saveas is the result's qetag; a set of objects (vsample,
+  // HLS) names its members after the key, so it needs one.
+  it('takes a bucket-only saveas, but not for a command writing a set of objects', () => {
+    const avFile = join(dir, 'av-pools.json');
+    writeFileSync(avFile, JSON.stringify({ pools: { av: { commands: ['vsample', 'imageView2'] } } }));
+    const av = new PoolCatalog(loadConfig({ FOPFLOW_POOLS_FILE: avFile }), registered());
+    const bucketOnly = Buffer.from('out').toString('base64url');
+    expect(av.parseFop(`imageView2/2/w/10|saveas/${bucketOnly}`).saveas).toEqual({ bucket: 'out' });
+    const error = (() => {
+      try {
+        av.parseFop(`vsample/jpg/t/2|saveas/${bucketOnly}`);
+      } catch (thrown) {
+        return thrown as FopSyntaxError;
+      }
+      throw new Error('a set of objects was given a bucket-only target');
+    })();
+    expect(error).toBeInstanceOf(FopSyntaxError);
+    expect(error.message).toContain('vsample names the objects of its set after the key, so it needs <bucket>:<key>');
+  });
+
   it('refuses a command no pool runs with a 400 naming it and its step', () => {
     const attempt = () => catalog.requireRunnable(parsePipeline('imageView2/2/w/10|avinfo'));
     expect(attempt).toThrow(FopSyntaxError);

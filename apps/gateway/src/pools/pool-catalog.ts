@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
-import { commandNames, commands, CustomStep, FopPipeline, FopSyntaxError, isCustomStep, parsePipeline, SaveasTarget, splitSaveas } from '@fopflow/fop';
+import { commandNames, commands, CustomStep, FopPipeline, FopSyntaxError, isCustomStep, parsePipeline, SaveasTarget, splitSaveas, writesObjectSet } from '@fopflow/fop';
 import { loadPools, PoolSettings, poolOf } from '@fopflow/keeper';
 import { CommandCatalog, mayRun } from '@fopflow/ufop';
 import { GatewayError } from '../http/error.filter';
@@ -39,6 +39,11 @@ export class PoolCatalog {
       }
     });
     this.requireRunnable(pipeline);
+    const last = pipeline.steps.at(-1);
+    // A set's members are named after the saveas key, so Qiniu's default key (the result's qetag) cannot name it.
+    if (split.saveas && split.saveas.key === undefined && last && writesObjectSet(last)) {
+      throw new FopSyntaxError(`saveas: ${last.command} names the objects of its set after the key, so it needs <bucket>:<key>, not a bucket alone`, 'saveas', pipeline.steps.length + 1);
+    }
     return { pipeline, saveas: split.saveas };
   }
 
