@@ -68,7 +68,8 @@ describe('traces: one trace per request, across gateway, queue, worker steps and
 
   it('follows a fop URL from the HTTP span through the queue wait into the worker and its steps', async () => {
     expect((await fetch(`${platform.url}/traced/photo.jpg?imageView2/2/w/64|imageMogr2/rotate/90`)).status).toBe(200);
-    await waitFor('the spans of the request', async () => collector.spans.some((span) => span.name === 'step imageMogr2'));
+    // Spans arrive in export batches: wait for every one this test reads.
+    await waitFor('the spans of the request', async () => ['step imageMogr2', 'process fop.imageView2.paid'].every((name) => collector.spans.some((span) => span.name === name)));
     await waitFor('the HTTP span', async () => collector.spans.some((span) => span.name === 'GET /traced/photo.jpg'));
     const http = collector.spans.find((span) => span.name === 'GET /traced/photo.jpg')!;
     expect(http).toMatchObject({ service: 'fopflow-gateway', parentSpanId: undefined });

@@ -1,6 +1,7 @@
 import { ANONYMOUS_ACCOUNT } from '@fopflow/auth';
 import { commands, parsePipeline } from '@fopflow/fop';
 import { StepData, warmupImage, writeWarmupClip } from '@fopflow/media';
+import { untraced } from '@fopflow/tracing';
 import { PipelineRunner } from './pipeline.runner';
 import { createWorkDir } from './work-dir';
 
@@ -27,7 +28,12 @@ const WARMUP_FOPS: Record<string, string> = {
  * Runs each of `ownCommands` once on a tiny input. A command that fails here would fail real jobs,
  * so the error stops the instance instead of letting it report ready.
  */
-export async function warmUp(runner: PipelineRunner, workRoot: string, ownCommands: readonly string[]): Promise<number> {
+export function warmUp(runner: PipelineRunner, workRoot: string, ownCommands: readonly string[]): Promise<number> {
+  // Its steps would otherwise be exported as traces of their own at every start.
+  return untraced(() => warmUpEach(runner, workRoot, ownCommands));
+}
+
+async function warmUpEach(runner: PipelineRunner, workRoot: string, ownCommands: readonly string[]): Promise<number> {
   const started = performance.now();
   const workDir = await createWorkDir(workRoot, 'warmup');
   try {

@@ -1,4 +1,5 @@
 import { context, propagation, Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { suppressTracing } from '@opentelemetry/core';
 import type { NextFunction, Request, Response } from 'express';
 
 /** The tracer every Fopflow span comes from. */
@@ -12,6 +13,11 @@ export function traceCarrier(): TraceCarrier | undefined {
   const carrier: TraceCarrier = {};
   propagation.inject(context.active(), carrier);
   return Object.keys(carrier).length ? carrier : undefined;
+}
+
+/** Runs `work` with no spans at all: the platform's own upkeep (a warm-up) is no one's trace. */
+export function untraced<T>(work: () => Promise<T>): Promise<T> {
+  return context.with(suppressTracing(context.active()), work);
 }
 
 /** Runs `work` in a span named `name`, child of the current one; a thrown error marks it failed and is rethrown. */
