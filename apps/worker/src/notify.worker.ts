@@ -10,7 +10,8 @@ import {
   webhookBackoffStrategy,
   WebhookDeliveryError,
 } from '@fopflow/outbound';
-import { createRedis, queueOptions, NOTIFY_QUEUE, PersistentJobStore, JobHandler } from '@fopflow/queue';
+import { PersistentJobStore } from '@fopflow/jobs';
+import { createRedis, queueOptions, NOTIFY_QUEUE, JobHandler } from '@fopflow/queue';
 import { inJobLogContext } from '@fopflow/logging';
 import { inJobSpan } from '@fopflow/tracing';
 import { Job, UnrecoverableError, Worker } from 'bullmq';
