@@ -1,11 +1,12 @@
 import { Logger, Module } from '@nestjs/common';
+import { BullModule } from '@nestjs/bullmq';
 import { ResultCache, resultCacheOptions } from '@fopflow/cache';
 import { ConfigModule, FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
 import { fopflowLoggerModule } from '@fopflow/logging';
 import { AvProcessor, DEFAULT_IMAGE_LIMITS, ImageProcessor, imageThreads, MediaPlanExecutor, setImageThreads, StepRunRegistry } from '@fopflow/media';
 import { JobStatsRecorder } from '@fopflow/metrics';
 import { PersistentJobStore } from '@fopflow/jobs';
-import { createRedis, JobDispatcher, jobSettings, QueueSet, jobHandlerCheck, type RedisClient } from '@fopflow/queue';
+import { createRedis, JobDispatcher, jobSettings, NOTIFY_QUEUE, QueueSet, jobHandlerCheck, queueOptions, type RedisClient } from '@fopflow/queue';
 import { ObjectAccess } from '@fopflow/auth';
 import { BucketInfo, bucketAccess, createObjectStorage, OBJECT_STORAGE, ObjectInfo, ObjectStorage } from '@fopflow/storage';
 import { CustomCommandHost, WORKER_REDIS } from './custom-command.host';
@@ -28,7 +29,22 @@ const REDIS = Symbol('REDIS');
 const consumerCheck = jobHandlerCheck(['fop', 'notify']);
 
 @Module({
-  imports: [ConfigModule, fopflowLoggerModule('worker'), ...consumerCheck.imports],
+  imports: [
+    ConfigModule,
+    fopflowLoggerModule('worker'),
+    ...consumerCheck.imports,
+    // The connection of the app's @Processor consumer (notify); BullMQ duplicates it for its
+    // blocking reads, and NotifyWorker lets go of it at shutdown. The fop consumers are not
+    // @Processors: their queues are per command and tier, custom commands included, known only
+    // at run time, so FopWorkerService opens them.
+    BullModule.forRootAsync({
+      imports: [ConfigModule],
+      inject: [FOPFLOW_CONFIG],
+      useFactory: (config: FopflowConfig) => queueOptions(createRedis(config.redisUrl, 'worker', 'fopflow-notify')),
+    }),
+    // Registering the queue is what makes the framework look for its @Processor.
+    BullModule.registerQueue({ name: NOTIFY_QUEUE }),
+  ],
   providers: [
     ...consumerCheck.providers,
     {
