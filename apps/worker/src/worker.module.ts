@@ -1,12 +1,11 @@
 import { Logger, Module } from '@nestjs/common';
-import { BullModule } from '@nestjs/bullmq';
 import { ResultCache, resultCacheOptions } from '@fopflow/cache';
-import { ConfigModule, FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
+import { ConfigModule, FOPFLOW_CONFIG, FopflowConfig, processorModules } from '@fopflow/config';
 import { fopflowLoggerModule } from '@fopflow/logging';
 import { AvProcessor, DEFAULT_IMAGE_LIMITS, ImageProcessor, imageThreads, MediaPlanExecutor, setImageThreads, StepRunRegistry } from '@fopflow/media';
 import { JobStatsRecorder } from '@fopflow/metrics';
 import { PersistentJobStore } from '@fopflow/jobs';
-import { createRedis, JobDispatcher, jobSettings, NOTIFY_QUEUE, QueueSet, jobHandlerCheck, queueOptions, type RedisClient } from '@fopflow/queue';
+import { createRedis, JobDispatcher, jobSettings, NOTIFY_QUEUE, QueueSet, jobHandlerCheck, type RedisClient } from '@fopflow/queue';
 import { ObjectAccess } from '@fopflow/auth';
 import { BucketInfo, bucketAccess, createObjectStorage, OBJECT_STORAGE, ObjectInfo, ObjectStorage } from '@fopflow/storage';
 import { CustomCommandHost, WORKER_REDIS } from './custom-command.host';
@@ -33,17 +32,10 @@ const consumerCheck = jobHandlerCheck(['fop', 'notify']);
     ConfigModule,
     fopflowLoggerModule('worker'),
     ...consumerCheck.imports,
-    // The connection of the app's @Processor consumer (notify); BullMQ duplicates it for its
-    // blocking reads, and NotifyWorker lets go of it at shutdown. The fop consumers are not
-    // @Processors: their queues are per command and tier, custom commands included, known only
-    // at run time, so FopWorkerService opens them.
-    BullModule.forRootAsync({
-      imports: [ConfigModule],
-      inject: [FOPFLOW_CONFIG],
-      useFactory: (config: FopflowConfig) => queueOptions(createRedis(config.redisUrl, 'worker', 'fopflow-notify')),
-    }),
-    // Registering the queue is what makes the framework look for its @Processor.
-    BullModule.registerQueue({ name: NOTIFY_QUEUE }),
+    // The notify consumer is a @Processor. The fop consumers are not: their queues are per
+    // command and tier, custom commands included, known only at run time, so FopWorkerService
+    // opens them.
+    ...processorModules(NOTIFY_QUEUE, 'fopflow-notify'),
   ],
   providers: [
     ...consumerCheck.providers,
