@@ -1,4 +1,4 @@
-import { PersistentJobStore } from '@fopflow/queue';
+import { PersistentJobStore } from '@fopflow/jobs';
 import { jobMeta } from '../support/job-meta';
 import IORedis, { Redis } from 'ioredis';
 import { startRedis, TestRedis } from '../support/redis-server';

@@ -1,4 +1,4 @@
-import type { PersistentJobMeta } from '@fopflow/queue';
+import type { PersistentJobMeta } from '@fopflow/jobs';
 
 /** The record of a native async job over media/photo.jpg, as the gateway writes one; `extra` changes any field. */
 export function jobMeta(id: string, fops: string[], extra: Partial<PersistentJobMeta> = {}): PersistentJobMeta {

@@ -2,14 +2,16 @@ import { parsePipeline, splitSaveas } from '@fopflow/fop';
 import {
   doneItem,
   failedItem,
-  FopJobResult,
-  fopQueueName,
   JOB_CODE_DESC,
   JobCode,
   JobStatus,
-  NOTIFY_QUEUE,
   PersistentJobMeta,
   PersistentJobStore,
+} from '@fopflow/jobs';
+import {
+  FopJobResult,
+  fopQueueName,
+  NOTIFY_QUEUE,
   JobDispatcher,
   jobSettings,
   queueOptions,

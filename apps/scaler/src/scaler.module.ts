@@ -1,9 +1,8 @@
 import { join } from 'node:path';
 import { Module } from '@nestjs/common';
-import { BullModule } from '@nestjs/bullmq';
-import { ConfigModule, FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
+import { ConfigModule, FOPFLOW_CONFIG, FopflowConfig, processorModules } from '@fopflow/config';
 import { fopflowLoggerModule } from '@fopflow/logging';
-import { createRedis, jobHandlerCheck, queueOptions } from '@fopflow/queue';
+import { createRedis, jobHandlerCheck } from '@fopflow/queue';
 import { InstanceRuntime, ProcessRuntime } from '@fopflow/runtime';
 import { INSTANCE_RUNTIME, SCALER_REDIS, ScalerService } from './scaler.service';
 import { createContainerRuntime } from './container-runtimes';
@@ -18,15 +17,8 @@ const consumerCheck = jobHandlerCheck(['ufopBuild']);
     ConfigModule,
     fopflowLoggerModule('scaler'),
     ...consumerCheck.imports,
-    // The connection of the app's @Processor consumers (the UFOP builder); BullMQ duplicates it for
-    // its blocking reads, and the builder lets go of it at shutdown.
-    BullModule.forRootAsync({
-      imports: [ConfigModule],
-      inject: [FOPFLOW_CONFIG],
-      useFactory: (config: FopflowConfig) => queueOptions(createRedis(config.redisUrl, 'worker', 'fopflow-ufop-builder')),
-    }),
-    // Registering the queue is what makes the framework look for its @Processor.
-    BullModule.registerQueue({ name: UFOP_BUILD_QUEUE }),
+    // The UFOP builder is a @Processor.
+    ...processorModules(UFOP_BUILD_QUEUE, 'fopflow-ufop-builder'),
   ],
   providers: [
     ...consumerCheck.providers,

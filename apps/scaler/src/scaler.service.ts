@@ -2,7 +2,8 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
 import { commandNames } from '@fopflow/fop';
 import { Keeper, loadPools, PoolStateStore } from '@fopflow/keeper';
-import { PersistentJobStore, type RedisClient } from '@fopflow/queue';
+import { PersistentJobStore } from '@fopflow/jobs';
+import { type RedisClient } from '@fopflow/queue';
 import { InstanceRuntime } from '@fopflow/runtime';
 import { createObjectStorage } from '@fopflow/storage';
 import { readFileSync } from 'node:fs';

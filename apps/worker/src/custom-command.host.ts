@@ -1,4 +1,5 @@
-import { FopError, type RedisClient } from '@fopflow/queue';
+import { FopError } from '@fopflow/errors';
+import { type RedisClient } from '@fopflow/queue';
 import { resolve } from 'node:path';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';

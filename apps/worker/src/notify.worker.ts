@@ -1,4 +1,5 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { AccessKeyStore } from '@fopflow/auth';
 import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
 import {
@@ -10,10 +11,11 @@ import {
   webhookBackoffStrategy,
   WebhookDeliveryError,
 } from '@fopflow/outbound';
-import { createRedis, queueOptions, NOTIFY_QUEUE, PersistentJobStore, JobHandler } from '@fopflow/queue';
+import { PersistentJobStore } from '@fopflow/jobs';
+import { NOTIFY_QUEUE, JobHandler, type RedisClient } from '@fopflow/queue';
 import { inJobLogContext } from '@fopflow/logging';
 import { inJobSpan } from '@fopflow/tracing';
-import { Job, UnrecoverableError, Worker } from 'bullmq';
+import { Job, UnrecoverableError } from 'bullmq';
 import { NotifyJobData } from './persistent-job.tracker';
 
 /** Webhooks delivered at once by one worker instance. */
@@ -23,39 +25,47 @@ const NOTIFY_CONCURRENCY = 16;
  * Runs the parent of each async job's flow once its items have ended, and delivers its webhook:
  * the status JSON, signed per Standard Webhooks for native jobs and the Qiniu way for pfop jobs,
  * retried on the configured schedule (BullMQ keeps the pending retries in Redis, so they survive
- * restarts). After the last failure the job's code becomes 4, callback failed.
+ * restarts). After the last failure the job's code becomes 4, callback failed. A `@nestjs/bullmq`
+ * processor: the framework makes its worker from the worker app's BullModule connection
+ * (worker.module.ts); it starts taking jobs once the app has bootstrapped.
  */
-@Injectable()
+// `autorun: false`: the retry schedule is configuration, which a decorator cannot read, so it
+// joins the worker's settings in onApplicationBootstrap, before the worker takes its first job.
+@Processor(NOTIFY_QUEUE, { concurrency: NOTIFY_CONCURRENCY, runRetryDelay: 1000, autorun: false })
 @JobHandler('notify')
-export class NotifyWorker implements OnApplicationBootstrap, OnApplicationShutdown {
+export class NotifyWorker extends WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Notify');
   private readonly keys: AccessKeyStore;
   private readonly guard: OutboundGuard;
-  private worker?: Worker<NotifyJobData>;
 
   constructor(
     @Inject(FOPFLOW_CONFIG) private readonly config: FopflowConfig,
     private readonly store: PersistentJobStore,
   ) {
+    super();
     this.keys = new AccessKeyStore(config.accessKeys);
     this.guard = new OutboundGuard({ allowedTargets: config.allowedTargets });
   }
 
   onApplicationBootstrap(): void {
-    const connection = createRedis(this.config.redisUrl, 'worker', 'fopflow-notify');
-    this.worker = new Worker<NotifyJobData>(NOTIFY_QUEUE, (job) => inJobLogContext(job, this.logger, () => inJobSpan(job, () => this.attempt(job))), {
-      ...queueOptions(connection),
-      concurrency: NOTIFY_CONCURRENCY,
-      runRetryDelay: 1000,
-      settings: { backoffStrategy: webhookBackoffStrategy(this.config.webhookRetryScheduleS) },
-    });
-    this.worker.on('failed', (job, error) => void this.onFailed(job, error));
-    this.worker.on('error', (error) => this.logger.debug(error.message));
-    this.worker.on('closed', () => connection.disconnect());
+    // BullMQ reads the strategy from the worker's settings each time a job fails.
+    this.worker.opts.settings = { ...this.worker.opts.settings, backoffStrategy: webhookBackoffStrategy(this.config.webhookRetryScheduleS) };
+    this.worker.run().catch((error: Error) => this.worker.emit('error', error));
   }
 
+  /** Stops taking webhooks (those being delivered finish), then lets go of the connection. */
   async onApplicationShutdown(): Promise<void> {
-    await this.worker?.close();
+    await this.worker.close();
+    (this.worker.opts.connection as RedisClient).disconnect();
+  }
+
+  process(job: Job<NotifyJobData>): Promise<DeliveryResult | undefined> {
+    return inJobLogContext(job, this.logger, () => inJobSpan(job, () => this.attempt(job)));
+  }
+
+  @OnWorkerEvent('error')
+  onError(error: Error): void {
+    this.logger.debug(error.message);
   }
 
   /** Delivers the webhook; a job without a notifyUrl (the parent of every async job's flow) just ends. */
@@ -89,7 +99,8 @@ export class NotifyWorker implements OnApplicationBootstrap, OnApplicationShutdo
     return { ...signStandardWebhook({ id, timestamp: Math.floor(Date.now() / 1000), body, secrets: [key.secretKey] }) };
   }
 
-  private async onFailed(job: Job<NotifyJobData> | undefined, error: Error): Promise<void> {
+  @OnWorkerEvent('failed')
+  async onFailed(job: Job<NotifyJobData> | undefined, error: Error): Promise<void> {
     if (!job) return;
     const final = error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
     if (!final) return;

@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { Account, ObjectAccess } from '@fopflow/auth';
-import { FopError } from '@fopflow/queue';
+import { FopError } from '@fopflow/errors';
 import { BucketInfo, ObjectInfo, ObjectStorage } from '@fopflow/storage';
 import type { WorkFile } from './pipeline.runner';
 

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { doneItem, failedItem, FopJobData, FopJobResult, JOB_CODE_DESC, JobCode, PersistentJobStore } from '@fopflow/queue';
+import { doneItem, failedItem, JOB_CODE_DESC, JobCode, PersistentJobStore } from '@fopflow/jobs';
+import { FopJobData, FopJobResult } from '@fopflow/queue';
 import { Job } from 'bullmq';
 
 /** What the notify queue carries: only the job's id; the body is read fresh at each attempt. */

@@ -1,6 +1,6 @@
 import { createWriteStream } from 'node:fs';
 import { guardedFetch, OutboundGuard } from '@fopflow/outbound';
-import { declaredStatus } from '@fopflow/queue';
+import { declaredStatus } from '@fopflow/errors';
 import { pipeline } from 'node:stream/promises';
 import { ObjectInfo, ObjectStorage } from '@fopflow/storage';
 import type { SourceCache, SourceLease } from './source.cache';

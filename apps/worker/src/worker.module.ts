@@ -1,10 +1,11 @@
 import { Logger, Module } from '@nestjs/common';
 import { ResultCache, resultCacheOptions } from '@fopflow/cache';
-import { ConfigModule, FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
+import { ConfigModule, FOPFLOW_CONFIG, FopflowConfig, processorModules } from '@fopflow/config';
 import { fopflowLoggerModule } from '@fopflow/logging';
 import { AvProcessor, DEFAULT_IMAGE_LIMITS, ImageProcessor, imageThreads, MediaPlanExecutor, setImageThreads, StepRunRegistry } from '@fopflow/media';
 import { JobStatsRecorder } from '@fopflow/metrics';
-import { createRedis, JobDispatcher, jobSettings, PersistentJobStore, QueueSet, jobHandlerCheck, type RedisClient } from '@fopflow/queue';
+import { PersistentJobStore } from '@fopflow/jobs';
+import { createRedis, JobDispatcher, jobSettings, NOTIFY_QUEUE, QueueSet, jobHandlerCheck, type RedisClient } from '@fopflow/queue';
 import { ObjectAccess } from '@fopflow/auth';
 import { BucketInfo, bucketAccess, createObjectStorage, OBJECT_STORAGE, ObjectInfo, ObjectStorage } from '@fopflow/storage';
 import { CustomCommandHost, WORKER_REDIS } from './custom-command.host';
@@ -27,7 +28,15 @@ const REDIS = Symbol('REDIS');
 const consumerCheck = jobHandlerCheck(['fop', 'notify']);
 
 @Module({
-  imports: [ConfigModule, fopflowLoggerModule('worker'), ...consumerCheck.imports],
+  imports: [
+    ConfigModule,
+    fopflowLoggerModule('worker'),
+    ...consumerCheck.imports,
+    // The notify consumer is a @Processor. The fop consumers are not: their queues are per
+    // command and tier, custom commands included, known only at run time, so FopWorkerService
+    // opens them.
+    ...processorModules(NOTIFY_QUEUE, 'fopflow-notify'),
+  ],
   providers: [
     ...consumerCheck.providers,
     {

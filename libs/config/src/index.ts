@@ -4,3 +4,4 @@ export * from './config.module';
 export * from './process-signals';
 export * from './storage.settings';
 export * from './tiers';
+export * from './processor.modules';

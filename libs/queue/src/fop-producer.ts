@@ -1,7 +1,7 @@
 import { Job, Queue, QueueEvents } from 'bullmq';
 import type { RedisClient } from './connection';
 import { createRedis } from './connection';
-import { decodeFailure } from './failure';
+import { decodeFailure } from '@fopflow/errors';
 import { FopJobData, FopJobResult, JobOutcome } from './payloads';
 import { removeFinishedJob } from './finished-job';
 import type { JobDispatcher } from './job-dispatcher';

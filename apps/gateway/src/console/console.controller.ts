@@ -1,6 +1,6 @@
 import { Controller, Get, Header, Param, Query, Res } from '@nestjs/common';
 import { InstanceRecord, Keeper, PoolDecision, PoolStateStore } from '@fopflow/keeper';
-import { JobStatus, PersistentJobStore } from '@fopflow/queue';
+import { JobStatus, PersistentJobStore } from '@fopflow/jobs';
 import { CommandCatalog, CommandRegistry } from '@fopflow/ufop';
 import type { Response } from 'express';
 import { GatewayError } from '../http/error.filter';

@@ -3,7 +3,8 @@ import { AccessKeyStore, Account, qiniuSign, signaturesEqual } from '@fopflow/au
 import { ResultCache } from '@fopflow/cache';
 import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
 import { FopPipeline, FopSyntaxError, isAsyncOnly, SaveasTarget, writesObjectSet } from '@fopflow/fop';
-import { declaredStatus, FopJobData, FopProducer, JobDispatcher, resultKey, type RedisClient } from '@fopflow/queue';
+import { declaredStatus } from '@fopflow/errors';
+import { FopJobData, FopProducer, JobDispatcher, resultKey, type RedisClient } from '@fopflow/queue';
 import { currentLogContext } from '@fopflow/logging';
 import { traceCarrier } from '@fopflow/tracing';
 import { ObjectInfo } from '@fopflow/storage';

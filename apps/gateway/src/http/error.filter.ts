@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import { declaredStatus } from '@fopflow/queue';
+import { declaredStatus } from '@fopflow/errors';
 import type { Response } from 'express';
 
 /** The body of every error answer: the HTTP status and what was wrong. */

@@ -1,6 +1,6 @@
 import { Controller, Delete, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import { AccessKey } from '@fopflow/auth';
-import { JobStatus } from '@fopflow/queue';
+import { JobStatus } from '@fopflow/jobs';
 import type { Request } from 'express';
 import { z } from 'zod';
 import { AccessPolicy } from '../auth/access.policy';

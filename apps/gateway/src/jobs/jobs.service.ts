@@ -5,21 +5,23 @@ import { currentLogContext } from '@fopflow/logging';
 import { traceCarrier } from '@fopflow/tracing';
 import { FopPipeline, SaveasTarget } from '@fopflow/fop';
 import { OutboundGuard } from '@fopflow/outbound';
+import { declaredStatus } from '@fopflow/errors';
 import {
-  CANCEL_CHANNEL,
-  CancelMessage,
-  declaredStatus,
-  finishedJobRetention,
-  FopJobData,
   IDEMPOTENCY_COMMIT_GRACE_S,
   JOB_CODE_DESC,
   JobCode,
   JobKind,
-  JobDispatcher,
   JobStatus,
-  NOTIFY_QUEUE,
   PersistentJobMeta,
   PersistentJobStore,
+} from '@fopflow/jobs';
+import {
+  CANCEL_CHANNEL,
+  CancelMessage,
+  finishedJobRetention,
+  FopJobData,
+  JobDispatcher,
+  NOTIFY_QUEUE,
   resultKey,
   type RedisClient,
 } from '@fopflow/queue';

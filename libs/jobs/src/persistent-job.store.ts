@@ -1,6 +1,4 @@
-import type { RedisClient } from './connection';
-import { scanKeys } from './slot-keys';
-import { REDIS_KEY_PREFIX } from './names';
+import { REDIS_KEY_PREFIX, scanKeys, type RedisClient } from '@fopflow/queue';
 import { JOB_CODE_DESC, JobCode, JobItem, JobStatus, NotifyAttempt, PersistentJobMeta, PersistentRef } from './persistent-job.types';
 
 const jobKey = (id: string) => `${REDIS_KEY_PREFIX}:pjob:${id}`;

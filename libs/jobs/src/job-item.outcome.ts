@@ -1,5 +1,5 @@
-import { decodeFailure } from './failure';
-import { FopJobResult } from './payloads';
+import { decodeFailure } from '@fopflow/errors';
+import type { FopJobResult } from '@fopflow/queue';
 import { JOB_CODE_DESC, JobCode, JobItem } from './persistent-job.types';
 
 /** The item record of a fop that completed with `result`: wherever the end is noticed, it reads the same. */
