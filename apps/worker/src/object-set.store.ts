@@ -32,12 +32,16 @@ export async function storeObjectSet(
   const written: string[] = [];
   try {
     for (let next = 0; next < members.length; next += memberWriteConcurrency) {
-      await Promise.all(
+      // Every write of the batch settles before a failure is thrown: a write still in flight when
+      // the clean-up ran would leave its member behind.
+      const outcomes = await Promise.allSettled(
         members.slice(next, next + memberWriteConcurrency).map(async (member) => {
           await storage.put(target.bucket, member.key, createReadStream(member.path), { maxBytes, mime: member.mime, owner: account });
           written.push(member.key);
         }),
       );
+      const failed = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+      if (failed) throw failed.reason;
     }
     return await storage.put(target.bucket, target.key, createReadStream(produced.path), { maxBytes, mime: produced.mime, owner: account });
   } catch (error) {
