@@ -64,7 +64,8 @@ describe('a pipeline across pools', () => {
     expect(direct.status).toBeGreaterThanOrEqual(400);
     expect(chained.status).toBe(direct.status);
     const [directBody, chainedBody] = [(await direct.json()) as { error: string }, (await chained.json()) as { error: string }];
-    expect(chainedBody.error).toBe(directBody.error);
+    // The same reason, naming the failed step by its place in the whole pipeline.
+    expect(chainedBody.error).toBe(`step 1/2 (vframe): ${directBody.error}`);
     expect(chainedBody.error).not.toMatch(/^child /);
   });
 

@@ -109,7 +109,7 @@ export class FopJobProcessor {
         workDir = await createWorkDir(this.config.workDir, job.id ?? 'job');
         const input = await this.input(job.data, workDir);
         try {
-          const produced = await this.runner.run({ steps: own, input: input.data, account, sourceUrl: publicSourceUrl(this.config.publicUrl, job.data.source), workDir, signal, onProgress: throttledProgress(job) });
+          const produced = await this.runner.run({ steps: own, stepsOf: stepsOf(job.data), input: input.data, account, sourceUrl: publicSourceUrl(this.config.publicUrl, job.data.source), workDir, signal, onProgress: throttledProgress(job) });
           ({ output, saved } = await this.storeResult(ownKey, produced, workDir, saveas, account));
         } finally {
           input.release();
@@ -227,7 +227,9 @@ export class FopJobProcessor {
     durationMs: number,
   ): Promise<FopJobResult> {
     const remaining = rest.map(formatStep).join('|');
-    const data: FopJobData = { ...job.data, pipeline: remaining, intermediate: { resultKey: intermediateKey, mime } };
+    const before = (job.data.stepsOf?.before ?? 0) + (job.data.pipeline.split('|').length - rest.length);
+    const total = job.data.stepsOf?.total ?? job.data.pipeline.split('|').length;
+    const data: FopJobData = { ...job.data, pipeline: remaining, intermediate: { resultKey: intermediateKey, mime }, stepsOf: { before, total } };
     const queueName = this.dispatcher.queueOf('fop', data);
     // The handed-on job keeps this job's id, so waiters can follow it; a finished one of that id
     // is a leftover of an earlier run and would swallow this add (see removeFinishedJob).
@@ -267,6 +269,11 @@ function isSpooledFile(body: NodeJS.ReadableStream | SavedBody): body is { file:
 
 /** Where a saveas copy went. */
 type SavedObject = { bucket: string; key: string; etag: string };
+
+/** Where a job's steps sit in its whole pipeline: all of it, unless it runs one segment. */
+function stepsOf(data: FopJobData): { before: number; total: number } {
+  return data.stepsOf ?? { before: 0, total: data.pipeline.split('|').length };
+}
 
 /** The account a job acts for; a job from before accounts were recorded gets the least. */
 function accountOf(data: FopJobData): Account {

@@ -18,6 +18,8 @@ export interface WorkFile {
 
 export interface PipelineRun {
   steps: readonly PipelineStep[];
+  /** Where `steps` sit in the whole pipeline (one segment of it), for messages naming a step. */
+  stepsOf?: { before: number; total: number };
   input: StepData;
   /** Whom the job acts for: every object a step reads is checked against it first. */
   account: Account;
@@ -47,7 +49,7 @@ export class PipelineRunner {
     private readonly access: ObjectAccess<BucketInfo>,
   ) {}
 
-  async run({ steps, input, account, sourceUrl, workDir, signal, onProgress, objectSetTarget }: PipelineRun): Promise<StepData> {
+  async run({ steps, stepsOf, input, account, sourceUrl, workDir, signal, onProgress, objectSetTarget }: PipelineRun): Promise<StepData> {
     const leases: SourceLease[] = [];
     // A step reads another object only after the job's account is found to be allowed to.
     const mayRead = (command: string, bucket: string, key: string) => this.access.authorize(account, 'read', bucket, `${command} reads ${bucket}:${key}`);
@@ -59,6 +61,7 @@ export class PipelineRunner {
         onProgress,
         sourceUrl,
         objectSetTarget,
+        stepsOf,
         loadObject: async (bucket, key) => {
           await mayRead(command, bucket, key);
           return (await this.storage.readBuffer(bucket, key, this.maxSourceBytes)).data;

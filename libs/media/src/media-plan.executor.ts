@@ -22,6 +22,8 @@ export interface PlanContext {
   sourceUrl?: string;
   /** Where the result will be stored, for a last step that writes a set of objects (HLS, vsample). */
   objectSetTarget?: { bucket: string; key: string };
+  /** Where the plan's steps sit in a longer pipeline (one segment of it): failures name the step by its place in the whole. */
+  stepsOf?: { before: number; total: number };
   /** Wraps each step (tracing); runs it as is when absent. */
   aroundStep?<T>(step: PipelineStep, index: number, work: () => Promise<T>): Promise<T>;
 }
@@ -50,7 +52,8 @@ export class MediaPlanExecutor {
       try {
         current = await (context.aroundStep ? context.aroundStep(step, index, work) : work());
       } catch (error) {
-        throw withStep(error as Error, index, steps.length, step.command);
+        const { before, total } = context.stepsOf ?? { before: 0, total: steps.length };
+        throw withStep(error as Error, before + index, total, step.command);
       }
       onProgress(100);
     }

@@ -13,6 +13,11 @@ export interface FopJobData {
    * next segment (its parent in the flow) and does not end the async item.
    */
   feedsNext?: true;
+  /**
+   * Where this job's steps sit in the whole pipeline, when it runs part of one: the number of the
+   * steps before them and the whole pipeline's count, so a failure names `step 2/3 (vframe)`.
+   */
+  stepsOf?: { before: number; total: number };
   /** Normalised text of the steps this job runs, e.g. `imageView2/2/w/320`. */
   pipeline: string;
   /** Store the result at this object too (`|saveas/...`). */

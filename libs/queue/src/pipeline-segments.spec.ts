@@ -44,11 +44,11 @@ describe('segmentJobs', () => {
     const [first, last] = segmentJobs(item('vframe/png/offset/1|imageMogr2/thumbnail/64x|imageInfo'), 'z0.j-0', poolOf);
     const firstKey = resultKey('b', 'k', 'e', 'vframe/png/offset/1');
     expect(first.jobId).toBe('z0.j-0.0');
-    expect(first.data).toMatchObject({ pipeline: 'vframe/png/offset/1', resultKey: firstKey, feedsNext: true });
+    expect(first.data).toMatchObject({ pipeline: 'vframe/png/offset/1', resultKey: firstKey, feedsNext: true, stepsOf: { before: 0, total: 3 } });
     expect(first.data.saveas).toBeUndefined();
     expect(first.data.intermediate).toBeUndefined();
     expect(last.jobId).toBe('z0.j-0');
-    expect(last.data).toMatchObject({ pipeline: 'imageMogr2/thumbnail/64x|imageInfo', resultKey: 'whole', saveas: { bucket: 'out', key: 'o' }, intermediate: { resultKey: firstKey } });
+    expect(last.data).toMatchObject({ pipeline: 'imageMogr2/thumbnail/64x|imageInfo', resultKey: 'whole', saveas: { bucket: 'out', key: 'o' }, intermediate: { resultKey: firstKey }, stepsOf: { before: 1, total: 3 } });
     expect(last.data.feedsNext).toBeUndefined();
   });
 

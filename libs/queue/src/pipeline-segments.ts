@@ -35,7 +35,9 @@ export function segmentJobs(data: FopJobData, jobId: string, poolOf: PoolOfComma
   const segments = pipelineSegments(data.pipeline, poolOf);
   if (segments.length === 1) return [{ data, jobId }];
   const { saveas: _saveas, ...unsaved } = data;
+  const total = data.pipeline.split('|').length;
   let before: string | undefined;
+  let stepsBefore = 0;
   return segments.map((pipeline, index) => {
     const last = index === segments.length - 1;
     const key = last ? data.resultKey : resultKey(data.source.bucket, data.source.key, data.source.etag, before ? `${before}|${pipeline}` : pipeline);
@@ -43,9 +45,11 @@ export function segmentJobs(data: FopJobData, jobId: string, poolOf: PoolOfComma
       ...(last ? data : { ...unsaved, feedsNext: true }),
       pipeline,
       resultKey: key,
+      stepsOf: { before: stepsBefore, total },
       ...(before && { intermediate: { resultKey: before } }),
     };
     before = key;
+    stepsBefore += pipeline.split('|').length;
     return { data: segment, jobId: last ? jobId : `${jobId}.${index}` };
   });
 }
