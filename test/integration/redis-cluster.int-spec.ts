@@ -146,14 +146,16 @@ describe('Fopflow on a Redis Cluster', () => {
   describe('rate limits and job figures', () => {
     it('limits requests per key and counts finished jobs across workers', async () => {
       const limits = new RateLimits(redis, {
-        paid: { requestsPerSecond: 2, commandRequestsPerSecond: 0, concurrentConnections: 0 },
+        paid: { requestsPerSecond: 2, commandRequestsPerSecond: 1, concurrentConnections: 0 },
         anonymous: { requestsPerSecond: 1, commandRequestsPerSecond: 0, concurrentConnections: 0 },
       });
+      // The request and the command window of a client are counted by one script: one slot.
       for (const tenant of ['ak-a', 'ak-b', 'ak-c']) {
-        await limits.consume({ key: tenant, tier: 'paid' });
-        await limits.consume({ key: tenant, tier: 'paid' });
+        await limits.consume({ key: tenant, tier: 'paid' }, 'imageInfo');
+        await expect(limits.consume({ key: tenant, tier: 'paid' }, 'imageInfo')).rejects.toThrow(/1 imageInfo requests per second/);
         await expect(limits.consume({ key: tenant, tier: 'paid' })).rejects.toBeInstanceOf(RateLimitedError);
       }
+      expect(await keysOnEveryMaster('{fopflow:rl:paid:ak-a}:*')).toEqual(['{fopflow:rl:paid:ak-a}:cmd:imageInfo', '{fopflow:rl:paid:ak-a}:req']);
       const stats = new JobStatsRecorder(redis);
       await stats.record('imageView2', 'paid', 'completed', 0.2);
       await stats.record('imageView2', 'paid', 'completed', 0.3);

@@ -62,7 +62,7 @@ export class FopJobProcessor {
       result = await this.run(job, routing, signal);
     } catch (error) {
       const failure = error as Error;
-      if (isFinalFailure(job, failure)) await this.tracker.failed(job, failure.message);
+      if (isFinalFailure(job, failure)) await this.tracker.failed(job, failure);
       throw failure;
     }
     await this.tracker.completed(job, result);

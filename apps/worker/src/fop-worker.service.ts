@@ -161,7 +161,7 @@ export class FopWorkerService implements OnApplicationShutdown {
       quietly('stats', this.stats.record(command, tier, 'failed', durationS));
       // The processor wrote the item's end before BullMQ heard of it; this covers failures it
       // never saw (a job stalled past its limit). Ending an ended item again changes nothing.
-      quietly('status', this.tracker.failed(job, error.message));
+      quietly('status', this.tracker.failed(job, error));
     });
     worker.on('closed', () => connection.disconnect());
     // While Redis is away every reconnect attempt errors; say each new problem once, not every time.

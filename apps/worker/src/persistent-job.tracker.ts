@@ -22,7 +22,9 @@ export class PersistentJobTracker {
 
   async progress(job: Job<FopJobData, FopJobResult>, percent: number): Promise<void> {
     const ref = job.data.persistent;
-    if (ref) await this.store.patchItem(ref, { progress: percent });
+    // 100 comes with the work's end, and the item's end follows at once and replaces it: writing
+    // it would cost every item (a cheap imageInfo's only report) a Redis round trip for nothing.
+    if (ref && percent < 100) await this.store.patchItem(ref, { progress: percent });
   }
 
   async completed(job: Job<FopJobData, FopJobResult>, result: FopJobResult): Promise<void> {
@@ -32,9 +34,18 @@ export class PersistentJobTracker {
     await this.store.finishItem(ref, doneItem(job.data.pipeline, result));
   }
 
-  /** Any segment's final failure ends the item: the segments after it never run. */
-  async failed(job: Job<FopJobData, FopJobResult>, reason: string): Promise<void> {
+  /**
+   * Any segment's final failure ends the item: the segments after it never run. The processor
+   * writes the end before BullMQ hears of the failure, and BullMQ then reports the same error
+   * object; that second report writes nothing, so a failed item costs one round trip, not two.
+   */
+  async failed(job: Job<FopJobData, FopJobResult>, error: Error): Promise<void> {
     const ref = job.data.persistent;
-    if (ref) await this.store.finishItem(ref, failedItem(job.data.pipeline, reason));
+    if (!ref || this.endsWritten.has(error)) return;
+    await this.store.finishItem(ref, failedItem(job.data.pipeline, error.message));
+    this.endsWritten.add(error);
   }
+
+  /** Failures whose item end is written already; held weakly, as BullMQ drops them once reported. */
+  private readonly endsWritten = new WeakSet<Error>();
 }

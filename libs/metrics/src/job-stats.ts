@@ -25,9 +25,10 @@ export class JobStatsRecorder {
     const series = `${command}|${tier}|${outcome}`;
     const keys = statsKeys(this.redis);
     const pipeline = this.redis.pipeline().hincrby(keys.counts, series, 1).hincrbyfloat(keys.durations, `${series}|sum`, durationS);
-    for (const bound of JOB_DURATION_BUCKETS_S) {
-      if (durationS <= bound) pipeline.hincrby(keys.durations, `${series}|${bound}`, 1);
-    }
+    // One bucket per job, the smallest that holds it (none past the last: +Inf is the count); the
+    // scrape sums them up. Writing every bucket above it cost a cheap job a dozen commands.
+    const bound = JOB_DURATION_BUCKETS_S.find((b) => durationS <= b);
+    if (bound !== undefined) pipeline.hincrby(keys.durations, `${series}|in:${bound}`, 1);
     await pipeline.exec();
   }
 }
@@ -64,8 +65,11 @@ export function registerJobStats(registry: Registry, redis: RedisClient): void {
       const name = 'fopflow_job_duration_seconds';
       for (const [series, count] of Object.entries(counts)) {
         const labels = labelsOf(series);
+        let below = 0;
         for (const bound of JOB_DURATION_BUCKETS_S) {
-          values.push({ metricName: `${name}_bucket`, labels: { ...labels, le: bound }, value: Number(durations[`${series}|${bound}`] ?? 0) });
+          below += Number(durations[`${series}|in:${bound}`] ?? 0);
+          // Fields named by the bound alone are cumulative counts of jobs recorded before one bucket per job.
+          values.push({ metricName: `${name}_bucket`, labels: { ...labels, le: bound }, value: below + Number(durations[`${series}|${bound}`] ?? 0) });
         }
         values.push({ metricName: `${name}_bucket`, labels: { ...labels, le: '+Inf' }, value: Number(count) });
         values.push({ metricName: `${name}_sum`, labels, value: Number(durations[`${series}|sum`] ?? 0) });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createRedis, type RedisClient } from '@fopflow/queue';
+import type { Redis } from 'ioredis';
 import { startRedis, TestRedis } from '../../../../test/support/redis-server';
 import { RateLimitConfig, RateLimitedError, RateLimitIdentity, RateLimits } from './rate-limits';
 
@@ -19,6 +20,30 @@ async function refusal(attempt: Promise<unknown> | (() => unknown)): Promise<Rat
     return error as RateLimitedError;
   }
   throw new Error('was not limited');
+}
+
+/**
+ * Commands clients send to the spec's own redis-server while `act` runs (not those a script
+ * runs inside the server), seen through MONITOR; an ECHO marks the end.
+ */
+async function commandsSentDuring(redis: RedisClient, act: () => Promise<unknown>): Promise<string[][]> {
+  const monitor = await (redis as Redis).monitor();
+  const sent: string[][] = [];
+  const marker = `end-${randomUUID()}`;
+  const ended = new Promise<void>((resolve) =>
+    monitor.on('monitor', (_time: string, args: string[], source: string) => {
+      if (args[0]?.toLowerCase() === 'echo' && args[1] === marker) resolve();
+      else if (source !== 'lua') sent.push(args);
+    }),
+  );
+  try {
+    await act();
+    await redis.echo(marker);
+    await ended;
+    return sent;
+  } finally {
+    monitor.disconnect();
+  }
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -64,6 +89,21 @@ describe('RateLimits', () => {
     await rl.consume(paidKey, 'avinfo');
     await rl.consume(paidKey);
     await rl.consume({ key: 'ak-other', tier: 'paid' }, 'imageView2');
+  });
+
+  it('counts the request and the command limit in one Redis call', async () => {
+    const rl = limits();
+    await rl.consume(paidKey, 'imageView2'); // loads the script, so the call below is the steady state
+    const sent = await commandsSentDuring(redis, () => rl.consume(paidKey, 'imageView2'));
+    expect(sent.map(([command]) => command.toLowerCase())).toEqual(['evalsha']);
+    const error = await refusal(rl.consume(paidKey, 'imageView2'));
+    expect(error.message).toMatch(/^over the limit of 2 imageView2 requests per second/);
+  });
+
+  it("keeps one client's windows in one slot group, as a script on a Redis Cluster needs", async () => {
+    const rl = new RateLimits(redis, config, { keyPrefix: 'fopflow:rl:slots' });
+    await rl.consume(paidKey, 'imageView2');
+    expect((await redis.keys('fopflow:rl:slots:*')).sort()).toEqual(['fopflow:rl:slots:paid:ak-paid:cmd:imageView2', 'fopflow:rl:slots:paid:ak-paid:req']);
   });
 
   it('gives anonymous callers and unknown tiers the anonymous limits; 0 switches a limit off', async () => {

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { RedisClient } from '@fopflow/queue';
-import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateWindow, RateWindows } from './rate-windows';
 
 /** Limits of one tier. 0 switches a limit off. */
 export interface TierRateLimits {
@@ -59,17 +59,20 @@ export class RateLimitedError extends Error {
   }
 }
 
+/** A window and the words of its limit in a refusal. */
+interface DescribedWindow extends RateWindow {
+  describe: () => string;
+}
+
 interface TierLimiters {
   name: string;
   limits: TierRateLimits;
-  requests?: RateLimiterRedis;
-  commands?: RateLimiterRedis;
 }
 
 /**
  * Request-rate limits per access key and per (key, command), shared by all gateways through
- * Redis (fixed one-second windows, rate-limiter-flexible), and a per-process cap on requests
- * in flight per client.
+ * Redis (fixed one-second windows, both counted in one round trip: see RateWindows), and a
+ * per-process cap on requests in flight per client.
  *
  * When Redis fails or is slow the rate limits fail open: they guard fairness, not
  * correctness, and turning a Redis outage into refusing every request would also stop what
@@ -79,29 +82,23 @@ interface TierLimiters {
 export class RateLimits {
   private readonly tiers = new Map<string, TierLimiters>();
   private readonly inFlight = new Map<string, number>();
+  private readonly windows: RateWindows;
+  private readonly keyPrefix: string;
   private readonly redisTimeoutMs: number;
   private readonly logger: Pick<Logger, 'warn' | 'log'>;
   private storeDown = false;
 
   constructor(redis: RedisClient, config: RateLimitConfig = DEFAULT_RATE_LIMITS, options: RateLimitsOptions = {}) {
     if (!config[ANONYMOUS_TIER]) throw new Error(`rate limits need an '${ANONYMOUS_TIER}' tier entry`);
-    const keyPrefix = options.keyPrefix ?? 'fopflow:rl';
+    this.keyPrefix = options.keyPrefix ?? 'fopflow:rl';
+    this.windows = new RateWindows(redis);
     this.redisTimeoutMs = options.redisTimeoutMs ?? 500;
     this.logger = options.logger ?? new Logger('RateLimits');
-    const limiter = (kind: string, tier: string, points: number) =>
-      points > 0
-        ? new RateLimiterRedis({ storeClient: redis, keyPrefix: `${keyPrefix}:${kind}:${tier}`, points, duration: 1, rejectIfRedisNotReady: true })
-        : undefined;
     for (const [name, limits] of Object.entries(config)) {
       for (const [field, value] of Object.entries(limits)) {
         if (!Number.isFinite(value) || value < 0) throw new Error(`rate limit ${name}.${field} must be a number ≥ 0, got ${value}`);
       }
-      this.tiers.set(name, {
-        name,
-        limits,
-        requests: limiter('req', name, limits.requestsPerSecond),
-        commands: limiter('cmd', name, limits.commandRequestsPerSecond),
-      });
+      this.tiers.set(name, { name, limits });
     }
   }
 
@@ -113,10 +110,17 @@ export class RateLimits {
   /** Counts one request of `identity` (and of its `command`, if given); throws RateLimitedError when over. */
   async consume(identity: RateLimitIdentity, command?: string): Promise<void> {
     const tier = this.tierOf(identity.tier);
-    await this.take(tier.requests, identity.key, () => `${tier.limits.requestsPerSecond} requests per second`, tier, identity);
-    if (command !== undefined) {
-      await this.take(tier.commands, `${identity.key}:${command}`, () => `${tier.limits.commandRequestsPerSecond} ${command} requests per second`, tier, identity);
+    const client = `${tier.name}:${identity.key}`;
+    const windows: DescribedWindow[] = [];
+    if (tier.limits.requestsPerSecond > 0) {
+      const limit = tier.limits.requestsPerSecond;
+      windows.push({ key: this.windows.keyOf(this.keyPrefix, client, 'req'), limit, describe: () => `${limit} requests per second` });
     }
+    if (command !== undefined && tier.limits.commandRequestsPerSecond > 0) {
+      const limit = tier.limits.commandRequestsPerSecond;
+      windows.push({ key: this.windows.keyOf(this.keyPrefix, client, `cmd:${command}`), limit, describe: () => `${limit} ${command} requests per second` });
+    }
+    await this.take(windows, tier, identity);
   }
 
   /**
@@ -152,32 +156,23 @@ export class RateLimits {
     return this.tiers.get(tier) ?? this.tiers.get(ANONYMOUS_TIER)!;
   }
 
-  private async take(
-    limiter: RateLimiterRedis | undefined,
-    key: string,
-    limit: () => string,
-    tier: TierLimiters,
-    identity: RateLimitIdentity,
-  ): Promise<void> {
-    if (!limiter) return;
-    let outcome: RateLimiterRes | Error;
+  private async take(windows: DescribedWindow[], tier: TierLimiters, identity: RateLimitIdentity): Promise<void> {
+    if (windows.length === 0) return;
+    let over;
     try {
-      await withTimeout(limiter.consume(key), this.redisTimeoutMs);
-      this.storeAnswered();
-      return;
+      over = await withTimeout(this.windows.count(windows), this.redisTimeoutMs);
     } catch (error) {
-      outcome = error as RateLimiterRes | Error;
+      // Fail open (see the class comment), saying so once per outage rather than once per request.
+      if (!this.storeDown) {
+        this.storeDown = true;
+        this.logger.warn(`rate limits are off while Redis does not answer (${(error as Error).message}); requests pass unlimited`);
+      }
+      return;
     }
-    if (outcome instanceof RateLimiterRes) {
-      this.storeAnswered();
-      const retryAfterS = Math.max(1, Math.ceil(outcome.msBeforeNext / 1000));
-      throw new RateLimitedError(`over the limit of ${limit()} for ${describe(identity, tier)}; retry after ${retryAfterS} s`, retryAfterS);
-    }
-    // Fail open (see the class comment), saying so once per outage rather than once per request.
-    if (!this.storeDown) {
-      this.storeDown = true;
-      this.logger.warn(`rate limits are off while Redis does not answer (${outcome.message}); requests pass unlimited`);
-    }
+    this.storeAnswered();
+    if (!over) return;
+    const retryAfterS = Math.max(1, Math.ceil(over.msBeforeNext / 1000));
+    throw new RateLimitedError(`over the limit of ${over.window.describe()} for ${describe(identity, tier)}; retry after ${retryAfterS} s`, retryAfterS);
   }
 
   private storeAnswered(): void {
