@@ -1,4 +1,5 @@
-import type { FopJobData, FopJobResult, JobItem, PersistentJobStore, PersistentRef } from '@fopflow/queue';
+import type { FopJobData, FopJobResult } from '@fopflow/queue';
+import type { JobItem, PersistentJobStore, PersistentRef } from '@fopflow/jobs';
 import type { Job } from 'bullmq';
 import { PersistentJobTracker } from './persistent-job.tracker';
 
