@@ -227,9 +227,10 @@ export class FopJobProcessor {
     durationMs: number,
   ): Promise<FopJobResult> {
     const remaining = rest.map(formatStep).join('|');
-    const before = (job.data.stepsOf?.before ?? 0) + (job.data.pipeline.split('|').length - rest.length);
-    const total = job.data.stepsOf?.total ?? job.data.pipeline.split('|').length;
-    const data: FopJobData = { ...job.data, pipeline: remaining, intermediate: { resultKey: intermediateKey, mime }, stepsOf: { before, total } };
+    // The handed-on steps keep their numbers in the whole pipeline: after this job's own.
+    const { before, total } = stepsOf(job.data);
+    const ran = job.data.pipeline.split('|').length - rest.length;
+    const data: FopJobData = { ...job.data, pipeline: remaining, intermediate: { resultKey: intermediateKey, mime }, stepsOf: { before: before + ran, total } };
     const queueName = this.dispatcher.queueOf('fop', data);
     // The handed-on job keeps this job's id, so waiters can follow it; a finished one of that id
     // is a leftover of an earlier run and would swallow this add (see removeFinishedJob).
