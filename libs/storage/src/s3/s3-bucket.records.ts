@@ -1,4 +1,4 @@
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, type GetObjectCommandOutput, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BucketInfo } from '../storage.types';
 import { bucketRecordKey } from './s3-key.layout';
@@ -18,18 +18,18 @@ export class S3BucketRecords {
   /** The record of `bucket`, or undefined when there is none. */
   async read(bucket: string): Promise<BucketInfo | undefined> {
     for (let attempt = 1; ; attempt++) {
-      let text: string;
+      let answer: GetObjectCommandOutput;
       try {
-        const answer = await this.client.send(new GetObjectCommand({ Bucket: this.s3Bucket, Key: bucketRecordKey(bucket) }));
-        text = await answer.Body!.transformToString('utf8');
+        answer = await this.client.send(new GetObjectCommand({ Bucket: this.s3Bucket, Key: bucketRecordKey(bucket) }));
       } catch (error) {
         if (isS3NotFound(error)) return undefined;
         throw storeUnavailable(error, `reading bucket ${bucket}`);
       }
       try {
-        return JSON.parse(text) as BucketInfo;
+        return JSON.parse(await answer.Body!.transformToString('utf8')) as BucketInfo;
       } catch (error) {
-        // S3 never shows a half-written object; servers that write in place (s3rver) can, while a racing creator writes.
+        // S3 never shows a half-written object; servers that write in place (s3rver) can, while a racing creator
+        // writes: the body then comes back cut short (the response aborted) or as broken JSON. Both are read again.
         if (attempt >= recordReadAttempts) throw storeUnavailable(error, `reading bucket ${bucket}`);
         await sleep(recordRetryMs);
       }
