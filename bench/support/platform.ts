@@ -148,13 +148,22 @@ function startApp(built: string, app: BuiltApp, env: Record<string, string>, sha
   // inherits the umask it is spawned with, so the bench's own is back at once.
   const umask = shareFiles ? process.umask(0) : undefined;
   try {
-    return spawnTracked(app, process.execPath, [join(built, 'apps', app, 'src', 'main.js')], {
+    return spawnTracked(app, process.execPath, [...profileArgs(app), join(built, 'apps', app, 'src', 'main.js')], {
       cwd: REPO_ROOT,
       env: { ...process.env, NO_COLOR: '1', NODE_PATH: join(REPO_ROOT, 'node_modules'), ...env },
     });
   } finally {
     if (umask !== undefined) process.umask(umask);
   }
+}
+
+/**
+ * `FOPFLOW_BENCH_PROFILE=<dir>` has every app the bench starts write a V8 CPU profile into
+ * <dir>/<app>/ when it stops: where the time of a missed target goes (bench/profile-summary.ts reads them).
+ */
+function profileArgs(app: BuiltApp): string[] {
+  const dir = process.env.FOPFLOW_BENCH_PROFILE;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(dir, app)}`] : [];
 }
 
 /** Apps the gateway does not depend on go first (a scaler lets its workers finish), then the gateway and Redis. */
