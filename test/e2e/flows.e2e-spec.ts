@@ -21,8 +21,8 @@ interface Status {
 }
 
 /**
- * An async job is one BullMQ flow: its webhook job is the parent of one job per fop, and a fop
- * crossing pools is a chain of segments. These suites break when that shape does.
+ * An async job with a webhook is one BullMQ flow: its webhook job is the parent of one job per
+ * fop, and a fop crossing pools is a chain of segments; a job without a webhook is its items alone. These suites break when that shape does.
  */
 describe('async jobs as flows', () => {
   let platform: Platform;
@@ -94,6 +94,32 @@ describe('async jobs as flows', () => {
     const final = await notified(id);
     expect(final.code).toBe(3);
     expect(hooksOf(id)).toHaveLength(1);
+  });
+
+  it('adds a job without a webhook as its items alone, and cancel still reaches each of them', async () => {
+    const answer = await client.json<{ id: string }>('POST', '/v1/jobs', { source: { bucket: 'media', key: 'clip.mp4' }, fops: ['avinfo', 'vframe/png/offset/1|imageMogr2/thumbnail/64x'] });
+    expect(answer.status).toBe(202);
+    const id = answer.body.id;
+    // Nothing waits for the items: no notify job, no parent.
+    expect(await queue('notify').getJob(id)).toBeUndefined();
+    const single = (await queue('fop.avinfo.paid').getJob(`${id}-0`)) as Job;
+    const chainEnd = (await queue('fop.imageMogr2.paid').getJob(`${id}-1`)) as Job;
+    expect(await single.getState()).toBe('waiting');
+    expect(await chainEnd.getState()).toBe('waiting-children');
+    expect(single.parentKey).toBeUndefined();
+    expect(chainEnd.parentKey).toBeUndefined();
+    expect(((await queue('fop.vframe.paid').getJob(`${id}-1.0`)) as Job).parentKey).toBe(`bull:fop.imageMogr2.paid:${id}-1`);
+
+    const cancelled = await client.json<Status>('DELETE', `/v1/jobs/${id}`);
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body.code).toBe(3);
+    expect(cancelled.body.items).toEqual([
+      expect.objectContaining({ code: 3, error: 'cancelled by request' }),
+      expect.objectContaining({ code: 3, error: 'cancelled by request' }),
+    ]);
+    for (const [name, jobId] of [['fop.avinfo.paid', `${id}-0`], ['fop.vframe.paid', `${id}-1.0`], ['fop.imageMogr2.paid', `${id}-1`]]) {
+      expect(await queue(name).getJob(jobId)).toBeUndefined();
+    }
   });
 
   it('runs a pipeline crossing two pools as one flow: each pool its segment, no job handed on', async () => {

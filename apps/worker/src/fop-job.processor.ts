@@ -110,7 +110,10 @@ export class FopJobProcessor {
         const input = await this.input(job.data, workDir);
         try {
           const produced = await this.runner.run({ steps: own, stepsOf: stepsOf(job.data), input: input.data, account, sourceUrl: publicSourceUrl(this.config.publicUrl, job.data.source), workDir, signal, onProgress: throttledProgress(job) });
-          ({ output, saved } = await this.storeResult(ownKey, produced, workDir, saveas, account));
+          // An async item's result is the object saved at its target; a copy in the result cache
+          // would cost every cheap job a write no request reads.
+          const cacheKey = job.data.persistent && saveas ? undefined : ownKey;
+          ({ output, saved } = await this.storeResult(cacheKey, produced, workDir, saveas, account));
         } finally {
           input.release();
         }
@@ -190,10 +193,11 @@ export class FopJobProcessor {
 
   /**
    * Stores what the steps made, once: bytes in memory are written to the cache and saved to the
-   * saveas target from the same Buffer; a file (ffmpeg's) is saved from disk, then moved into the cache.
+   * saveas target from the same Buffer; a file (ffmpeg's) is saved from disk, then moved into the
+   * cache. Without a cache key the result is only saved.
    */
   private async storeResult(
-    key: string,
+    key: string | undefined,
     produced: StepData,
     workDir: WorkDir,
     saveas: { bucket: string; key?: string } | undefined,
@@ -203,12 +207,12 @@ export class FopJobProcessor {
     if (produced.data || !file || !file.startsWith(workDir.path + sep)) {
       // A file outside the work dir (the cached source itself) is copied, never moved.
       const data = produced.data ?? (await fs.readFile(file!));
-      await this.cache.put(key, data, produced.mime);
+      if (key !== undefined) await this.cache.put(key, data, produced.mime);
       const saved = saveas ? await this.save(saveas, data, produced.mime, account) : undefined;
       return { output: { mime: produced.mime, size: data.length }, saved };
     }
     const saved = saveas ? await this.save(saveas, { file }, produced.mime, account) : undefined;
-    const size = await this.cache.putFile(key, file, produced.mime);
+    const size = key === undefined ? (await fs.stat(file)).size : await this.cache.putFile(key, file, produced.mime);
     return { output: { mime: produced.mime, size }, saved };
   }
 

@@ -56,7 +56,10 @@ export class PipelineRunner {
     let command = '';
     try {
       return await this.executor.run(steps, input, {
-        workDir: workDir.path,
+        // Read when a step needs a file: the directory is made then, not for steps that run in memory.
+        get workDir() {
+          return workDir.path;
+        },
         signal,
         onProgress,
         sourceUrl,

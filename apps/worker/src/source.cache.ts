@@ -51,6 +51,8 @@ export class SourceCache<Info extends CachedSourceInfo = CachedSourceInfo> {
   /** In least-recently-used order: a use moves an entry to the end. */
   private readonly entries = new Map<string, Entry<Info>>();
   private readonly loading = new Map<string, Loading<Info>>();
+  /** The entries of each object, so a new version finds the older ones without a walk over all. */
+  private readonly versions = new Map<string, Set<Entry<Info>>>();
   private bytes = 0;
   private ready: Promise<void> | undefined;
 
@@ -114,7 +116,9 @@ export class SourceCache<Info extends CachedSourceInfo = CachedSourceInfo> {
     const entry: Entry<Info> = { id, object, path, info, leases: loading.waiters };
     this.entries.set(id, entry);
     this.bytes += info.size;
-    for (const other of [...this.entries.values()]) if (other.object === object && other !== entry && other.leases === 0) await this.remove(other);
+    const versions = this.versions.get(object) ?? new Set();
+    this.versions.set(object, versions.add(entry));
+    for (const other of [...versions]) if (other !== entry && other.leases === 0) await this.remove(other);
     await this.evict();
     return entry;
   }
@@ -126,6 +130,7 @@ export class SourceCache<Info extends CachedSourceInfo = CachedSourceInfo> {
   }
 
   private async evict(): Promise<void> {
+    if (this.bytes <= this.options.maxBytes) return;
     for (const entry of [...this.entries.values()]) {
       if (this.bytes <= this.options.maxBytes) return;
       if (entry.leases === 0) await this.remove(entry);
@@ -135,6 +140,9 @@ export class SourceCache<Info extends CachedSourceInfo = CachedSourceInfo> {
   private async remove(entry: Entry<Info>): Promise<void> {
     if (!this.entries.delete(entry.id)) return;
     this.bytes -= entry.info.size;
+    const versions = this.versions.get(entry.object);
+    versions?.delete(entry);
+    if (versions?.size === 0) this.versions.delete(entry.object);
     await fs.rm(entry.path, { force: true });
   }
 }

@@ -26,6 +26,17 @@ describe('work dirs shared by several workers', () => {
     expect(existsSync(work.path)).toBe(false);
   });
 
+  it('makes a job directory only when a step asks for a path in it: in-memory jobs touch no disk', async () => {
+    const idle = await createWorkDir(root, 'in-memory');
+    await idle.remove();
+    expect(readdirSync(root)).toEqual([]);
+    const used = await createWorkDir(root, 'on-file');
+    const file = used.file('input');
+    expect(existsSync(dirname(file))).toBe(true);
+    await used.remove();
+    expect(existsSync(dirname(file))).toBe(false);
+  });
+
   it("sweeps a dead worker's directory, keeps a live sibling's and never its own", async () => {
     const work = await createWorkDir(root, 'mine');
     writeFileSync(work.file('source'), 'x');

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { mkdirSync, promises as fs } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { removeStaleEntries } from '@fopflow/storage';
@@ -65,15 +65,29 @@ function processDir(root: string): ProcessWorkDir {
   return dir;
 }
 
-/** Creates a work directory under `root` (a RAM disk such as /dev/shm spares the disk), inside this process's own. */
+/**
+ * A work directory under `root` (a RAM disk such as /dev/shm spares the disk), inside this
+ * process's own. It is made on the first use of its path: a job whose steps all run in memory
+ * never touches the disk for it.
+ */
 export async function createWorkDir(root: string, label: string): Promise<WorkDir> {
   const path = join(processDir(root).path, `${label.replace(/[^\w.-]/g, '_').slice(0, 40)}-${randomUUID()}`);
-  await fs.mkdir(path, { recursive: true });
+  let made = false;
+  const existing = (): string => {
+    // Synchronous, once per job that needs it: cheaper than an async round trip through the thread pool.
+    if (!made) mkdirSync(path, { recursive: true });
+    made = true;
+    return path;
+  };
   let counter = 0;
   return {
-    path,
-    file: (name) => join(path, `${++counter}-${name}`),
-    remove: () => fs.rm(path, { recursive: true, force: true }),
+    get path() {
+      return existing();
+    },
+    file: (name) => join(existing(), `${++counter}-${name}`),
+    remove: async () => {
+      if (made) await fs.rm(path, { recursive: true, force: true });
+    },
   };
 }
 

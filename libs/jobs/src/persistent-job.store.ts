@@ -101,22 +101,25 @@ export class PersistentJobStore {
     const fields: Record<string, string> = { meta: JSON.stringify(meta), remaining: String(items.length) };
     items.forEach((item, index) => (fields[itemField(index)] = JSON.stringify(item)));
     const cutoff = Date.now() - this.retentionS * 1000;
-    // Record first, then the owner's index: two MULTIs, as on a Redis Cluster the job's and the
-    // owner's keys sit in different hash slots. A crash between them leaves a record that is
-    // readable by id, not listed, and expires like any other.
-    await this.redis
-      .multi()
-      .hset(jobKey(meta.id), fields)
-      // A job that never ends still goes, after twice the retention.
-      .expire(jobKey(meta.id), this.retentionS * 2)
-      .exec();
-    await this.redis
-      .multi()
-      .zadd(ownerKey(meta.owner), meta.createdAt, meta.id)
-      .zremrangebyscore(ownerKey(meta.owner), '-inf', cutoff)
-      .expire(ownerKey(meta.owner), this.retentionS * 2)
-      .exec();
-    await this.redis.zadd(OPEN_JOBS_KEY, meta.createdAt, meta.id);
+    // The record, the owner's index and the open-jobs index: separate MULTIs, as on a Redis
+    // Cluster the job's and the owner's keys sit in different hash slots, sent together (one
+    // round trip on one Redis). A crash between them leaves a record readable by id but not
+    // listed (which expires like any other), or a listed id without a record (which lists skip).
+    await Promise.all([
+      this.redis
+        .multi()
+        .hset(jobKey(meta.id), fields)
+        // A job that never ends still goes, after twice the retention.
+        .expire(jobKey(meta.id), this.retentionS * 2)
+        .exec(),
+      this.redis
+        .multi()
+        .zadd(ownerKey(meta.owner), meta.createdAt, meta.id)
+        .zremrangebyscore(ownerKey(meta.owner), '-inf', cutoff)
+        .expire(ownerKey(meta.owner), this.retentionS * 2)
+        .exec(),
+      this.redis.zadd(OPEN_JOBS_KEY, meta.createdAt, meta.id),
+    ]);
   }
 
   /** The claim an Idempotency-Key already holds, or claims it (pending) for `id` and answers undefined. */

@@ -34,6 +34,11 @@ export interface PersistentJobMeta {
   pipeline: string;
   fops: string[];
   notifyUrl?: string;
+  /**
+   * The queue of each item's job (a pipeline crossing pools: its last segment's), for a job
+   * without a webhook: it has no flow parent to lead to its items.
+   */
+  itemQueues?: string[];
   force: boolean;
   type?: string;
   /** ms since epoch. */

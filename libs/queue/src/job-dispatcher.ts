@@ -31,9 +31,12 @@ export interface Dispatch<N extends JobName> {
   flow?: Pick<JobsOptions, 'parent' | 'failParentOnFailure' | 'ignoreDependencyOnFailure'>;
 }
 
-/** An async job as one flow: its webhook step, the parent, runs once every fop item has ended. */
+/**
+ * An async job as one flow: its webhook step, the parent, runs once every fop item has ended. A
+ * job without a webhook has no parent: nothing waits for its items, which are added alone.
+ */
 export interface AsyncJobFlow {
-  notify: Dispatch<'notify'>;
+  notify?: Dispatch<'notify'>;
   /** One fop job per item; a pipeline crossing pools becomes a chain of segments. */
   items: ReadonlyArray<Dispatch<'fop'>>;
 }
@@ -87,22 +90,40 @@ export class JobDispatcher {
   }
 
   /**
-   * Adds async jobs as flows, all in one transaction: the `notify` job is the parent of the
-   * job's fop items, so it runs (and sends the webhook) once, when the last item has ended. A
-   * failed item does not hold it back (`ignoreDependencyOnFailure`); a failed earlier segment
-   * of a pipeline fails the segment after it (`failParentOnFailure`), and so its item.
+   * Adds async jobs: a job with a webhook as a flow whose parent is its `notify` job, so it runs
+   * (and sends the webhook) once, when the last item has ended. A failed item does not hold it
+   * back (`ignoreDependencyOnFailure`); a failed earlier segment of a pipeline fails the segment
+   * after it (`failParentOnFailure`), and so its item. A job without a webhook is only its items:
+   * one `addBulk` per queue, a pipeline crossing pools still a chain of segments. Flows go out in
+   * one FlowProducer transaction; the caller removes a job whose items were not all added.
    */
   async dispatchAsyncJobs(flows: ReadonlyArray<AsyncJobFlow>): Promise<void> {
-    const trees = flows.map((flow): FlowJob => ({
-      ...this.flowNode('notify', flow.notify),
-      children: flow.items.map((item) => this.itemNode(item)),
-    }));
+    const trees: FlowJob[] = [];
+    const alone: Array<Dispatch<'fop'>> = [];
+    for (const { notify, items } of flows) {
+      if (notify) {
+        trees.push({ ...this.flowNode('notify', notify), children: items.map((item) => this.itemNode(item)) });
+        continue;
+      }
+      for (const item of items) {
+        const segments = segmentJobs(item.data, item.jobId, this.poolOf);
+        if (segments.length > 1) trees.push(this.chainNode(segments, {}) as FlowJob);
+        else alone.push(item);
+      }
+    }
+    await Promise.all([alone.length > 0 && this.dispatchBulk('fop', alone), trees.length > 0 && this.addTrees(trees)]);
+  }
+
+  /**
+   * Adds flows whole or not at all. BullMQ reports only the first command's error of each flow; a
+   * node its queue refused would leave the rest waiting for it forever, so one round trip checks
+   * every node, and what was added of an incomplete set goes again.
+   */
+  private async addTrees(trees: FlowJob[]): Promise<void> {
     await this.flows().addBulk(trees);
-    // BullMQ reports only the first command's error of each flow; a node its queue refused
-    // would leave the rest waiting for it forever. All or none: what was added goes again.
     const missing = await this.missingNodes(trees);
     if (missing.length === 0) return;
-    await Promise.all(flows.map(({ notify }) => this.queue(NOTIFY_QUEUE).remove(notify.jobId, { removeChildren: true }).catch(() => 0)));
+    await Promise.all(trees.map((tree) => this.queue(tree.queueName).remove(tree.opts!.jobId!, { removeChildren: true }).catch(() => 0)));
     throw new Error(`the queues refused ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ` and ${missing.length - 3} more` : ''}`);
   }
 

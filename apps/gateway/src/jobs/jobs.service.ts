@@ -196,6 +196,7 @@ export class JobsService {
       };
       return { jobId: `${id}-${index}`, data };
     });
+    if (!meta.notifyUrl) meta.itemQueues = entries.map(({ data }) => this.dispatcher.pipelineQueue(data));
     return { meta, entries };
   }
 
@@ -205,7 +206,10 @@ export class JobsService {
     try {
       await this.dispatcher.dispatchAsyncJobs(
         jobs.map((job) => ({
-          notify: { data: { persistentId: job.meta.id, requestId: currentLogContext().requestId, trace: traceCarrier() }, jobId: job.meta.id },
+          // Only a job with a webhook has something to do once its items have ended.
+          ...(job.meta.notifyUrl && {
+            notify: { data: { persistentId: job.meta.id, requestId: currentLogContext().requestId, trace: traceCarrier() }, jobId: job.meta.id },
+          }),
           items: job.entries,
         })),
       );
@@ -252,20 +256,26 @@ export class JobsService {
   /**
    * Cancels what of `id` has not ended, walking its flow: items not yet taken are removed (with
    * the segments before them), running ones are stopped. The flow's parent then runs as for any
-   * ended job: the webhook goes out once.
+   * ended job: the webhook goes out once. A job without a webhook has no parent; its record
+   * names each item's queue.
    */
   async cancel(caller: AccessKey, id: string): Promise<JobStatus> {
     const meta = await this.store.meta(id);
     if (!meta || meta.owner !== caller.accessKey) throw new GatewayError(404, `no such job '${id}'`);
-    const parent = await this.queues.get(NOTIFY_QUEUE).getJob(id);
-    const { unprocessed = [] } = parent ? await parent.getDependencies({ unprocessed: { count: meta.fops.length } }) : {};
-    for (const childKey of unprocessed) await this.cancelItem(id, childKey);
+    for (const item of await this.openItems(meta)) await this.cancelItem(id, item);
     return this.status(id);
   }
 
-  /** Stops one item, given its job's key (`<prefix>:<queue>:<id>`): the last segment of its pipeline. */
-  private async cancelItem(id: string, jobKey: string): Promise<void> {
-    const { queueName, jobId } = splitJobKey(jobKey);
+  /** The queue and id of each item of `meta` that its flow still waits for (every item, for a job without one). */
+  private async openItems(meta: PersistentJobMeta): Promise<Array<{ queueName: string; jobId: string }>> {
+    if (meta.itemQueues) return meta.itemQueues.map((queueName, index) => ({ queueName, jobId: `${meta.id}-${index}` }));
+    const parent = await this.queues.get(NOTIFY_QUEUE).getJob(meta.id);
+    const { unprocessed = [] } = parent ? await parent.getDependencies({ unprocessed: { count: meta.fops.length } }) : {};
+    return unprocessed.map(splitJobKey);
+  }
+
+  /** Stops one item, given its job's queue and id: the last segment of its pipeline. */
+  private async cancelItem(id: string, { queueName, jobId }: { queueName: string; jobId: string }): Promise<void> {
     const job = await this.queues.get(queueName).getJob(jobId);
     if (!job) return;
     const state = await job.getState();
