@@ -210,6 +210,11 @@ describe('tenant boundary: two keys, one attacker', () => {
       expect(answer).toMatchObject({ status: 404, error: expect.stringContaining('(avthumb) reads vpriv:logo.png') });
     });
 
+    it('refuses avthumb\'s subtitle from the victim\'s private bucket', async () => {
+      const answer = await get(`apub/clip.mp4?avthumb/mp4/subtitle/${b64('vpriv:film.srt')}`);
+      expect(answer).toMatchObject({ status: 404, error: expect.stringContaining('(avthumb) reads vpriv:film.srt') });
+    });
+
     it('refuses avconcat copying the victim\'s private video, and a watermark job', async () => {
       const concat = await submit(attacker, {
         source: { bucket: 'apub', key: 'clip.mp4' },

@@ -25,6 +25,12 @@ describe('avconcat', () => {
     });
   });
 
+  it('reads mode 1 (join without re-encoding) as well as mode 2, and keeps them apart', () => {
+    const source = b64('media:b.mp4');
+    expect(parse(`1/format/mp4/${source}`)).toEqual({ mode: 1, format: 'mp4', sources: [{ bucket: 'media', key: 'b.mp4' }] });
+    expect(avconcatCommand.format(parse(`1/format/mp4/${source}`))).toBe(`avconcat/1/format/mp4/${source}`);
+  });
+
   it('writes the shortest spelling of every source', () => {
     const args = parse(`2/format/webm/${b64('https://cdn.example.com/media/b.webm')}`);
     expect(avconcatCommand.format(args)).toBe(`avconcat/2/format/webm/${b64('media:b.webm')}`);
@@ -39,8 +45,8 @@ describe('avconcat', () => {
   });
 
   it.each([
-    ['', 'avconcat: mode (2) is required as the first value (step 1)'],
-    ['1/format/mp4/x', "avconcat: mode must be 2, got '1' (step 1)"],
+    ['', 'avconcat: mode (1 or 2) is required as the first value (step 1)'],
+    ['3/format/mp4/x', "avconcat: mode must be 1 or 2, got '3' (step 1)"],
     ['2/mp4/x', "avconcat: parameter 'format' must follow the mode, got 'mp4' (step 1)"],
     ['2', "avconcat: parameter 'format' must follow the mode, got nothing (step 1)"],
     ['2/format', "avconcat: parameter 'format' has no value (step 1)"],

@@ -7,10 +7,13 @@ import { type StepAt, parseChoice, parseInteger, quoteToken, stepError } from '.
 /** Most sources an avconcat may append to its input (Qiniu: 20). */
 export const avconcatMaxExtraSources = 20;
 
-/** Parsed `avconcat/2/format/<fmt>/<url>...`: the step's input followed by every source, in order. */
+/** Parsed `avconcat/<mode>/format/<fmt>/<url>...`: the step's input followed by every source, in order. */
 export interface AvconcatArgs {
-  /** Qiniu's mode; only 2 (join audio/video end to end) exists. */
-  mode: 2;
+  /**
+   * Qiniu's mode: 2 re-encodes every source to the first one's size, rate and codecs; 1 joins
+   * the streams as they are (no re-encoding), which needs sources of the same codecs and size.
+   */
+  mode: 1 | 2;
   format: AvContainer;
   /** Objects appended after the input, 1 to 20, in the order written. */
   sources: ObjectRef[];
@@ -18,8 +21,8 @@ export interface AvconcatArgs {
 
 function parseAvconcat(tokens: string[], stepIndex: number): AvconcatArgs {
   const at: StepAt = { command: 'avconcat', stepIndex };
-  if (tokens.length === 0) throw stepError(at, 'mode (2) is required as the first value');
-  const mode = parseInteger(at, 'mode', tokens[0], 2, 2) as 2;
+  if (tokens.length === 0) throw stepError(at, 'mode (1 or 2) is required as the first value');
+  const mode = parseInteger(at, 'mode', tokens[0], 1, 2) as 1 | 2;
   // The order is fixed (`format` then the URLs), as Qiniu documents it: URLs carry no names.
   if (tokens[1] !== 'format') {
     const got = tokens[1] === undefined ? 'nothing' : quoteToken(tokens[1]);
@@ -45,7 +48,7 @@ export const avconcatCommand: CommandSpec<AvconcatArgs> = {
   name: 'avconcat',
   family: 'av',
   output: 'media',
-  summary: 'Join the input and up to 20 other audio/video objects end to end (async jobs only).',
+  summary: 'Join the input and up to 20 other audio/video objects end to end, re-encoded (mode 2) or as they are (mode 1); async jobs only.',
   // Joining many whole files outlasts any sync wait; Qiniu offers it through pfop only.
   syncAllowed: false,
   parse: parseAvconcat,

@@ -221,9 +221,86 @@ describe('avthumb errors', () => {
   });
 
   it('rejects unknown, repeated and valueless parameters', () => {
-    expect(thrown('mp4/crf/23').message).toContain("unknown parameter 'crf'; expected one of ab, aq, ar, ac, r, vb, vcodec");
+    expect(thrown('mp4/wmScaleType/1').message).toContain("unknown parameter 'wmScaleType'; expected one of ab, aq, ar, ac, r, vb, vcodec");
     expect(thrown('mp4/s/640x360/s/640x360').message).toBe("avthumb: parameter 's' is given more than once (step 1)");
     expect(thrown('mp4/s').message).toBe("avthumb: parameter 's' has no value (step 1)");
     expect(thrown('mp4/S/640x360').message).toContain("unknown parameter 'S'");
+  });
+});
+
+// Qiniu's avthumb page (dora/manual/1248) lists crf, h264Profile, h264Level, maxrate, gop, padW,
+// padH, padVideoX, padVideoY, deinterlace, s/<W>x<H>> and s/<W>x<H><, subtitle; its video
+// watermark page (dora/manual/1314) wmScale, wmOffsetX and wmOffsetY.
+describe('avthumb encoder, picture and mark placement parameters (Qiniu dora/manual/1248, 1314)', () => {
+  it('reads each into domain values, and writes them back in the documented order', () => {
+    const sub = b64('media:film.srt');
+    const mark = b64('media:logo.png');
+    const text = `mp4/subtitle/${sub}/gop/48/crf/23/h264Level/3.1/h264Profile/main/maxrate/1.5m/padW/1280/padH/720/padVideoX/8/padVideoY/0` +
+      `/deinterlace/1/wmImage/${mark}/wmScale/0.25/wmOffsetX/-5/wmOffsetY/20`;
+    expect(parse(text)).toEqual({
+      format: 'mp4',
+      watermarkImage: { bucket: 'media', key: 'logo.png' },
+      crf: 23,
+      h264Profile: 'main',
+      h264Level: '3.1',
+      maxrateBps: 1_500_000,
+      gopFrames: 48,
+      pad: { width: 1280, height: 720, videoX: 8, videoY: 0 },
+      deinterlace: true,
+      watermarkScale: 0.25,
+      watermarkOffsetXPx: -5,
+      watermarkOffsetYPx: 20,
+      subtitle: { bucket: 'media', key: 'film.srt' },
+    });
+    expect(canonical(text)).toBe(
+      `avthumb/mp4/wmImage/${mark}/crf/23/h264Profile/main/h264Level/3.1/maxrate/1.5m/gop/48/padW/1280/padH/720/padVideoX/8/padVideoY/0` +
+        `/deinterlace/1/wmScale/0.25/wmOffsetX/-5/wmOffsetY/20/subtitle/${sub}`,
+    );
+  });
+
+  it('names the subtitle and the mark as objects the step reads, so both are decided for access', () => {
+    const args = parse(`mp4/wmImage/${b64('marks:logo.png')}/subtitle/${b64('http://cdn.example.com/subs/film.srt')}`);
+    expect(avthumbCommand.references(args)).toEqual([{ bucket: 'marks', key: 'logo.png' }, { bucket: 'subs', key: 'film.srt' }]);
+  });
+
+  it("reads s/<W>x<H>> as 'only shrink' and s/<W>x<H>< as 'only enlarge'", () => {
+    expect(parse('mp4/s/640x360>')).toEqual({ format: 'mp4', size: { width: 640, height: 360 }, sizeOnly: 'shrink' });
+    expect(parse('mp4/s/640x360</autoscale/1')).toEqual({ format: 'mp4', size: { width: 640, height: 360 }, sizeOnly: 'enlarge', autoscale: true });
+    expect(canonical('mp4/s/640x360>')).toBe('avthumb/mp4/s/640x360>');
+    expect(new Set(['mp4/s/640x360', 'mp4/s/640x360>', 'mp4/s/640x360<'].map(canonical)).size).toBe(3);
+    expect(thrown('mp4/s/640x360>>').message).toContain("parameter 's' must be <width>x<height>");
+  });
+
+  it('takes h264Level as 3.1, 31 or 3.0, and writes the standard number', () => {
+    expect(parse('mp4/h264Level/31').h264Level).toBe('3.1');
+    expect(parse('mp4/h264Level/3.0').h264Level).toBe('3');
+    expect(thrown('mp4/h264Level/6.2').message).toContain("parameter 'h264Level' must be one of 1, 1.1");
+  });
+
+  it('refuses values out of range', () => {
+    expect(thrown('mp4/crf/52').message).toBe("avthumb: parameter 'crf' must be an integer from 0 to 51, got '52' (step 1)");
+    expect(thrown('mp4/h264Profile/high10').message).toBe("avthumb: parameter 'h264Profile' must be one of baseline, main, high, got 'high10' (step 1)");
+    expect(thrown('mp4/gop/0').message).toBe("avthumb: parameter 'gop' must be an integer from 1 to 1000, got '0' (step 1)");
+    expect(thrown('mp4/maxrate/1').message).toContain("parameter 'maxrate' must be a bitrate");
+    expect(thrown('mp4/padW/641/padH/360').message).toBe("avthumb: parameter 'padW' must be even (4:2:0 video has even sides), got '641' (step 1)");
+    expect(thrown('mp4/padW/640/padH/360/padVideoX/641').message).toContain("parameter 'padVideoX' must be an integer from 0 to 640");
+    expect(thrown(`mp4/wmImage/${b64('media:b.png')}/wmScale/1.5`).message).toContain("parameter 'wmScale' must be a share of the frame's width above 0 and up to 1");
+    expect(thrown(`mp4/wmImage/${b64('media:b.png')}/wmScale/0`).message).toContain("parameter 'wmScale' must be a share");
+    expect(thrown(`mp4/wmImage/${b64('media:b.png')}/wmOffsetX/1.5`).message).toContain("parameter 'wmOffsetX' must be whole px");
+  });
+
+  it('refuses combinations that could not work, naming both sides', () => {
+    expect(thrown('mp4/padW/640').message).toBe("avthumb: padW and padH go together: parameter 'padH' is missing (step 1)");
+    expect(thrown('mp4/padVideoX/4').message).toBe("avthumb: parameter 'padVideoX' places the picture in the padded frame, which needs padW and padH (step 1)");
+    expect(thrown('mp4/crf/23/vb/1m').message).toBe("avthumb: parameters 'vb' and 'crf' cannot be used together (step 1)");
+    expect(thrown('webm/crf/30').message).toBe("avthumb: parameter 'crf' is for libx264 and libx265; the video codec here is libvpx-vp9 (step 1)");
+    expect(thrown('mp4/vcodec/libx265/h264Profile/main').message).toBe(
+      "avthumb: parameter 'h264Profile' is for H.264 (libx264); the video codec here is libx265 (step 1)",
+    );
+    expect(thrown('mp4/vcodec/copy/gop/25').message).toBe("avthumb: parameter 'gop' needs re-encoding, so it cannot be used with vcodec/copy (step 1)");
+    expect(thrown('mp3/deinterlace/1').message).toBe("avthumb: parameter 'deinterlace' needs a video format; 'mp3' holds audio only (step 1)");
+    expect(thrown('mp4/wmScale/0.5').message).toBe("avthumb: parameter 'wmScale' places wmImage, which is absent (step 1)");
+    expect(thrown('mp4/wmOffsetY/3').message).toBe("avthumb: parameter 'wmOffsetY' places wmImage, which is absent (step 1)");
+    expect(parse('mov/vcodec/libx265/crf/28')).toMatchObject({ videoCodec: 'libx265', crf: 28 });
   });
 });

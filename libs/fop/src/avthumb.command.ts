@@ -2,6 +2,7 @@ import { type AudioCodec, type AvthumbFormat, type VideoCodec, audioCodecs, avth
 import { type PixelSize, formatBitrate, formatSeconds, parseAspectRatio, parseBitrate, parseMilliseconds, parsePixelSize } from './av.params';
 import { checkAvthumbCombination } from './avthumb.rules';
 import { type HlsArgs, formatHlsParams, hlsParamNames, parseHlsParams } from './hls.params';
+import { type AvthumbVideoArgs, avthumbVideoParamNames, formatAvthumbVideoParams, parseAvthumbVideoParams } from './avthumb.video.params';
 import { type Colour, formatEncodedColour, parseEncodedColour } from './colour.params';
 import type { CommandSpec } from './command-spec';
 import { type Gravity, parseGravity } from './gravity.params';
@@ -18,13 +19,13 @@ const maxSeekMs = 86_400_000;
 const paramNames = [
   'ab', 'aq', 'ar', 'ac', 'r', 'vb', 'vcodec', 'acodec', 's', 'autoscale', 'aspect', 'ss', 't', 'stripmeta',
   'rotate', 'an', 'vn', 'wmImage', 'wmGravity', 'wmText', 'wmGravityText', 'wmFontColor', 'wmFontSize',
-  ...hlsParamNames,
+  ...avthumbVideoParamNames, ...hlsParamNames,
 ] as const;
 /** avthumb's parameter names as written in the fop. */
 export type AvthumbParam = (typeof paramNames)[number];
 
 /** Parsed `avthumb/<format>/...`. Absent fields mean "as the source" or the documented default. */
-export interface AvthumbArgs {
+export interface AvthumbArgs extends AvthumbVideoArgs {
   /** Output container, or `m3u8` (HLS: a playlist and its segments; then `hls` holds its settings). */
   format: AvthumbFormat;
   /** `ab`: audio bitrate in bits per second; libs/media lowers it to the source's (Qiniu does). */
@@ -45,6 +46,8 @@ export interface AvthumbArgs {
   audioCodec?: AudioCodec;
   /** `s`: output frame size in pixels (even sizes are enforced by libs/media where the codec needs them). */
   size?: PixelSize;
+  /** `s/<W>x<H>>` scales only a frame larger than the box (`shrink`), `s/<W>x<H><` only one inside it (`enlarge`). */
+  sizeOnly?: 'shrink' | 'enlarge';
   /** `autoscale/1`: fit inside `size` keeping the picture's ratio instead of stretching to it. */
   autoscale?: true;
   /** `aspect`: display aspect ratio written to the stream, in lowest terms. */
@@ -116,7 +119,12 @@ function parseAvthumb(tokens: string[], stepIndex: number): AvthumbArgs {
   const acodec = token('acodec');
   if (acodec !== undefined) args.audioCodec = parseChoice(at, label('acodec'), acodec, audioCodecs);
   const s = token('s');
-  if (s !== undefined) args.size = parsePixelSize(at, label('s'), s, [20, 3840], [20, 2160]);
+  if (s !== undefined) {
+    // Qiniu's `>` (only shrink) and `<` (only enlarge) suffixes, as in imageMogr2's thumbnail.
+    const only = s.endsWith('>') ? 'shrink' : s.endsWith('<') ? 'enlarge' : undefined;
+    args.size = parsePixelSize(at, label('s'), only ? s.slice(0, -1) : s, [20, 3840], [20, 2160]);
+    if (only) args.sizeOnly = only;
+  }
   const autoscale = token('autoscale');
   if (autoscale !== undefined && parseFlag(at, label('autoscale'), autoscale)) args.autoscale = true;
   const aspect = token('aspect');
@@ -154,6 +162,7 @@ function parseAvthumb(tokens: string[], stepIndex: number): AvthumbArgs {
   if (wmFontColor !== undefined) args.fontColor = parseEncodedColour(at, label('wmFontColor'), wmFontColor);
   const wmFontSize = token('wmFontSize');
   if (wmFontSize !== undefined) args.fontSizePx = parseInteger(at, label('wmFontSize'), wmFontSize, 1, 500);
+  parseAvthumbVideoParams(at, raw, args);
   if (format === 'm3u8') {
     args.hls = parseHlsParams(at, raw);
   } else {
@@ -162,6 +171,8 @@ function parseAvthumb(tokens: string[], stepIndex: number): AvthumbArgs {
   }
   return checkAvthumbCombination(at, args, new Set(raw.keys()));
 }
+
+const sizeSuffix = { always: '', shrink: '>', enlarge: '<' } as const;
 
 function formatAvthumb(args: AvthumbArgs): string {
   const parts: (string | number)[] = ['avthumb', args.format];
@@ -176,7 +187,7 @@ function formatAvthumb(args: AvthumbArgs): string {
   add('vb', args.videoBitrateBps === undefined ? undefined : formatBitrate(args.videoBitrateBps));
   add('vcodec', args.videoCodec);
   add('acodec', args.audioCodec);
-  add('s', args.size && `${args.size.width}x${args.size.height}`);
+  add('s', args.size && `${args.size.width}x${args.size.height}${sizeSuffix[args.sizeOnly ?? 'always']}`);
   add('autoscale', args.autoscale ? 1 : undefined);
   add('aspect', args.aspect && `${args.aspect.width}:${args.aspect.height}`);
   add('ss', args.startMs ? formatSeconds(args.startMs) : undefined);
@@ -191,6 +202,7 @@ function formatAvthumb(args: AvthumbArgs): string {
   add('wmGravityText', args.textGravity);
   add('wmFontColor', args.fontColor && formatEncodedColour(args.fontColor));
   add('wmFontSize', args.fontSizePx);
+  parts.push(...formatAvthumbVideoParams(args));
   if (args.hls) parts.push(...formatHlsParams(args.hls));
   return parts.join('/');
 }
@@ -203,6 +215,6 @@ export const avthumbCommand: CommandSpec<AvthumbArgs> = {
   summary: 'Transcode audio/video: container, codecs, bitrates, size, cut (ss/t), rotation and watermarks.',
   parse: parseAvthumb,
   format: formatAvthumb,
-  references: (args) => (args.watermarkImage ? [args.watermarkImage] : []),
+  references: (args) => [args.watermarkImage, args.subtitle].filter((ref): ref is ObjectRef => ref !== undefined),
   writesObjectSet: (args) => args.format === 'm3u8',
 };

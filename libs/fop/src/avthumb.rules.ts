@@ -9,6 +9,7 @@ import {
   isAudioOnly,
 } from './av.formats';
 import type { AvthumbArgs, AvthumbParam } from './avthumb.command';
+import { avthumbVideoParamNames } from './avthumb.video.params';
 import { sameColour } from './colour.params';
 import { type StepAt, paramLabel, quoteToken, stepError } from './params';
 
@@ -18,11 +19,16 @@ import { type StepAt, paramLabel, quoteToken, stepError } from './params';
 
 const videoParams: readonly AvthumbParam[] = [
   'r', 'vb', 'vcodec', 's', 'autoscale', 'aspect', 'rotate',
-  'wmImage', 'wmGravity', 'wmText', 'wmGravityText', 'wmFontColor', 'wmFontSize',
+  'wmImage', 'wmGravity', 'wmText', 'wmGravityText', 'wmFontColor', 'wmFontSize', ...avthumbVideoParamNames,
 ];
 const audioParams: readonly AvthumbParam[] = ['ab', 'aq', 'ar', 'ac', 'acodec'];
 // What a stream copy cannot do: each of these needs decoded frames or samples.
-const reencodeVideoParams: readonly AvthumbParam[] = ['r', 'vb', 's', 'autoscale', 'rotate', 'wmImage', 'wmText'];
+const reencodeVideoParams: readonly AvthumbParam[] = ['r', 'vb', 's', 'autoscale', 'rotate', 'wmImage', 'wmText', ...avthumbVideoParamNames];
+// Encoder settings only the x264/x265 encoders read.
+const x26xParams: readonly AvthumbParam[] = ['crf'];
+const x264Params: readonly AvthumbParam[] = ['h264Profile', 'h264Level'];
+// Placement of wmImage.
+const imageMarkParams: readonly AvthumbParam[] = ['wmScale', 'wmOffsetX', 'wmOffsetY'];
 const reencodeAudioParams: readonly AvthumbParam[] = ['ab', 'aq', 'ar', 'ac'];
 const lossless: readonly AudioCodec[] = ['flac', 'pcm_s16le'];
 
@@ -76,6 +82,19 @@ export function checkAvthumbCombination(at: StepAt, args: AvthumbArgs, given: Re
   const rates = encoderSampleRatesHz[audioCodec];
   if (args.sampleRateHz !== undefined && rates && !rates.includes(args.sampleRateHz)) {
     reject(`${paramLabel('ar')} must be one of ${rates.join(', ')} for ${audioCodec}, got '${args.sampleRateHz}'`, String(args.sampleRateHz));
+  }
+  if (videoCodec !== 'copy') {
+    const codec = videoCodec ?? rules.defaultVideoCodec;
+    const x26x = codec === 'libx264' || codec === 'libx265' ? undefined : firstGiven(x26xParams);
+    if (x26x) reject(`${paramLabel(x26x)} is for libx264 and libx265; the video codec here is ${codec}`, x26x);
+    const x264 = codec === 'libx264' ? undefined : firstGiven(x264Params);
+    if (x264) reject(`${paramLabel(x264)} is for H.264 (libx264); the video codec here is ${codec}`, x264);
+  }
+  // Both set the rate control; ffmpeg would take vb and drop crf without a word.
+  if (args.crf !== undefined && args.videoBitrateBps !== undefined) reject(`parameters 'vb' and 'crf' cannot be used together`, 'crf');
+  if (!args.watermarkImage) {
+    const placement = firstGiven(imageMarkParams);
+    if (placement) reject(`${paramLabel(placement)} places wmImage, which is absent`, placement);
   }
   if (args.autoscale && !args.size) reject(`autoscale/1 needs parameter 's' (the box to fit in)`, 'autoscale');
 

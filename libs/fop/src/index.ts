@@ -33,6 +33,7 @@ export {
 } from './av.formats';
 export type { PixelSize } from './av.params';
 export type { AvthumbArgs, AvthumbParam } from './avthumb.command';
+export type { AvthumbVideoArgs, PadBox } from './avthumb.video.params';
 export type { FrameFormat, VframeArgs } from './vframe.command';
 export type { AvinfoArgs } from './avinfo.command';
 export type { AvconcatArgs } from './avconcat.command';

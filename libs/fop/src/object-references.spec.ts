@@ -17,9 +17,9 @@ describe('objectReferences', () => {
     ]);
   });
 
-  it('finds avthumb wmImage and every avconcat input', () => {
-    const avthumb = parsePipeline(`avthumb/mp4/wmImage/${b64('secret:logo.png')}`);
-    expect(objectReferences(avthumb.steps)).toMatchObject([{ bucket: 'secret', key: 'logo.png' }]);
+  it('finds avthumb wmImage and subtitle, and every avconcat input', () => {
+    const avthumb = parsePipeline(`avthumb/mp4/wmImage/${b64('secret:logo.png')}/subtitle/${b64('subs:film.srt')}`);
+    expect(objectReferences(avthumb.steps)).toMatchObject([{ bucket: 'secret', key: 'logo.png' }, { bucket: 'subs', key: 'film.srt' }]);
     const concat = parsePipeline(`avconcat/2/format/mp4/${b64('clips:a.mp4')}/${b64('private:b.mp4')}`);
     expect(objectReferences(concat.steps).map((ref) => `${ref.bucket}:${ref.key}`)).toEqual(['clips:a.mp4', 'private:b.mp4']);
   });

@@ -47,13 +47,23 @@ export function readNamedParams<N extends string>(
   for (let i = 0; i < tokens.length; i += 2) {
     const name = tokens[i];
     if (!isOneOf(name, names)) {
-      throw stepError(at, `unknown ${paramLabel(name)}; expected one of ${names.join(', ')}`, name);
+      throw stepError(at, `unknown ${paramLabel(name)}; expected one of ${nameList(names)}`, name);
     }
     if (values.has(name)) throw stepError(at, `${paramLabel(name)} is given more than once`, name);
     if (i + 1 >= tokens.length) throw stepError(at, `${paramLabel(name)} has no value`, name);
     values.set(name, tokens[i + 1]);
   }
   return values;
+}
+
+/** Longest list of names an error spells out, in characters: an error stays a line, not a manual. */
+const maxNameListChars = 240;
+
+function nameList(names: readonly string[]): string {
+  const all = names.join(', ');
+  if (all.length <= maxNameListChars) return all;
+  const cut = all.lastIndexOf(', ', maxNameListChars);
+  return `${all.slice(0, cut)}, … (${names.length} in all)`;
 }
 
 function describeRange(min: number, max: number): string {

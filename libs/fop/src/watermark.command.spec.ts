@@ -22,6 +22,19 @@ describe('watermark 1 (image)', () => {
     expect(parse(`1/ws/0.25/dy/0/dx/20/gravity/NorthWest/dissolve/50/image/${logo}`)).toEqual(expected);
   });
 
+  it("reads wst, Qiniu's edge for ws (0 short, the default, folded away; 1 long, 2 width, 3 height)", () => {
+    expect(parse(`1/image/${logo}/ws/0.5/wst/0`).marks[0]).not.toHaveProperty('scaleEdge');
+    expect(parse(`1/image/${logo}/ws/0.5/wst/1`).marks[0]).toMatchObject({ ws: 0.5, scaleEdge: 'long' });
+    expect(parse(`1/image/${logo}/ws/0.5/wst/2`).marks[0]).toMatchObject({ scaleEdge: 'width' });
+    expect(parse(`1/image/${logo}/wst/3/ws/0.5`).marks[0]).toMatchObject({ scaleEdge: 'height' });
+    expect(watermarkCommand.format(parse(`1/image/${logo}/ws/0.5/wst/3`))).toBe(`watermark/1/image/${b64('brand:logos/logo.png')}/ws/0.5/wst/3`);
+    expect(watermarkCommand.format(parse(`1/image/${logo}/ws/0.5/wst/0`))).toBe(`watermark/1/image/${b64('brand:logos/logo.png')}/ws/0.5`);
+    expect(thrown(`1/image/${logo}/wst/4`).message).toBe("watermark: parameter 'wst' must be an integer from 0 to 3, got '4' (step 1)");
+    expect(thrown(`1/image/${logo}/wst/1`).message).toBe("watermark: parameter 'wst' chooses the edge ws scales by, and ws is 0 or absent (step 1)");
+    expect(thrown(`3/image/${logo}/wst/2/text/${b64('x')}`).message).toContain("parameter 'wst' chooses the edge ws scales by");
+    expect(thrown(`2/text/${b64('x')}/wst/1`).message).toContain("unknown parameter 'wst'");
+  });
+
   it('fills in Qiniu\'s defaults', () => {
     expect(parse(`1/image/${logo}`)).toEqual({
       marks: [{ kind: 'image', image: { bucket: 'brand', key: 'logos/logo.png' }, ...placement, ws: 0 }],
@@ -85,7 +98,7 @@ describe('watermark 1 (image)', () => {
   it('requires the image and rejects text-only parameters', () => {
     expect(thrown('1/dissolve/50').message).toBe("watermark: parameter 'image' is required (step 1)");
     expect(thrown(`1/image/${logo}/fontsize/500`).message).toBe(
-      "watermark: unknown parameter 'fontsize'; expected one of image, dissolve, gravity, dx, dy, ws (step 1)",
+      "watermark: unknown parameter 'fontsize'; expected one of image, dissolve, gravity, dx, dy, ws, wst (step 1)",
     );
     expect(thrown(`1/image/${logo}/dx/1/dx/1`).message).toBe("watermark: parameter 'dx' is given more than once (step 1)");
   });

@@ -40,9 +40,14 @@ export interface MarkPlacement {
 export interface ImageMark extends MarkPlacement {
   kind: 'image';
   image: ObjectRef;
-  /** 0–1: scale the mark so its short edge is ws × the source's short edge; 0 keeps its size. */
+  /** 0–1: scale the mark so its edge named by `wst` is ws × the source's same edge; 0 keeps its size. */
   ws: number;
+  /** `wst`: the edge ws scales by (1 long, 2 width, 3 height); absent is Qiniu's default 0, the short edge. */
+  scaleEdge?: 'long' | 'width' | 'height';
 }
+
+/** Qiniu's `wst` values past its default 0 (the short edge), in order. */
+const scaleEdges = ['long', 'width', 'height'] as const;
 
 /** `text/<b64>`: text drawn over the source. */
 export interface TextMark extends MarkPlacement {
@@ -63,10 +68,10 @@ export interface WatermarkArgs {
 }
 
 const placementNames = ['dissolve', 'gravity', 'dx', 'dy'] as const;
-const imageParamNames = ['image', ...placementNames, 'ws'] as const;
+const imageParamNames = ['image', ...placementNames, 'ws', 'wst'] as const;
 const textParamNames = ['text', 'font', 'fontsize', 'fill', ...placementNames] as const;
 type ParamName = (typeof imageParamNames)[number] | (typeof textParamNames)[number];
-const allParamNames = ['image', 'text', 'font', 'fontsize', 'fill', ...placementNames, 'ws'] as const;
+const allParamNames = ['image', 'text', 'font', 'fontsize', 'fill', ...placementNames, 'ws', 'wst'] as const;
 
 // At most six decimals, so that the number's own text never switches to exponent notation.
 const wsToken = /^(0(\.[0-9]{1,6})?|1(\.0{1,6})?)$/;
@@ -88,6 +93,11 @@ function applyParam(at: StepAt, mark: WatermarkMark, name: ParamName, token: str
       if (!wsToken.test(token)) throw stepError(at, `${label} must be a decimal from 0 to 1 with at most 6 decimals, got ${quoteToken(token)}`, token);
       (mark as ImageMark).ws = Number(token);
       return;
+    case 'wst': {
+      const edge = parseInteger(at, label, token, 0, 3);
+      if (edge > 0) (mark as ImageMark).scaleEdge = scaleEdges[edge - 1];
+      return;
+    }
     case 'font':
       (mark as TextMark).font = decodeBase64Text(at, label, token, 'a font family name', 100);
       if ((mark as TextMark).font!.includes(',')) {
@@ -120,6 +130,14 @@ function newMark(at: StepAt, name: 'image' | 'text', token: string): WatermarkMa
   return { kind: 'text', text, fontSize: watermarkDefaults.fontSizeTwips, fill: { ...watermarkDefaults.fill }, ...placement };
 }
 
+/** A mark's parameters that only mean something together with another. */
+function checkMark(at: StepAt, mark: WatermarkMark): WatermarkMark {
+  if (mark.kind === 'image' && mark.scaleEdge && mark.ws === 0) {
+    throw stepError(at, `${paramLabel('wst')} chooses the edge ws scales by, and ws is 0 or absent`, 'wst');
+  }
+  return mark;
+}
+
 /** Modes 1 and 2: one mark, its parameters in any order. */
 function readOneMark(at: StepAt, tokens: readonly string[], kind: 'image' | 'text'): WatermarkMark {
   const names = kind === 'image' ? imageParamNames : textParamNames;
@@ -128,7 +146,7 @@ function readOneMark(at: StepAt, tokens: readonly string[], kind: 'image' | 'tex
   if (start === undefined) throw stepError(at, `${paramLabel(kind)} is required`);
   const mark = newMark(at, kind, start);
   for (const [name, token] of raw) if (name !== kind) applyParam(at, mark, name, token);
-  return mark;
+  return checkMark(at, mark);
 }
 
 /** Mode 3: `image` and `text` each start a new mark; every other parameter applies to the mark before it. */
@@ -159,7 +177,7 @@ function readSeveralMarks(at: StepAt, tokens: readonly string[]): WatermarkMark[
     applyParam(at, mark, name as ParamName, token);
   }
   if (marks.length === 0) throw stepError(at, 'at least one image or text mark is required');
-  return marks;
+  return marks.map((mark) => checkMark(at, mark));
 }
 
 function parseWatermark(tokens: string[], stepIndex: number): WatermarkArgs {
@@ -185,6 +203,7 @@ function formatMark(mark: WatermarkMark): (string | number)[] {
   if (mark.dx !== watermarkDefaults.dx) parts.push('dx', mark.dx);
   if (mark.dy !== watermarkDefaults.dy) parts.push('dy', mark.dy);
   if (mark.kind === 'image' && mark.ws !== watermarkDefaults.ws) parts.push('ws', mark.ws);
+  if (mark.kind === 'image' && mark.scaleEdge) parts.push('wst', scaleEdges.indexOf(mark.scaleEdge) + 1);
   return parts;
 }
 

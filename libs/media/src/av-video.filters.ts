@@ -16,7 +16,7 @@ export const evenSizeFilter = 'scale=trunc(iw/2)*2:trunc(ih/2)*2';
 
 /**
  * x/y expressions placing a box of size (boxW, boxH) in a frame of (frameW, frameH) at a gravity.
- * Variable names differ per filter: overlay uses W/H and w/h, drawtext w/h and tw/th.
+ * Variable names differ per filter: drawtext's are w/h and tw/th.
  */
 export function gravityPosition(gravity: Gravity, names: { frameW: string; frameH: string; boxW: string; boxH: string }): string {
   const m = watermarkMarginPx;
@@ -24,11 +24,6 @@ export function gravityPosition(gravity: Gravity, names: { frameW: string; frame
   const x = gravity.endsWith('West') ? `${m}` : gravity.endsWith('East') ? `${frameW}-${boxW}-${m}` : `(${frameW}-${boxW})/2`;
   const y = gravity.startsWith('North') ? `${m}` : gravity.startsWith('South') ? `${frameH}-${boxH}-${m}` : `(${frameH}-${boxH})/2`;
   return `x=${x}:y=${y}`;
-}
-
-/** overlay's position for a watermark image. */
-export function overlayPosition(gravity: Gravity): string {
-  return gravityPosition(gravity, { frameW: 'main_w', frameH: 'main_h', boxW: 'overlay_w', boxH: 'overlay_h' });
 }
 
 /** drawtext's position for a text watermark. */

@@ -1,5 +1,7 @@
+import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { parsePipeline } from '@fopflow/fop';
 import sharp from 'sharp';
 import { type AvStep, AvProcessor } from './av.processor';
@@ -10,6 +12,8 @@ import { MediaError } from './media.errors';
 // vframe, avinfo, avconcat and the probe's limits, on clips generated with ffmpeg's lavfi sources.
 
 jest.setTimeout(60_000);
+
+const execFileAsync = promisify(execFile);
 
 let dir: string;
 let clip: string;
@@ -137,6 +141,48 @@ describe('avconcat', () => {
     const strict = new AvProcessor({ maxDurationS: 3 });
     const long = await failure(runFop(`avconcat/2/format/mp4/${b64('media:clip.mp4')}`, clip, strict));
     expect(long).toMatchObject({ status: 413, message: 'joined length 4 s is over maxDurationS 3' });
+  });
+});
+
+// avconcat mode 1: the streams joined as they are (the concat demuxer and -c copy), so only
+// sources of the same codecs and size; anything else is refused with the first difference.
+describe('avconcat mode 1 (no re-encoding)', () => {
+  async function videoPacketSizes(path: string): Promise<string[]> {
+    const { stdout } = await execFileAsync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=size', '-of', 'csv=p=0', path]);
+    return stdout.trim().split('\n');
+  }
+
+  it('joins sources of the same codecs and size, copying the video packets as they were', async () => {
+    const { path, mime, workDir } = await runFop(`avconcat/1/format/mp4/${b64('media:clip.mp4')}`);
+    expect(mime).toBe('video/mp4');
+    const probe = await ffprobeJson(path);
+    expect(Number(probe.format.duration)).toBeCloseTo(4, 0);
+    expect(streamOf(probe, 'video')).toMatchObject({ codec_name: 'h264', width: 1280, height: 720 });
+    expect(streamOf(probe, 'audio')).toMatchObject({ codec_name: 'aac' });
+    // Each half's packets as the source's: copied, not re-encoded. Only a half's first (key)
+    // packet may grow, by the parameter sets the copy repeats in front of it.
+    const source = await videoPacketSizes(clip);
+    const joined = await videoPacketSizes(path);
+    expect(joined).toHaveLength(2 * source.length);
+    expect(joined.slice(1, source.length)).toEqual(source.slice(1));
+    expect(joined.slice(source.length + 1)).toEqual(source.slice(1));
+    expect(await filesIn(workDir)).toEqual([path.slice(workDir.length + 1)]);
+  });
+
+  it('joins audio as it is', async () => {
+    const { path, mime } = await runFop(`avconcat/1/format/mp3/${b64('media:tone.mp3')}`, audioOnly);
+    expect(mime).toBe('audio/mpeg');
+    expect(Number((await ffprobeJson(path)).format.duration)).toBeCloseTo(2, 0);
+  });
+
+  it('refuses with 400 sources a copy cannot join, naming the first difference', async () => {
+    const sizes = await failure(runFop(`avconcat/1/format/mp4/${b64('media:second.mp4')}`));
+    expect(sizes).toMatchObject({
+      status: 400,
+      message: "avconcat/1 joins without re-encoding, which cannot work here: source 2's frame is 640x480 and source 1's 1280x720; mode 2 re-encodes",
+    });
+    const container = await failure(runFop(`avconcat/1/format/webm/${b64('media:clip.mp4')}`));
+    expect(container).toMatchObject({ status: 400, message: expect.stringContaining("source 1's video is h264, which webm cannot hold without re-encoding") });
   });
 });
 

@@ -8,6 +8,7 @@ import { type FfmpegInput, runFfmpeg } from './ffmpeg.runner';
 import type { AvProbe } from './ffprobe.reader';
 import { MediaError } from './media.errors';
 import { onFileRun } from './step-run';
+import { copyConcatRun, requireCopyConcat } from './avconcat-copy';
 
 /** Frame rate of the joined video when the first source does not say, in frames per second. */
 const fallbackFrameRate = 25;
@@ -15,9 +16,10 @@ const fallbackFrameRate = 25;
 const maxFrameRate = 60;
 
 /**
- * avconcat: the input, then each source, end to end, in one ffmpeg run through the concat filter.
- * Sources may differ in size, frame rate and sample rate, so each is first brought to the first
- * one's (fitted inside its frame, padded black): the concat filter needs identical segments.
+ * avconcat: the input, then each source, end to end, in one ffmpeg run. Mode 2 goes through the
+ * concat filter: sources may differ in size, frame rate and sample rate, so each is first brought
+ * to the first one's (fitted inside its frame, padded black). Mode 1 copies the streams as they
+ * are (avconcat-copy.ts).
  */
 export async function runAvconcat(args: AvconcatArgs, inputPath: string, context: AvStepContext, env: AvOpEnvironment): Promise<AvOutput> {
   const inputs: FfmpegInput[] = [{ path: inputPath, label: 'source 1' }];
@@ -40,6 +42,18 @@ export async function runAvconcat(args: AvconcatArgs, inputPath: string, context
   const totalS = probes.reduce((sum, probe) => sum + (probe.durationS ?? 0), 0);
   if (totalS > env.limits.maxDurationS) {
     throw new MediaError(413, `joined length ${Math.round(totalS)} s is over maxDurationS ${env.limits.maxDurationS}`);
+  }
+
+  const output = containerOutput(args.format);
+  const outputPath = join(context.workDir, `avconcat-${randomUUID()}.${output.extension}`);
+  const mime = withVideo ? output.mime : (output.audioOnlyMime ?? output.mime);
+  const control = { timeLimitMs: env.limits.ffmpegTimeLimitMs, signal: context.signal, onProgress: context.onProgress };
+  if (args.mode === 1) {
+    requireCopyConcat(probes, args.format, withVideo, withAudio);
+    const run = await copyConcatRun(inputs.map((input) => input.path), context.workDir, withVideo, withAudio);
+    const outputOptions = [...run.outputOptions, ...muxerOptions(args.format)];
+    await runFfmpeg({ ...run, outputOptions, outputPath, cwd: context.workDir, expectedDurationS: totalS || undefined }, control);
+    return { path: outputPath, mime };
   }
 
   const rules = avContainerRules[args.format];
@@ -74,13 +88,8 @@ export async function runAvconcat(args: AvconcatArgs, inputPath: string, context
   if (withAudio) options.push('-map', '[aout]', ...audioEncoderOptions(audioCodec));
   options.push(...muxerOptions(args.format));
 
-  const output = containerOutput(args.format);
-  const outputPath = join(context.workDir, `avconcat-${randomUUID()}.${output.extension}`);
-  await runFfmpeg(
-    { inputs, outputOptions: options, outputPath, cwd: context.workDir, expectedDurationS: totalS || undefined },
-    { timeLimitMs: env.limits.ffmpegTimeLimitMs, signal: context.signal, onProgress: context.onProgress },
-  );
-  return { path: outputPath, mime: withVideo ? output.mime : (output.audioOnlyMime ?? output.mime) };
+  await runFfmpeg({ inputs, outputOptions: options, outputPath, cwd: context.workDir, expectedDurationS: totalS || undefined }, control);
+  return { path: outputPath, mime };
 }
 
 /** The first source's upright size, made even for 4:2:0. */

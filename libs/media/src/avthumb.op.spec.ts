@@ -1,5 +1,7 @@
+import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { parsePipeline } from '@fopflow/fop';
 import sharp from 'sharp';
 import { type AvStep, AvProcessor } from './av.processor';
@@ -11,6 +13,8 @@ import { MediaError } from './media.errors';
 // the result with an independent ffprobe against what the parameters promise.
 
 jest.setTimeout(60_000);
+
+const execFileAsync = promisify(execFile);
 
 let dir: string;
 let clip: string;
@@ -179,5 +183,124 @@ describe('avthumb on real ffmpeg', () => {
     await expect(transcode('avthumb/mp4/s/320x180', audio)).rejects.toMatchObject({ status: 415, message: expect.stringContaining("parameter 's'") });
     const { mime } = await transcode('avthumb/mp4', audio);
     expect(mime).toBe('audio/mp4');
+  });
+});
+
+// Qiniu's avthumb page (dora/manual/1248): crf, h264Profile, h264Level, maxrate, gop, padW/padH/
+// padVideoX/padVideoY, deinterlace, s/<W>x<H>> and <, subtitle; its video watermark page
+// (dora/manual/1314): wmScale, wmOffsetX, wmOffsetY. Each family once through real ffmpeg.
+describe('avthumb encoder, picture and mark placement parameters on real ffmpeg (Qiniu dora/manual/1248, 1314)', () => {
+  let small: string;
+  beforeAll(async () => {
+    small = await makeClip(join(dir, 'small-320.mp4'), { width: 320, height: 180, durationS: 2 });
+  });
+
+  /** Mean absolute difference of two frames' pixels, 0 to 255, over the rows [top, top + height). */
+  async function frameDifference(a: string, b: string, top: number, height: number): Promise<number> {
+    const [x, y] = await Promise.all(
+      [a, b].map(async (video) => {
+        const frame = await av.runStep(stepOf('vframe/png/offset/1'), video, await context());
+        const { data, info } = await sharp(frame.path).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+        return data.subarray(top * info.width * 3, (top + height) * info.width * 3);
+      }),
+    );
+    let total = 0;
+    for (let i = 0; i < x.length; i++) total += Math.abs(x[i] - y[i]);
+    return total / x.length;
+  }
+
+  async function keyFrames(path: string): Promise<number> {
+    const { stdout } = await execFileAsync('ffprobe', ['-v', 'error', '-select_streams', 'v', '-skip_frame', 'nokey', '-show_entries', 'frame=pts_time', '-of', 'csv=p=0', path]);
+    return stdout.trim().split('\n').filter(Boolean).length;
+  }
+
+  it('padW/padH give the padded size, the picture centred between black bars', async () => {
+    const { probe, path } = await transcode('avthumb/mp4/padW/320/padH/240', small);
+    expect(streamOf(probe, 'video')).toMatchObject({ width: 320, height: 240 });
+    const frame = await av.runStep(stepOf('vframe/png/offset/0.5'), path, await context());
+    const bar = await sharp(frame.path).extract({ left: 160, top: 10, width: 1, height: 1 }).raw().toBuffer();
+    expect(Math.max(...bar)).toBeLessThan(30);
+    // A picture larger than the box is fitted inside it first: 1280x720 into 400x400 is 400x224 plus bars.
+    const fitted = await transcode('avthumb/mp4/s/640x360/padW/400/padH/400');
+    expect(streamOf(fitted.probe, 'video')).toMatchObject({ width: 400, height: 400 });
+  });
+
+  it('crf and maxrate change the bitrate', async () => {
+    const rate = async (fop: string) => Number(streamOf((await transcode(fop, small)).probe, 'video')!.bit_rate);
+    const fine = await rate('avthumb/mp4/crf/10');
+    const coarse = await rate('avthumb/mp4/crf/40');
+    expect(coarse).toBeLessThan(fine / 3);
+    const capped = await rate('avthumb/mp4/crf/10/maxrate/100k');
+    expect(capped).toBeLessThan(fine / 2);
+    expect(capped).toBeLessThan(150_000);
+  });
+
+  it('h264Profile and h264Level show in ffprobe', async () => {
+    const { probe } = await transcode('avthumb/mp4/h264Profile/baseline/h264Level/3.1', small);
+    expect(streamOf(probe, 'video')).toMatchObject({ codec_name: 'h264', profile: 'Constrained Baseline', level: 31 });
+    const main = await transcode('avthumb/mp4/h264Profile/main/h264Level/4', small);
+    expect(streamOf(main.probe, 'video')).toMatchObject({ profile: 'Main', level: 40 });
+  });
+
+  it('gop sets the distance between key frames', async () => {
+    const { path } = await transcode('avthumb/mp4/gop/10', small);
+    expect(await keyFrames(path)).toBeGreaterThanOrEqual(5);
+    const plain = await transcode('avthumb/mp4', small);
+    expect(await keyFrames(plain.path)).toBeLessThan(3);
+  });
+
+  it('s with > leaves a smaller source unchanged and shrinks a larger one; s with < enlarges only a smaller one', async () => {
+    const size = async (fop: string) => streamOf((await transcode(fop, small)).probe, 'video');
+    expect(await size('avthumb/mp4/s/640x360>')).toMatchObject({ width: 320, height: 180 });
+    expect(await size('avthumb/mp4/s/160x160>/autoscale/1')).toMatchObject({ width: 160, height: 90 });
+    expect(await size('avthumb/mp4/s/640x360<')).toMatchObject({ width: 640, height: 360 });
+    expect(await size('avthumb/mp4/s/160x90<')).toMatchObject({ width: 320, height: 180 });
+  });
+
+  it('deinterlace/1 changes frames flagged interlaced and leaves progressive ones as they are', async () => {
+    const interlaced = await makeClip(join(dir, 'interlaced.mp4'), { width: 320, height: 180, durationS: 2, extra: ['-flags', '+ildct+ilme', '-top', '1'] });
+    const woven = await transcode('avthumb/mp4/crf/0', interlaced);
+    const deinterlaced = await transcode('avthumb/mp4/crf/0/deinterlace/1', interlaced);
+    expect(await frameDifference(woven.path, deinterlaced.path, 0, 180)).toBeGreaterThan(1);
+    const progressive = await transcode('avthumb/mp4/crf/0', small);
+    const untouched = await transcode('avthumb/mp4/crf/0/deinterlace/1', small);
+    expect(await frameDifference(progressive.path, untouched.path, 0, 180)).toBe(0);
+  });
+
+  it('wmScale sizes the mark by the frame width and wmOffsetX/wmOffsetY move it from the edges', async () => {
+    const mark = b64('http://any.host/media/mark.png');
+    // 0.5 of 320 px: the 64x32 mark becomes 160x80, so (10 + 120, 10 + 60) is inside it.
+    const scaled = await transcode(`avthumb/mp4/wmImage/${mark}/wmGravity/NorthWest/wmScale/0.5`, small);
+    const offset = await transcode(`avthumb/mp4/wmImage/${mark}/wmGravity/SouthWest/wmOffsetX/50/wmOffsetY/40`, small);
+    const pixel = async (path: string, left: number, top: number) => {
+      const frame = await av.runStep(stepOf('vframe/png/offset/0.5'), path, await context());
+      return [...(await sharp(frame.path).extract({ left, top, width: 1, height: 1 }).removeAlpha().raw().toBuffer())];
+    };
+    const isRed = ([r, g, b]: number[]) => r > 200 && g < 60 && b < 60;
+    expect(isRed(await pixel(scaled.path, 130, 70))).toBe(true);
+    expect(isRed(await pixel(offset.path, 50 + 32, 180 - 40 - 16))).toBe(true);
+    // Not where the default 10 px margin would have put it: there the picture is as without a mark.
+    const plain = await transcode('avthumb/mp4', small);
+    const [marked, unmarked] = [await pixel(offset.path, 30, 150), await pixel(plain.path, 30, 150)];
+    marked.forEach((channel, i) => expect(Math.abs(channel - unmarked[i])).toBeLessThan(40));
+  });
+
+  it('subtitle burns a stored SRT into the picture, at the bottom', async () => {
+    const srt = join(dir, 'film.srt');
+    await fs.writeFile(srt, '1\n00:00:00,000 --> 00:00:02,000\nFOPFLOW SUBTITLE\n');
+    objects['media/film.srt'] = srt;
+    const plain = await transcode('avthumb/mp4/crf/0', small);
+    const subtitled = await transcode(`avthumb/mp4/crf/0/subtitle/${b64('media:film.srt')}`, small);
+    expect(await frameDifference(plain.path, subtitled.path, 135, 45)).toBeGreaterThan(2);
+    expect(await frameDifference(plain.path, subtitled.path, 0, 90)).toBeLessThan(1);
+    expect(await filesIn(subtitled.workDir)).toEqual([subtitled.path.slice(subtitled.workDir.length + 1)]);
+  });
+
+  it('refuses a subtitle object that holds no subtitles, and reports a missing one with the storage error', async () => {
+    await expect(transcode(`avthumb/mp4/subtitle/${b64('media:mark.png')}`, small)).rejects.toMatchObject({
+      status: 415,
+      message: 'subtitle media/mark.png holds no subtitles (SRT or ASS)',
+    });
+    await expect(transcode(`avthumb/mp4/subtitle/${b64('media:none.srt')}`, small)).rejects.toMatchObject({ status: 404 });
   });
 });

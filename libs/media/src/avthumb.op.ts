@@ -11,9 +11,11 @@ import {
 } from '@fopflow/fop';
 import { audioEncoderOptions, containerOutput, muxerOptions, videoEncoderOptions } from './av-output.formats';
 import type { AvOpEnvironment, AvOutput, AvStepContext } from './av-step.types';
-import { evenSizeFilter, overlayPosition, rotateFilter, textPosition } from './av-video.filters';
+import { evenSizeFilter, rotateFilter, textPosition } from './av-video.filters';
+import { deinterlaceFilter, encoderTuningOptions, imageMarkChains, padFilters, sizeFilters, subtitleFilter } from './avthumb-picture.filters';
 import { type FfmpegInput, type FfmpegRun, runFfmpeg } from './ffmpeg.runner';
 import type { AvProbe } from './ffprobe.reader';
+import { subtitleAsAss } from './subtitle.source';
 import { MediaError } from './media.errors';
 
 /**
@@ -111,7 +113,7 @@ async function videoOptions(
   if (videoCodec === 'copy') return ['-map', `0:${video.index}`, '-c:v', 'copy', ...aspect];
   const graph = await videoGraph(args, video.index, inputs, scratchFiles, context, env);
   const encoder = videoEncoderOptions(videoCodec, args.format, args.videoBitrateBps !== undefined);
-  const options = ['-filter_complex', graph, '-map', '[vout]', ...encoder];
+  const options = ['-filter_complex', graph, '-map', '[vout]', ...encoder, ...encoderTuningOptions(args)];
   const bitrate = capped(args.videoBitrateBps, video.bitRateBps);
   if (bitrate !== undefined) options.push('-b:v', String(bitrate));
   if (args.frameRate !== undefined) options.push('-r', String(args.frameRate));
@@ -135,6 +137,9 @@ function videoSettingOf(args: AvthumbArgs): string | undefined {
     [args.size, "parameter 's'"], [args.frameRate, "parameter 'r'"], [args.videoBitrateBps, "parameter 'vb'"],
     [args.videoCodec, "parameter 'vcodec'"], [args.rotate, "parameter 'rotate'"], [args.aspect, "parameter 'aspect'"],
     [args.watermarkImage, "parameter 'wmImage'"], [args.watermarkText, "parameter 'wmText'"],
+    [args.crf, "parameter 'crf'"], [args.h264Profile, "parameter 'h264Profile'"], [args.h264Level, "parameter 'h264Level'"],
+    [args.maxrateBps, "parameter 'maxrate'"], [args.gopFrames, "parameter 'gop'"], [args.pad, "parameter 'padW'"],
+    [args.deinterlace, "parameter 'deinterlace'"], [args.subtitle, "parameter 'subtitle'"],
   ];
   return settings.find(([value]) => value !== undefined)?.[1];
 }
@@ -149,15 +154,19 @@ async function videoGraph(
   env: AvOpEnvironment,
 ): Promise<string> {
   const picture: string[] = [];
+  if (args.deinterlace) picture.push(deinterlaceFilter);
   if (args.rotate) picture.push(rotateFilter(args.rotate));
-  if (args.size) {
-    const { width, height } = args.size;
-    // autoscale/1 fits inside the box keeping the ratio; otherwise the frame is stretched to it
-    // and setsar=1 makes players show it at that size (scale alone would keep the old shape).
-    picture.push(args.autoscale ? `scale=${width}:${height}:force_original_aspect_ratio=decrease` : `scale=${width}:${height}`);
-    picture.push('setsar=1');
-  }
+  // Stretching to s needs setsar=1 so players show the frame at that size (scale alone keeps the old shape).
+  picture.push(...sizeFilters(args));
   picture.push(evenSizeFilter);
+  if (args.pad) picture.push(...padFilters(args.pad));
+  if (args.subtitle) {
+    const { bucket, key } = args.subtitle;
+    const path = await context.objectPath(bucket, key);
+    const name = await subtitleAsAss(path, `subtitle ${bucket}/${key}`, context.workDir, env.limits.ffmpegTimeLimitMs, context.signal);
+    scratchFiles.push(join(context.workDir, name));
+    picture.push(subtitleFilter(name));
+  }
   const chains = [`[0:${streamIndex}]${picture.join(',')}[base]`];
   let last = 'base';
 
@@ -168,7 +177,7 @@ async function videoGraph(
     if (!mark.video) throw new MediaError(415, `wmImage ${bucket}/${key} is not an image`);
     inputs.push({ path, label: 'wmImage' });
     const gravity = args.watermarkGravity ?? avWatermarkDefaultGravity;
-    chains.push(`[1:${mark.video.index}]format=rgba[mark]`, `[${last}][mark]overlay=${overlayPosition(gravity)}:format=auto[marked]`);
+    chains.push(...imageMarkChains(args, gravity, `1:${mark.video.index}`, last, 'marked'));
     last = 'marked';
   }
   if (args.watermarkText !== undefined) {

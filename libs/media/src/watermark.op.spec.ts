@@ -55,6 +55,7 @@ beforeAll(async () => {
   context = store({
     'brand:logo.png': logo,
     'brand:blue.png': await solid(20, 10, BLUE),
+    'brand:square.png': await solid(10, 10, RED),
     'brand:half.png': await sharp(paint(20, 10, (x) => (x < 10 ? [0, 0, 0, 0] : GREEN)), { raw: { width: 20, height: 10, channels: 4 } }).png().toBuffer(),
     'brand:note.txt': Buffer.from('not an image'),
   });
@@ -90,6 +91,25 @@ describe('watermark 1 (image)', () => {
   it('ws scales the mark so its short edge is ws × the image\'s short edge', async () => {
     const output = await watermark(`1/image/${logoRef}/ws/0.5`, black, context);
     expect(bounds(await changedPixels(black, output.data))).toEqual({ left: 90, top: 40, right: 189, bottom: 89 });
+  });
+
+  // Qiniu's watermark page (dora/1316): wst picks the edge ws refers to, 0 short (the default),
+  // 1 long, 2 width, 3 height. A 10x10 mark on the 200x100 image at ws 0.25:
+  it.each([
+    ['0', 25],
+    ['1', 50],
+    ['2', 50],
+    ['3', 25],
+  ])('wst/%s scales the mark by its edge: %i px square', async (wst, side) => {
+    const output = await watermark(`1/image/${b64('brand:square.png')}/ws/0.25/wst/${wst}`, black, context);
+    expect(bounds(await changedPixels(black, output.data))).toEqual({ left: 190 - side, top: 90 - side, right: 189, bottom: 89 });
+  });
+
+  it('draws a mark larger than the image clipped to the frame, the image keeping its size', async () => {
+    // ws 1 of the long edge makes the mark 200x200 on a 200x100 image; anchored SouthEast 10 px in.
+    const output = await watermark(`1/image/${b64('brand:square.png')}/ws/1/wst/1`, black, context);
+    expect(await sharp(output.data).metadata()).toMatchObject({ width: 200, height: 100 });
+    expect(bounds(await changedPixels(black, output.data))).toEqual({ left: 0, top: 0, right: 189, bottom: 89 });
   });
 
   it('keeps the transparency of the mark', async () => {

@@ -44,8 +44,8 @@ async function imageOverlay(mark: ImageMark, frame: Size, limits: ImageLimits, c
   }
   let image = decodeImage(source, limits, false);
   if (mark.ws > 0) {
-    // Qiniu's ws: the mark's short edge becomes ws × the image's short edge.
-    const scale = (mark.ws * Math.min(frame.width, frame.height)) / Math.min(source.width, source.height);
+    // Qiniu's ws and wst: the mark's edge wst names becomes ws × the image's same edge.
+    const scale = (mark.ws * scaledEdge(frame, mark.scaleEdge)) / scaledEdge(source, mark.scaleEdge);
     const size = { width: Math.max(1, Math.round(source.width * scale)), height: Math.max(1, Math.round(source.height * scale)) };
     if (size.width > limits.maxOutputSidePx || size.height > limits.maxOutputSidePx || size.width * size.height > limits.maxOutputPixels) {
       throw new MediaError(
@@ -57,6 +57,20 @@ async function imageOverlay(mark: ImageMark, frame: Size, limits: ImageLimits, c
     image = image.resize(size.width, size.height, { fit: 'fill' });
   }
   return decoding(`watermark image ${name}`, () => finish(image, mark.dissolve));
+}
+
+/** The edge of a box that Qiniu's `wst` names: the short one by default. */
+function scaledEdge(box: Size, edge: ImageMark['scaleEdge']): number {
+  switch (edge) {
+    case undefined:
+      return Math.min(box.width, box.height);
+    case 'long':
+      return Math.max(box.width, box.height);
+    case 'width':
+      return box.width;
+    case 'height':
+      return box.height;
+  }
 }
 
 /** The visible part of each mark and where it goes on a frame; marks wholly outside are dropped. */
