@@ -23,7 +23,9 @@ describe('S3UploadStore on a real S3 server and Redis', () => {
 
   beforeAll(async () => {
     [s3, redisServer] = await Promise.all([startS3(), startRedis()]);
-    redis = createRedis(redisServer.url, 'producer');
+    redis = createRedis(redisServer.url, 'producer', 's3-upload-store-spec');
+    // A producer connection queues nothing while it connects.
+    await new Promise((resolve) => redis.once('ready', resolve));
     client = createS3Client({ bucket: s3.bucket, endpoint: s3.endpoint, region: s3.region, forcePathStyle: true, credentials: s3.credentials });
   });
 

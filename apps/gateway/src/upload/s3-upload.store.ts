@@ -9,8 +9,12 @@ import { GatewayError } from '../http/error.filter';
 import { isUploadId, liveUploadMeta, MULTIPART_UPLOAD_TTL_S, MultipartUploadMeta, MultipartUploadStore, newUploadMeta, noSuchUpload, StoredPart } from './multipart-upload.store';
 import { PartBodyMeter } from './part-body.meter';
 
-/** A part larger than this goes to S3 as a multipart upload of pieces this size (S3's own, hidden here). */
-const pieceBytes = 8 * 1024 * 1024;
+/**
+ * A part larger than this goes to S3 as a multipart upload of pieces this size (S3's own, hidden
+ * here): S3's smallest piece, so a part of Qiniu's usual 4 MiB goes in one PutObject while a
+ * gateway holds as little of each part in memory as S3 allows.
+ */
+const pieceBytes = 5 * 1024 * 1024;
 /** Pieces of one part in flight at once: memory per part is about this times pieceBytes. */
 const piecesInFlight = 2;
 /** Keys one DeleteObjects call takes (S3's limit). */
