@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { createRedis, type RedisClient } from '@fopflow/queue';
 import { createS3Client } from '@fopflow/storage';
+import { freePort } from '../../../../test/support/ports';
 import { startRedis, TestRedis } from '../../../../test/support/redis-server';
 import { startS3, TestS3 } from '../../../../test/support/s3-server';
 import { MULTIPART_UPLOAD_TTL_S, summarizeUpload } from './multipart-upload.store';
@@ -83,6 +84,18 @@ describe('S3UploadStore on a real S3 server and Redis', () => {
     await expect(store.meta(meta.uploadId, 'media', 'k2')).rejects.toMatchObject({ status: 612 });
     await expect(store.meta('../../objects/media/k', 'media', 'k')).rejects.toMatchObject({ status: 612 });
     expect(await redis.expiretime(`fopflow:resumable:${meta.uploadId}`)).toBe(meta.expireAt);
+  });
+
+  it('answers 503 naming S3 when the store is down while a part streams in, never a bare 500', async () => {
+    const down = createS3Client({ bucket, endpoint: `http://127.0.0.1:${await freePort()}`, region: s3.region, forcePathStyle: true, credentials: s3.credentials });
+    try {
+      const unreachable = new S3UploadStore(redis, down, bucket);
+      const { uploadId } = await unreachable.create('media', 'k', 'ak-one');
+      await expect(unreachable.putPart(uploadId, 1, Readable.from([Buffer.from('part')]), 100)).rejects.toMatchObject({ status: 503, message: expect.stringContaining('S3') });
+      expect(await unreachable.parts(uploadId)).toEqual([]);
+    } finally {
+      down.destroy();
+    }
   });
 
   it('sweeps part objects older than an upload lives, and only those', async () => {

@@ -97,24 +97,23 @@ export class S3UploadStore implements MultipartUploadStore {
     } catch (error) {
       meter.transform.destroy();
       await streaming;
-      await this.deleteObjects([object]);
+      await this.discard(object);
       throw bodyError ? meter.bodyFailure(bodyError) : storeFailure(error, `storing part ${partNumber}`);
     }
     let written: { etag: string; size: number };
     try {
       written = meter.finish(contentMd5);
     } catch (error) {
-      await this.deleteObjects([object]);
+      await this.discard(object);
       throw error;
     }
     const record: PartRecord = { ...written, put: Math.floor(Date.now() / 1000), object };
     const replaced = (await this.redis.eval(RECORD_PART_SCRIPT, 1, recordKey(uploadId), partField(partNumber), JSON.stringify(record))) as string | null;
     if (replaced === null) {
-      await this.deleteObjects([object]);
+      await this.discard(object);
       throw noSuchUpload(uploadId);
     }
-    // A replaced part's bytes are nobody's now; if this delete fails, the sweep takes them later.
-    if (replaced) await this.deleteObjects([(JSON.parse(replaced) as PartRecord).object]).catch(() => undefined);
+    if (replaced) await this.discard((JSON.parse(replaced) as PartRecord).object);
     return { partNumber, etag: record.etag, size: record.size, put: record.put };
   }
 
@@ -174,6 +173,11 @@ export class S3UploadStore implements MultipartUploadStore {
       if (field.startsWith('part:')) records.set(Number(field.slice('part:'.length)), JSON.parse(text) as PartRecord);
     }
     return new Map([...records].sort(([a], [b]) => a - b));
+  }
+
+  /** Deletes bytes that are nobody's part; when S3 fails, the sweep takes them later and the caller's answer stands. */
+  private async discard(object: string): Promise<void> {
+    await this.deleteObjects([object]).catch(() => undefined);
   }
 
   private async deleteAllUnder(prefix: string): Promise<void> {
