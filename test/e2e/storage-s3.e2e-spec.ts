@@ -1,5 +1,5 @@
 import { HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,11 +9,14 @@ import { ApiClient } from '../support/api-client';
 import { makeJpeg } from '../support/media';
 import { AppProcess, Platform, startApp, startPlatform } from '../support/platform';
 import { freePort, waitFor } from '../support/ports';
+import { uploadToken } from '../support/qiniu-sdk';
 import { Receiver, startReceiver } from '../support/receiver';
 import { startS3, TestS3 } from '../support/s3-server';
 
 const OWNER = { ak: 'ownerAK01', sk: 'ownerSK01-secret' };
 const OTHER = { ak: 'otherAK01', sk: 'otherSK01-secret' };
+const MIB = 1024 * 1024;
+const KEYS = `${OWNER.ak}:${OWNER.sk}:paid,${OTHER.ak}:${OTHER.sk}:paid`;
 
 interface JobStatus {
   code: number;
@@ -33,8 +36,22 @@ describe('S3 storage: the platform on an S3-compatible store', () => {
   let other: ApiClient;
   let hooks: Receiver;
   let photo: Buffer;
+  let gatewayB: AppProcess | undefined;
+  let gatewayBDir: string | undefined;
+  let urlB: string | undefined;
 
   const headOf = (key: string) => raw.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: key }));
+  const s3Keys = async (prefix: string) => ((await raw.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: prefix }))).Contents ?? []).map((item) => item.Key!);
+  /** A second gateway with a data dir of its own, sharing only Redis and S3 with the platform's; started once, for the cases that need it. */
+  const urlOfGatewayB = async () => {
+    if (urlB) return urlB;
+    const port = await freePort();
+    gatewayBDir = mkdtempSync(join(tmpdir(), 'fopflow-data-b-'));
+    gatewayB = startApp('gateway', { ...s3.env, FOPFLOW_KEYS: KEYS, REDIS_URL: platform.redis.url, FOPFLOW_DATA_DIR: gatewayBDir, FOPFLOW_ADMIN_TOKEN: platform.adminToken, PORT: String(port), HOST: '127.0.0.1' });
+    const url = `http://127.0.0.1:${port}`;
+    await waitFor('gateway B /ready', async () => (await fetch(`${url}/ready`).catch(() => undefined))?.ok === true, 60_000);
+    return (urlB = url);
+  };
   const savingUrl = (path: string, signer: { ak: string; sk: string }) => {
     const host = new URL(platform.url).host;
     return `${platform.url}/${path}/sign/${signer.ak}:${qiniuSign(signer.sk, `${host}/${path}`)}`;
@@ -45,7 +62,7 @@ describe('S3 storage: the platform on an S3-compatible store', () => {
     raw = new S3Client({ endpoint: s3.endpoint, region: s3.region, credentials: s3.credentials, forcePathStyle: true });
     platform = await startPlatform({
       ...s3.env,
-      FOPFLOW_KEYS: `${OWNER.ak}:${OWNER.sk}:paid,${OTHER.ak}:${OTHER.sk}:paid`,
+      FOPFLOW_KEYS: KEYS,
       FOPFLOW_ALLOWED_TARGETS: '127.0.0.1',
     });
     owner = new ApiClient(platform.url, OWNER.ak, OWNER.sk);
@@ -56,6 +73,8 @@ describe('S3 storage: the platform on an S3-compatible store', () => {
   }, 90_000);
 
   afterAll(async () => {
+    await gatewayB?.stop();
+    if (gatewayBDir) rmSync(gatewayBDir, { recursive: true, force: true });
     await hooks?.close();
     await platform?.stop();
     raw?.destroy();
@@ -96,24 +115,81 @@ describe('S3 storage: the platform on an S3-compatible store', () => {
   });
 
   it('answers a result made behind one gateway as a hit behind another that shares only Redis and S3', async () => {
-    const otherDir = mkdtempSync(join(tmpdir(), 'fopflow-data-b-'));
-    const port = await freePort();
-    let gatewayB: AppProcess | undefined;
-    try {
-      gatewayB = startApp('gateway', { ...s3.env, REDIS_URL: platform.redis.url, FOPFLOW_DATA_DIR: otherDir, FOPFLOW_ADMIN_TOKEN: platform.adminToken, PORT: String(port), HOST: '127.0.0.1' });
-      const urlB = `http://127.0.0.1:${port}`;
-      await waitFor('gateway B /ready', async () => (await fetch(`${urlB}/ready`).catch(() => undefined))?.ok === true, 60_000);
-      const fop = 'media/photo.jpg?imageView2/2/w/24/format/png';
-      const madeBehindA = await fetch(`${platform.url}/${fop}`);
-      expect([madeBehindA.status, madeBehindA.headers.get('x-fop-cache')]).toEqual([200, 'MISS']);
-      const bytes = Buffer.from(await madeBehindA.arrayBuffer());
-      const behindB = await fetch(`${urlB}/${fop}`);
-      expect([behindB.status, behindB.headers.get('x-fop-cache')]).toEqual([200, 'HIT']);
-      expect(Buffer.from(await behindB.arrayBuffer()).equals(bytes)).toBe(true);
-    } finally {
-      await gatewayB?.stop();
-      rmSync(otherDir, { recursive: true, force: true });
-    }
+    const urlB = await urlOfGatewayB();
+    const fop = 'media/photo.jpg?imageView2/2/w/24/format/png';
+    const madeBehindA = await fetch(`${platform.url}/${fop}`);
+    expect([madeBehindA.status, madeBehindA.headers.get('x-fop-cache')]).toEqual([200, 'MISS']);
+    const bytes = Buffer.from(await madeBehindA.arrayBuffer());
+    const behindB = await fetch(`${urlB}/${fop}`);
+    expect([behindB.status, behindB.headers.get('x-fop-cache')]).toEqual([200, 'HIT']);
+    expect(Buffer.from(await behindB.arrayBuffer()).equals(bytes)).toBe(true);
+  });
+
+  describe('resumable (v2) uploads whose parts reach different gateways', () => {
+    const encodedKey = (key: string) => Buffer.from(key).toString('base64').replace(/\+/g, '-').replace(/\//g, '_');
+    const call = (url: string, method: string, route: string, token: string, body?: Buffer | string) =>
+      fetch(`${url}${route}`, { method, body, headers: { Authorization: `UpToken ${token}`, 'Content-Type': typeof body === 'string' ? 'application/json' : 'application/octet-stream' } });
+    const md5 = (bytes: Buffer) => createHash('md5').update(bytes).digest('hex');
+    const noLocalParts = () => [platform.dataDir, gatewayBDir!].every((dir) => !existsSync(join(dir, 'multipart')));
+
+    it('takes parts in any order through either gateway, replaces a re-sent part, and completes behind the other into one object, leaving nothing staged', async () => {
+      const urlA = platform.url;
+      const urlB = await urlOfGatewayB();
+      const token = uploadToken(OWNER.ak, OWNER.sk, { scope: 'media', returnBody: '{"key":"$(key)","hash":"$(etag)","size":$(fsize),"mime":"$(mimeType)"}' });
+      const base = `/buckets/media/objects/${encodedKey('resumed/big.bin')}/uploads`;
+      const bytes = randomBytes(Math.floor(2.5 * MIB));
+      const parts = [bytes.subarray(0, MIB), bytes.subarray(MIB, 2 * MIB), bytes.subarray(2 * MIB)];
+      const { uploadId } = (await (await call(urlA, 'POST', base, token, '')).json()) as { uploadId: string };
+      // Qiniu's parts may be under S3's 5 MiB minimum, and arrive in any order at any gateway.
+      expect((await call(urlB, 'PUT', `${base}/${uploadId}/3`, token, parts[2])).status).toBe(200);
+      expect((await call(urlA, 'PUT', `${base}/${uploadId}/1`, token, randomBytes(MIB))).status).toBe(200);
+      expect((await call(urlA, 'PUT', `${base}/${uploadId}/2`, token, parts[1])).status).toBe(200);
+      const resent = await call(urlB, 'PUT', `${base}/${uploadId}/1`, token, parts[0]);
+      expect(await resent.json()).toEqual({ etag: md5(parts[0]), md5: md5(parts[0]) });
+      const listed = (await (await call(urlA, 'GET', `${base}/${uploadId}`, token)).json()) as { parts: Array<{ partNumber: number; etag: string; size: number }> };
+      expect(listed.parts.map(({ partNumber, etag, size }) => ({ partNumber, etag, size }))).toEqual(parts.map((part, index) => ({ partNumber: index + 1, etag: md5(part), size: part.length })));
+      // The replaced part's bytes are gone: one object per part, in S3 alone.
+      expect(await s3Keys(`resumable/${uploadId}/`)).toHaveLength(3);
+      expect(noLocalParts()).toBe(true);
+
+      const completion = JSON.stringify({ parts: parts.map((part, index) => ({ partNumber: index + 1, etag: md5(part) })), mimeType: 'application/x-resumed' });
+      const completed = await call(urlB, 'POST', `${base}/${uploadId}`, token, completion);
+      expect(completed.status).toBe(200);
+      expect(await completed.json()).toEqual({ key: 'resumed/big.bin', hash: qetag(bytes), size: bytes.length, mime: 'application/x-resumed' });
+      const head = await headOf('objects/media/resumed/big.bin');
+      expect(head).toMatchObject({ ContentType: 'application/x-resumed', ContentLength: bytes.length, Metadata: { qetag: qetag(bytes), 'put-time': expect.any(String) } });
+      expect(Buffer.from(await (await fetch(`${urlA}/media/resumed/big.bin`)).arrayBuffer()).equals(bytes)).toBe(true);
+      expect(await s3Keys('resumable/')).toEqual([]);
+      expect((await call(urlA, 'GET', `${base}/${uploadId}`, token)).status).toBe(612);
+    });
+
+    it("refuses another tenant's token on the owner's upload at every gateway and changes nothing; an abort behind one gateway removes the parts sent to the other", async () => {
+      const urlB = await urlOfGatewayB();
+      const token = uploadToken(OWNER.ak, OWNER.sk, { scope: 'media' });
+      const base = `/buckets/media/objects/${encodedKey('resumed/aborted.bin')}/uploads`;
+      const { uploadId } = (await (await call(urlB, 'POST', base, token, '')).json()) as { uploadId: string };
+      const part = randomBytes(1000);
+      expect((await call(platform.url, 'PUT', `${base}/${uploadId}/1`, token, part)).status).toBe(200);
+
+      const othersToken = uploadToken(OTHER.ak, OTHER.sk, { scope: 'media' });
+      for (const url of [platform.url, urlB]) {
+        expect((await call(url, 'PUT', `${base}/${uploadId}/1`, othersToken, randomBytes(1000))).status).toBe(403);
+        expect((await call(url, 'GET', `${base}/${uploadId}`, othersToken)).status).toBe(403);
+        expect((await call(url, 'POST', `${base}/${uploadId}`, othersToken, JSON.stringify({ parts: [{ partNumber: 1, etag: md5(part) }] }))).status).toBe(403);
+        expect((await call(url, 'DELETE', `${base}/${uploadId}`, othersToken)).status).toBe(403);
+      }
+      const listed = (await (await call(urlB, 'GET', `${base}/${uploadId}`, token)).json()) as { parts: Array<{ etag: string }> };
+      expect(listed.parts.map((stored) => stored.etag)).toEqual([md5(part)]);
+      expect(await s3Keys(`resumable/${uploadId}/`)).toHaveLength(1);
+      expect((await other.call('GET', '/v1/objects/media/resumed/aborted.bin')).status).toBeGreaterThanOrEqual(403);
+
+      expect((await call(urlB, 'DELETE', `${base}/${uploadId}`, token)).status).toBe(200);
+      expect(await s3Keys('resumable/')).toEqual([]);
+      expect((await call(platform.url, 'PUT', `${base}/${uploadId}/2`, token, part)).status).toBe(612);
+      expect((await call(platform.url, 'POST', `${base}/${uploadId}`, token, JSON.stringify({ parts: [{ partNumber: 1, etag: md5(part) }] }))).status).toBe(612);
+      expect((await owner.call('GET', '/v1/objects/media/resumed/aborted.bin')).status).toBe(404);
+      expect(noLocalParts()).toBe(true);
+    });
   });
 
   it('stores a saveas result in S3, readable like any object', async () => {

@@ -1,6 +1,9 @@
 export { LocalDiskStorage } from './local-disk.storage';
 export { S3Storage } from './s3/s3.storage';
+export { createS3Client } from './s3/s3-client.factory';
 export type { S3StorageOptions } from './s3/s3-client.factory';
+export { s3ItemsUnder } from './s3/s3-bucket.records';
+export { resumablePartsPrefix } from './s3/s3-key.layout';
 export { createObjectStorage } from './storage.factory';
 export type { StorageChoice } from './storage.factory';
 export { chooseMime, mimeSniffBytes, sniffMime } from './mime-sniff';

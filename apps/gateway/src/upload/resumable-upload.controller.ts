@@ -1,13 +1,14 @@
-import { join } from 'node:path';
 import { Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Req, Res } from '@nestjs/common';
 import { decodeUrlsafeBase64 } from '@fopflow/auth';
 import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
-import { removeStaleEntries } from '@fopflow/storage';
+import type { RedisClient } from '@fopflow/queue';
 import type { Request, Response } from 'express';
 import { GatewayError } from '../http/error.filter';
 import { MAX_API_BODY_BYTES, parseJsonObject, readRawBody } from '../http/raw-body';
+import { REDIS_PRODUCER } from '../redis.module';
 import { UploadGrant } from './put-policy';
-import { MAX_PART_BYTES, MAX_PART_NUMBER, MULTIPART_UPLOAD_TTL_S, MultipartUploadStore } from './multipart-upload.store';
+import { createMultipartUploadStore } from './multipart-upload.factory';
+import { MAX_PART_BYTES, MAX_PART_NUMBER, MultipartUploadStore, noSuchUpload, summarizeUpload } from './multipart-upload.store';
 import { answerQiniuCodes } from './qiniu-codes';
 import { parseCompletion } from './upload.schemas';
 import { UploadService } from './upload.service';
@@ -17,19 +18,19 @@ const BASE = 'buckets/:bucket/objects/:encodedKey/uploads';
 /**
  * Qiniu's resumable upload v2 (`ResumeUploader` with version v2): init, parts, complete, abort and
  * list parts, each carrying `Authorization: UpToken <token>`. Parts stay out of the bucket until
- * the completion, which checks the policy against the whole file and stores it in one step.
+ * the completion, which checks the policy against the whole file and stores it in one step. Where
+ * parts wait follows the storage setting (see multipart-upload.factory.ts).
  */
 @Controller()
 export class ResumableUploadController {
   private readonly parts: MultipartUploadStore;
-  private readonly partsDir: string;
 
   constructor(
-    @Inject(FOPFLOW_CONFIG) private readonly config: FopflowConfig,
+    @Inject(FOPFLOW_CONFIG) config: FopflowConfig,
+    @Inject(REDIS_PRODUCER) redis: RedisClient,
     private readonly uploads: UploadService,
   ) {
-    this.partsDir = join(config.dataDir, 'multipart');
-    this.parts = new MultipartUploadStore(this.partsDir);
+    this.parts = createMultipartUploadStore(config, redis);
   }
 
   @Post(BASE)
@@ -38,7 +39,7 @@ export class ResumableUploadController {
     await answerQiniuCodes(res, async () => {
       const { grant, bucket, key } = await this.target(req);
       // Uploads nobody finished or aborted go once their lifetime is over; a sweep failure costs disk only.
-      void removeStaleEntries(this.partsDir, MULTIPART_UPLOAD_TTL_S * 1000).catch(() => undefined);
+      void this.parts.sweepExpired().catch(() => undefined);
       const meta = await this.parts.create(bucket, key, grant.key.accessKey);
       res.json({ uploadId: meta.uploadId, expireAt: meta.expireAt });
     });
@@ -70,7 +71,7 @@ export class ResumableUploadController {
       const listed = body.parts;
       const vars: Record<string, string> = {};
       for (const [name, value] of Object.entries(body.customVars ?? {})) if (name.startsWith('x:') && value !== null) vars[name] = String(value);
-      const summary = await this.parts.summarize(uploadId, listed);
+      const summary = await summarizeUpload(this.parts, uploadId, listed);
       const answer = await this.uploads.store(
         grant,
         {
@@ -135,7 +136,7 @@ export class ResumableUploadController {
   /** The upload, when it is this token key's (612 otherwise, as if it did not exist). */
   private async upload(grant: UploadGrant, uploadId: string, bucket: string, key: string | undefined) {
     const meta = await this.parts.meta(uploadId, bucket, key);
-    if (meta.accessKey !== grant.key.accessKey) throw new GatewayError(612, `no such uploadId '${uploadId.slice(0, 64)}'`);
+    if (meta.accessKey !== grant.key.accessKey) throw noSuchUpload(uploadId);
     return meta;
   }
 }

@@ -11,9 +11,11 @@ import { StorageError } from '../storage.errors';
  *   buckets/<bucket>        the bucket's record (BucketInfo as JSON)
  *   objects/<bucket>/<key>  an object, its metadata in S3 user metadata
  *   uploads/<uuid>          a large upload until it is published under its key
+ *   resumable/<uploadId>/   the parts of a resumable (Qiniu v2) upload until its completion
  */
 export const bucketRecordsPrefix = 'buckets/';
 export const stagingPrefix = 'uploads/';
+export const resumablePartsPrefix = 'resumable/';
 
 export function bucketRecordKey(bucket: string): string {
   return `${bucketRecordsPrefix}${bucket}`;
