@@ -7,6 +7,7 @@ import { keepsFrames, sniffImageMime } from './image.formats';
 import type { ImageLimits } from './image-limits';
 import { planCrop, planThumbnail, rotatedSize } from './image-mogr2.plan';
 import type { ImageInput } from './image.input';
+import { resizeCrop } from './image.resize-crop';
 import { type SourceImage, checkOutputSize, decodeImage, decoding, orientedSize } from './image.source';
 import { MediaError } from './media.errors';
 import { inMemoryRun } from './step-run';
@@ -125,10 +126,7 @@ async function transform(input: ImageInput, args: ImageMogr2Args, limits: ImageL
   const planned = plan(source, args, limits);
   const keepMetadata = !args.strip;
 
-  let image = decodeImage(source, limits, planned.allFrames);
-  if (args.autoOrient) image = image.autoOrient();
-  if (planned.resize) image = image.resize(planned.resize.width, planned.resize.height, { fit: 'fill' });
-  if (planned.crop) image = image.extract(planned.crop);
+  let image = resizeCrop(decodeImage(source, limits, planned.allFrames), { upright: args.autoOrient ?? false, resize: planned.resize, crop: planned.crop });
   if (planned.rotate) image = await decoding('source image', () => rotated(image, planned, keepMetadata));
   if (args.blur) image = image.blur(blurOptions(args.blur));
   if (args.sharpen) image = image.sharpen();
