@@ -1,9 +1,9 @@
 import { type ImageView2Args, imageMogr2DefaultBackground } from '@fopflow/fop';
 import { type MediaOutput, defaultOutputFormat, effectiveQuality, encodeImage } from './image.encoder';
-import { keepsFrames, sniffImageMime } from './image.formats';
+import { keepsFrames } from './image.formats';
 import type { ImageLimits } from './image-limits';
 import { planImageView2 } from './image-view2.geometry';
-import type { ImageInput } from './image.input';
+import { type ImageInput, unchanged } from './image.input';
 import { resizeCrop } from './image.resize-crop';
 import { checkOutputSize, decodeImage, orientedSize } from './image.source';
 import { MediaError } from './media.errors';
@@ -42,9 +42,7 @@ export async function runImageView2(input: ImageInput, args: ImageView2Args, lim
       animation: allFrames ? { delay: source.metadata.delay, loop: source.metadata.loop } : undefined,
     });
   } catch (error) {
-    if (args.ignoreError && error instanceof MediaError && error.status !== 413) {
-      return { data: input.data, mime: sniffImageMime(input.data) };
-    }
+    if (args.ignoreError && error instanceof MediaError && error.status !== 413) return unchanged(input);
     throw error;
   }
 }
