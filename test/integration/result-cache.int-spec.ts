@@ -52,6 +52,22 @@ describe('ResultCache on real Redis and disk', () => {
     expect(readdirSync(dir, { recursive: true }).filter((name) => String(name).endsWith(key(1)))).toEqual([]);
   });
 
+  it('indexes a put within the bound in one round trip, and looks for evictions only past it', async () => {
+    const cache = new ResultCache(redis, { dir, maxBytes: 150 });
+    const evals = jest.spyOn(redis, 'eval');
+    try {
+      await cache.put(key(1), Buffer.alloc(100, 1), 'application/octet-stream');
+      expect(evals).toHaveBeenCalledTimes(1);
+      await cache.put(key(2), Buffer.alloc(100, 2), 'application/octet-stream');
+      // Past the bound: the put, then the eviction of 1, then a look that finds nothing more.
+      expect(evals).toHaveBeenCalledTimes(4);
+    } finally {
+      evals.mockRestore();
+    }
+    expect(await cache.get(key(1))).toBeNull();
+    expect(await cache.totalBytes()).toBe(100);
+  });
+
   it('moves a finished file in with putFile', async () => {
     const cache = new ResultCache(redis, { dir, maxBytes: 1000 });
     const file = join(dir, 'result.bin');

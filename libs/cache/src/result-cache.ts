@@ -149,8 +149,10 @@ export class ResultCache {
 
   private async index(key: string, mime: string, size: number): Promise<void> {
     const meta: EntryMeta = { mime, size };
-    await this.redis.eval(PUT_SCRIPT, 4, ...this.keys, this.clockKey, key, JSON.stringify(meta), size);
-    await this.evict();
+    const total = Number(await this.redis.eval(PUT_SCRIPT, 4, ...this.keys, this.clockKey, key, JSON.stringify(meta), size));
+    // The script answers the byte count this put left: within the bound no round trip looks for
+    // something to evict (a writer racing past the bound evicts after its own put).
+    if (total > this.options.maxBytes) await this.evict();
   }
 
   /** Removes the result of `key`, if any. */

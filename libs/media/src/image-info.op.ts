@@ -16,7 +16,7 @@ function colorModelOf(metadata: Metadata): string {
 export async function runImageInfo(input: ImageInput): Promise<MediaOutput> {
   const source = await input.probe();
   const info: Record<string, unknown> = {
-    size: input.data.length,
+    size: source.size,
     format: source.format,
     width: source.width,
     height: source.height,

@@ -3,10 +3,11 @@ import sharp, { type BlurOptions, type Sharp } from 'sharp';
 import { rotateEachFrame } from './animation.frames';
 import type { Rect, Size } from './gravity.placement';
 import { type MediaOutput, defaultOutputFormat, effectiveQuality, encodeImage, isLossy } from './image.encoder';
-import { keepsFrames, sniffImageMime } from './image.formats';
+import { keepsFrames } from './image.formats';
 import type { ImageLimits } from './image-limits';
 import { planCrop, planThumbnail, rotatedSize } from './image-mogr2.plan';
-import type { ImageInput } from './image.input';
+import { type ImageInput, unchanged } from './image.input';
+import { resizeCrop } from './image.resize-crop';
 import { type SourceImage, checkOutputSize, decodeImage, decoding, orientedSize } from './image.source';
 import { MediaError } from './media.errors';
 import { inMemoryRun } from './step-run';
@@ -82,7 +83,7 @@ async function withinSizeLimit(
   format: ImageFormat,
   quality: number,
   limit: { bytes: number; keepSmaller: boolean },
-  input: Buffer,
+  input: { size: number; bytes(): Promise<Buffer> },
 ): Promise<MediaOutput> {
   let best = await encode(quality);
   if (isLossy(format) && best.data.length > limit.bytes) {
@@ -102,7 +103,7 @@ async function withinSizeLimit(
     }
     best = fitting ?? best;
   }
-  if (limit.keepSmaller && best.data.length >= input.length) return { data: input, mime: sniffImageMime(input) };
+  if (limit.keepSmaller && best.data.length >= input.size) return unchanged(input);
   return best;
 }
 
@@ -115,7 +116,7 @@ export async function runImageMogr2(input: ImageInput, args: ImageMogr2Args, lim
     return await transform(input, args, limits);
   } catch (error) {
     // Qiniu's ignore-error/1: what cannot be processed is answered as it is; a limit stays an error.
-    if (args.ignoreError && error instanceof MediaError && error.status !== 413) return { data: input.data, mime: sniffImageMime(input.data) };
+    if (args.ignoreError && error instanceof MediaError && error.status !== 413) return unchanged(input);
     throw error;
   }
 }
@@ -125,10 +126,7 @@ async function transform(input: ImageInput, args: ImageMogr2Args, limits: ImageL
   const planned = plan(source, args, limits);
   const keepMetadata = !args.strip;
 
-  let image = decodeImage(source, limits, planned.allFrames);
-  if (args.autoOrient) image = image.autoOrient();
-  if (planned.resize) image = image.resize(planned.resize.width, planned.resize.height, { fit: 'fill' });
-  if (planned.crop) image = image.extract(planned.crop);
+  let image = resizeCrop(decodeImage(source, limits, planned.allFrames), { upright: args.autoOrient ?? false, resize: planned.resize, crop: planned.crop });
   if (planned.rotate) image = await decoding('source image', () => rotated(image, planned, keepMetadata));
   if (args.blur) image = image.blur(blurOptions(args.blur));
   if (args.sharpen) image = image.sharpen();
@@ -145,7 +143,7 @@ async function transform(input: ImageInput, args: ImageMogr2Args, limits: ImageL
       animation,
     });
   if (!args.sizeLimit) return encode(quality);
-  return withinSizeLimit(encode, planned.format, quality, args.sizeLimit, input.data);
+  return withinSizeLimit(encode, planned.format, quality, args.sizeLimit, { size: source.size, bytes: input.bytes });
 }
 
 /** `imageMogr2` as the plan executor runs it. */

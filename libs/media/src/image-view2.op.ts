@@ -1,9 +1,10 @@
 import { type ImageView2Args, imageMogr2DefaultBackground } from '@fopflow/fop';
 import { type MediaOutput, defaultOutputFormat, effectiveQuality, encodeImage } from './image.encoder';
-import { keepsFrames, sniffImageMime } from './image.formats';
+import { keepsFrames } from './image.formats';
 import type { ImageLimits } from './image-limits';
 import { planImageView2 } from './image-view2.geometry';
-import type { ImageInput } from './image.input';
+import { type ImageInput, unchanged } from './image.input';
+import { resizeCrop } from './image.resize-crop';
 import { checkOutputSize, decodeImage, orientedSize } from './image.source';
 import { MediaError } from './media.errors';
 import { inMemoryRun } from './step-run';
@@ -25,15 +26,13 @@ export async function runImageView2(input: ImageInput, args: ImageView2Args, lim
     checkOutputSize(limits, plan.crop ?? plan);
     const format = args.format ?? defaultOutputFormat(source);
     const allFrames = source.animated && keepsFrames(format);
-    let image = decodeImage(source, limits, allFrames).autoOrient().resize(plan.width, plan.height, { fit: 'fill' });
-    if (plan.crop) {
-      image = image.extract({
-        left: Math.floor((plan.width - plan.crop.width) / 2),
-        top: Math.floor((plan.height - plan.crop.height) / 2),
-        width: plan.crop.width,
-        height: plan.crop.height,
-      });
-    }
+    const crop = plan.crop && {
+      left: Math.floor((plan.width - plan.crop.width) / 2),
+      top: Math.floor((plan.height - plan.crop.height) / 2),
+      width: plan.crop.width,
+      height: plan.crop.height,
+    };
+    const image = resizeCrop(decodeImage(source, limits, allFrames), { upright: true, resize: { width: plan.width, height: plan.height }, crop });
     const requested = args.q !== undefined || args.qForce ? { value: args.q ?? 75, forced: args.qForce } : undefined;
     return await encodeImage(image, format, {
       quality: effectiveQuality(source, format, requested),
@@ -43,9 +42,7 @@ export async function runImageView2(input: ImageInput, args: ImageView2Args, lim
       animation: allFrames ? { delay: source.metadata.delay, loop: source.metadata.loop } : undefined,
     });
   } catch (error) {
-    if (args.ignoreError && error instanceof MediaError && error.status !== 413) {
-      return { data: input.data, mime: sniffImageMime(input.data) };
-    }
+    if (args.ignoreError && error instanceof MediaError && error.status !== 413) return unchanged(input);
     throw error;
   }
 }

@@ -51,7 +51,7 @@ export function effectiveQuality(
 ): number {
   const quality = requested?.value ?? defaultImageQuality;
   if (requested?.forced || source.format !== 'jpeg' || format !== 'jpg') return quality;
-  return Math.min(quality, estimateJpegQuality(source.input) ?? quality);
+  return Math.min(quality, estimateJpegQuality(source.head) ?? quality);
 }
 
 const rgba = (c: Colour) => ({ r: c.r, g: c.g, b: c.b, alpha: c.a / 255 });

@@ -1,7 +1,7 @@
 import type { FopStep } from '@fopflow/fop';
 import { DEFAULT_IMAGE_LIMITS, ImageLimits } from './image-limits';
 import type { MediaOutput } from './image.encoder';
-import { type ImageInput, imageInput } from './image.input';
+import { type ImageInput, fileImageInput, imageInput } from './image.input';
 import { type SourceImage } from './image.source';
 import { mediaRuns } from './media.runs';
 import type { InMemoryRun } from './step-run';
@@ -56,6 +56,11 @@ export class ImageProcessor {
   /** `data` wrapped for the steps of this processor's limits, its header probed on first use. */
   input(data: Buffer | ImageInput): ImageInput {
     return Buffer.isBuffer(data) ? imageInput(data, this.limits) : data;
+  }
+
+  /** The local file at `path` (`size` bytes) as an input of this processor's limits: sharp reads it itself. */
+  fileInput(path: string, size: number): ImageInput {
+    return fileImageInput(path, size, this.limits);
   }
 
   /** Header facts of `input`, refusing what is no image or too large to decode. */

@@ -1,11 +1,20 @@
 import sharp, { type Metadata, type Sharp } from 'sharp';
 import type { ImageLimits } from './image-limits';
 import type { Size } from './gravity.placement';
+import { readJpegHead } from './jpeg-head.reader';
 import { MediaError } from './media.errors';
+
+/** Where a source's bytes are: in memory, or in a local file of known size. */
+export type ImageBytes = Buffer | { path: string; size: number };
 
 /** What the header of a source image says, checked against the limits before anything is decoded. */
 export interface SourceImage {
-  input: Buffer;
+  /** What sharp decodes: the bytes, or the path of the file that holds them. */
+  input: Buffer | string;
+  /** Size of the source in bytes. */
+  size: number;
+  /** The bytes before a JPEG's first scan, where its quantization tables are (all of a source in memory; empty for other formats read from a file). */
+  head: Buffer;
   metadata: Metadata;
   /** sharp's name of the format it read (`jpeg`, `png`, `gif`, ...). */
   format: string | undefined;
@@ -27,7 +36,8 @@ const animatedFormats = new Set(['gif', 'webp']);
  * Reads the header of `input` and refuses, before decoding, what is no image (415), has more
  * than maxFrames frames or more than maxInputPixels pixels over all its frames (413).
  */
-export async function probeImage(input: Buffer, limits: ImageLimits): Promise<SourceImage> {
+export async function probeImage(bytes: ImageBytes, limits: ImageLimits): Promise<SourceImage> {
+  const input = Buffer.isBuffer(bytes) ? bytes : bytes.path;
   let metadata: Metadata;
   try {
     // Header only; sharp's own pixel limit is off here so that our limit, not its, names the problem.
@@ -53,6 +63,8 @@ export async function probeImage(input: Buffer, limits: ImageLimits): Promise<So
   }
   return {
     input,
+    size: Buffer.isBuffer(bytes) ? bytes.length : bytes.size,
+    head: Buffer.isBuffer(bytes) ? bytes : format === 'jpeg' ? await readJpegHead(bytes.path, bytes.size) : Buffer.alloc(0),
     metadata,
     format,
     width,

@@ -26,9 +26,9 @@ const slimPngEffort = 8;
 export async function runImageslim(input: ImageInput, args: ImageslimArgs, limits: ImageLimits): Promise<MediaOutput> {
   const source = await input.probe();
   const mime = mimeOf(source.format);
-  if (source.animated || (source.format !== 'jpeg' && source.format !== 'png')) return { data: input.data, mime };
+  if (source.animated || (source.format !== 'jpeg' && source.format !== 'png')) return { data: await input.bytes(), mime };
   const slim = await decoding('source image', () => encodeSlim(source, args.zlevel, limits));
-  return { data: slim.length < input.data.length ? slim : input.data, mime };
+  return { data: slim.length < source.size ? slim : await input.bytes(), mime };
 }
 
 export const imageslimRun = inMemoryRun('imageslim', runImageslim);
@@ -38,6 +38,6 @@ function encodeSlim(source: SourceImage, zlevel: number, limits: ImageLimits): P
   // Kept as a tag, not applied: the slim file must show exactly as the original does.
   if (source.metadata.orientation) image = image.withMetadata({ orientation: source.metadata.orientation });
   if (source.format === 'png') return image.png({ palette: true, quality: slimPaletteQuality(zlevel), effort: slimPngEffort, compressionLevel: 9 }).toBuffer();
-  const quality = Math.min(slimJpegQuality(zlevel), estimateJpegQuality(source.input) ?? 100);
+  const quality = Math.min(slimJpegQuality(zlevel), estimateJpegQuality(source.head) ?? 100);
   return image.jpeg({ mozjpeg: true, quality }).toBuffer();
 }

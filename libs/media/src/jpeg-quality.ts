@@ -33,31 +33,47 @@ const expectedSums = Array.from({ length: 100 }, (_, i) => ({
 
 /** Sums of the quantization tables found before the first scan, by table id (0–3). */
 export function readQuantizationSums(jpeg: Buffer): Map<number, number> {
+  return walkHeader(jpeg).sums;
+}
+
+/**
+ * True when `head`, the start of a file, holds everything the quality estimate reads: a JPEG's
+ * segments up to its first scan. Also true for what is no JPEG or is corrupt, where more bytes
+ * would not change the answer.
+ */
+export function reachesFirstScan(head: Buffer): boolean {
+  return walkHeader(head).complete;
+}
+
+/** The segments before the first scan: quantization table sums, and whether the walk ended on its own. */
+function walkHeader(jpeg: Buffer): { sums: Map<number, number>; complete: boolean } {
   const sums = new Map<number, number>();
-  if (jpeg.length < 4 || jpeg[0] !== 0xff || jpeg[1] !== 0xd8) return sums;
+  const ended = { sums, complete: true };
+  if (jpeg.length < 4 || jpeg[0] !== 0xff || jpeg[1] !== 0xd8) return ended;
   let at = 2;
   while (at + 4 <= jpeg.length) {
-    if (jpeg[at] !== 0xff) return sums;
+    if (jpeg[at] !== 0xff) return ended;
     const marker = jpeg[at + 1];
     if (marker === 0xff) {
       at += 1; // fill byte
       continue;
     }
-    if (marker === 0xda || marker === 0xd9) return sums; // start of scan, end of image
+    if (marker === 0xda || marker === 0xd9) return ended; // start of scan, end of image
     if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) {
       at += 2; // markers without a length
       continue;
     }
     const length = jpeg.readUInt16BE(at + 2);
     const end = at + 2 + length;
-    if (length < 2 || end > jpeg.length) return sums;
+    if (length < 2) return ended;
+    if (end > jpeg.length) break;
     if (marker === 0xdb) {
       let p = at + 4;
       while (p < end) {
         const precision = jpeg[p] >> 4;
         const id = jpeg[p] & 0x0f;
         const size = precision === 0 ? 64 : 128;
-        if (p + 1 + size > end || id > 3) return sums;
+        if (p + 1 + size > end || id > 3) return ended;
         let sum = 0;
         for (let i = 0; i < 64; i++) sum += precision === 0 ? jpeg[p + 1 + i] : jpeg.readUInt16BE(p + 1 + i * 2);
         sums.set(id, sum);
@@ -66,7 +82,8 @@ export function readQuantizationSums(jpeg: Buffer): Map<number, number> {
     }
     at = end;
   }
-  return sums;
+  // The bytes ran out inside the header: a longer head may hold more tables.
+  return { sums, complete: false };
 }
 
 /**

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AvProcessor } from './av.processor';
 import { ImageProcessor } from './image.processor';
-import { BLUE, RED, decode, expectColour, pixelAt, quadrants, solid } from './image-test-images.fixture';
+import { BLUE, RED, decode, expectColour, noisyJpeg, pixelAt, quadrants, solid } from './image-test-images.fixture';
+import { estimateJpegQuality } from './jpeg-quality';
 import { MediaPlanExecutor, type PlanContext } from './media-plan.executor';
 import { StepData } from './step-data';
 
@@ -66,7 +67,7 @@ describe('MediaPlanExecutor', () => {
     expect(await fs.readdir(workDir)).toEqual([]);
   });
 
-  it('reads a source file once, and answers a source in memory without touching the disk', async () => {
+  it('decodes a source file from the file, never copying it into memory, and a source in memory without touching the disk', async () => {
     const source = await solid(64, 48, RED, 'jpeg');
     const fromMemory = await executor.run(steps('imageView2/2/w/32|imageInfo'), StepData.inMemory(source, 'image/jpeg'), context);
     expect(JSON.parse(fromMemory.data!.toString())).toMatchObject({ width: 32, height: 24, format: 'jpeg' });
@@ -75,8 +76,26 @@ describe('MediaPlanExecutor', () => {
     const sourcePath = join(sourceDir, 'source.jpg');
     await fs.writeFile(sourcePath, source);
     const input = StepData.onFile(sourcePath, 'image/jpeg');
-    await executor.run(steps('imageInfo'), input, context);
-    expect(input.data?.equals(source)).toBe(true);
+    const info = await executor.run(steps('imageInfo'), input, context);
+    expect(JSON.parse(info.data!.toString())).toMatchObject({ size: source.length, width: 64, height: 48, format: 'jpeg' });
+    expect(input.data).toBeUndefined();
+    expect(await fs.readdir(workDir)).toEqual([]);
+  });
+
+  it('caps a JPEG file\'s quality by its own, read from its header, and answers the file itself on ignore-error', async () => {
+    const q60 = await noisyJpeg(300, 200, 60);
+    const sourcePath = join(sourceDir, 'q60.jpg');
+    await fs.writeFile(sourcePath, q60);
+
+    const capped = await executor.run(steps('imageView2/2/w/150/q/90'), StepData.onFile(sourcePath, 'image/jpeg'), context);
+    expect(estimateJpegQuality(capped.data!)).toBe(60);
+
+    const broken = q60.subarray(0, q60.length >> 1);
+    const brokenPath = join(sourceDir, 'broken.jpg');
+    await fs.writeFile(brokenPath, broken);
+    const kept = await executor.run(steps('imageView2/2/w/150/ignore-error/1'), StepData.onFile(brokenPath, 'image/jpeg'), context);
+    expect(kept.data!.equals(broken)).toBe(true);
+    expect(kept.mime).toBe('image/jpeg');
   });
 
   it('writes in-memory bytes to a file only for a step that needs one, once', async () => {

@@ -30,8 +30,8 @@ export interface PlanContext {
 
 /**
  * Runs a pipeline's steps with each command's registered run. Consecutive in-memory steps pass
- * Buffers, never the disk; the source is read once, and each image's header is probed once per
- * step that reads it. ffmpeg and custom steps get files: the source's own file when it has one,
+ * Buffers, never the disk; a source file is read once, by sharp from the file (not copied into a
+ * Buffer first), and each image's header is probed once per step that reads it. ffmpeg and custom steps get files: the source's own file when it has one,
  * else the bytes written once into the work dir.
  */
 export class MediaPlanExecutor {
@@ -62,8 +62,9 @@ export class MediaPlanExecutor {
 
   private async runStep(step: PipelineStep, index: number, input: StepData, context: PlanContext, onProgress: (percent: number) => void): Promise<StepData> {
     if (this.runsInMemory(step)) {
-      const bytes = await input.read(this.maxInMemoryBytes);
-      const output = await this.images.runStep(step as never, bytes, { loadObject: context.loadObject, sourceUrl: context.sourceUrl });
+      // A file (the cached source) is decoded by sharp from the file: a large source is not copied into the heap first.
+      const image = input.data ?? this.images.fileInput(input.file!, await input.sizeWithin(this.maxInMemoryBytes));
+      const output = await this.images.runStep(step as never, image, { loadObject: context.loadObject, sourceUrl: context.sourceUrl });
       return StepData.inMemory(output.data, output.mime);
     }
     const path = await input.toFile(context.workDir, `${index}-input`);

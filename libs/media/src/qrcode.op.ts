@@ -34,4 +34,7 @@ export async function runQrcode(input: Buffer, args: QrcodeArgs, sourceUrl: stri
   return { data, mime: 'image/png' };
 }
 
-export const qrcodeRun = inMemoryRun('qrcode', (input, args, _limits, context) => runQrcode(input.data, args, context?.sourceUrl));
+// qrcode/0 encodes the source's URL: its bytes are not read.
+export const qrcodeRun = inMemoryRun('qrcode', async (input, args, _limits, context) =>
+  runQrcode(args.mode === 0 ? Buffer.alloc(0) : await input.bytes(), args, context?.sourceUrl),
+);

@@ -6,8 +6,8 @@ import { MediaError } from './media.errors';
 /**
  * What one step hands the next: bytes in memory (sharp's output, a small source) or a file
  * (ffmpeg's output, a source in the worker's cache). Each form is made at most once: bytes are
- * written to a file only when an ffmpeg or custom step needs one, a file is read only when an
- * in-memory step needs its bytes.
+ * written to a file only when an ffmpeg or custom step needs one; an image step decodes a file
+ * with sharp from the file itself, so its bytes are never copied into memory as a whole.
  */
 export class StepData {
   private constructor(
@@ -38,13 +38,11 @@ export class StepData {
     return this.path;
   }
 
-  /** The bytes, read from the file once if need be; 413 past `maxBytes`, before reading. */
-  async read(maxBytes: number): Promise<Buffer> {
-    if (this.bytes) return this.bytes;
-    const { size } = await fs.stat(this.path!);
+  /** Size in bytes; 413 past `maxBytes`. */
+  async sizeWithin(maxBytes: number): Promise<number> {
+    const size = this.bytes ? this.bytes.length : (await fs.stat(this.path!)).size;
     if (size > maxBytes) throw new MediaError(413, `input of ${size} bytes is over maxSourceBytes ${maxBytes}`);
-    this.bytes = await fs.readFile(this.path!);
-    return this.bytes;
+    return size;
   }
 
   /** A file holding the data, written into `dir` once if need be. */

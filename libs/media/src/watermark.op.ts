@@ -108,7 +108,7 @@ export async function runWatermark(input: ImageInput, args: WatermarkArgs, limit
   const overlays = await placeMarks(args, frame, limits, context);
   let image = decodeImage(source, limits, allFrames);
   if (overlays.length > 0) image = image.composite(overlaysOnEveryFrame(overlays, allFrames ? source.frames : 1, source.height));
-  const quality = (source.format === 'jpeg' ? estimateJpegQuality(input.data) : undefined) ?? defaultImageQuality;
+  const quality = (source.format === 'jpeg' ? estimateJpegQuality(source.head) : undefined) ?? defaultImageQuality;
   return encodeImage(image, format, {
     quality,
     interlace: false,
