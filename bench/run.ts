@@ -10,13 +10,14 @@ import { hlsBenchmark } from './hls.bench';
 import { mogr2Benchmark } from './mogr2.bench';
 import { s3Benchmark } from './s3.bench';
 import { scalerBenchmark } from './scaler.bench';
+import { soakBenchmark } from './soak.bench';
 import { scalerClusterBenchmark } from './scaler-cluster.bench';
 import { thumbnailBenchmark } from './thumbnail.bench';
 import { TUNE_SECTION } from './tune.report';
 import { ufopBenchmark } from './ufop.bench';
 
 /** Every benchmark, in the order their sections appear in BENCHMARKS.md. */
-const BENCHMARKS: readonly Benchmark[] = [thumbnailBenchmark, mogr2Benchmark, s3Benchmark, avthumbBenchmark, hlsBenchmark, asyncBenchmark, scalerBenchmark, scalerClusterBenchmark, ufopBenchmark];
+const BENCHMARKS: readonly Benchmark[] = [thumbnailBenchmark, mogr2Benchmark, s3Benchmark, soakBenchmark, avthumbBenchmark, hlsBenchmark, asyncBenchmark, scalerBenchmark, scalerClusterBenchmark, ufopBenchmark];
 
 /** Sections other commands write (`npm run bench:tune`): kept as they are, after the benchmarks'. */
 const KEPT_SECTIONS: readonly string[] = [TUNE_SECTION];
