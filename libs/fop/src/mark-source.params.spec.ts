@@ -33,6 +33,7 @@ describe('a mark URL: a stored object on the platform own host, an outside URL e
     expect(() => parse('https://media.example.com/logo.png')).toThrow(/no query or fragment|bucket/);
     expect(() => parse('ftp://cdn.other.net/brand/logo.png')).toThrow(/http or https/);
     expect(() => parse('http://user:pw@cdn.other.net/brand/logo.png')).toThrow(/credentials/);
+    expect(() => parse('https://user@media.example.com/brand/logo.png')).toThrow(/credentials/);
     expect(() => parse('http://[zz/brand/logo.png')).toThrow(FopSyntaxError);
   });
 

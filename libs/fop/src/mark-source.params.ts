@@ -67,11 +67,12 @@ export function parseEncodedMarkSource(at: StepAt, label: string, token: string,
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw stepError(at, `${label} must be an http or https URL or <bucket>:<key>, got ${quoteToken(token)}`, token);
   }
-  if (isOwnHost(url)) return parseEncodedObjectRef(at, label, token);
-  // Credentials in a URL end up in logs and cache keys; the outbound guard would refuse them anyway.
+  // Credentials in a URL end up in logs and cache keys, and the outbound guard refuses them; refused
+  // on every host, so a job's text parses alike whichever host rule reads it.
   if (url.username !== '' || url.password !== '') {
     throw stepError(at, `${label} must not carry credentials (user:password@), got ${quoteToken(token)}`, token);
   }
+  if (isOwnHost(url)) return parseEncodedObjectRef(at, label, token);
   url.hash = '';
   return { url: url.href };
 }
