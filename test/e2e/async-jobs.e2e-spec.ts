@@ -207,6 +207,83 @@ describe('async jobs, webhooks and the Qiniu-compatible API', () => {
     }
   });
 
+  describe('watermark marks from outside URLs', () => {
+    const b64 = (text: string) => Buffer.from(text).toString('base64url');
+    const solid = (r: number, g: number, b: number) => sharp({ create: { width: 60, height: 40, channels: 3, background: { r, g, b } } }).png().toBuffer();
+    /** An HTTP server on `host` answering every request with `answer`, counting what it got. */
+    const startSite = async (host: string, answer: (res: import('node:http').ServerResponse) => void) => {
+      const seen: string[] = [];
+      const server = createServer((req, res) => {
+        seen.push(req.url ?? '');
+        answer(res);
+      });
+      await new Promise<void>((resolve) => server.listen(0, host, resolve));
+      const port = (server.address() as { port: number }).port;
+      return { seen, origin: `http://${host}:${port}`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+    };
+    const marked = async (markUrl: string) => {
+      const answer = await fetch(`${platform.url}/media/photo.jpg?watermark/1/image/${b64(markUrl)}/gravity/SouthEast/dx/0/dy/0`);
+      const body = Buffer.from(await answer.arrayBuffer());
+      return { status: answer.status, cache: answer.headers.get('x-fop-cache'), body };
+    };
+    const cornerPixel = async (jpeg: Buffer) => {
+      const { data, info } = await sharp(jpeg).raw().toBuffer({ resolveWithObject: true });
+      const at = ((info.height - 10) * info.width + (info.width - 10)) * info.channels;
+      return Array.from(data.subarray(at, at + 3));
+    };
+
+    it('draws a mark another site serves, fetched through the guard, and two sites\' same path never share a result', async () => {
+      const red = await solid(255, 0, 0);
+      const blue = await solid(0, 0, 255);
+      const one = await startSite('127.0.0.1', (res) => res.writeHead(200, { 'Content-Type': 'image/png' }).end(red));
+      const two = await startSite('127.0.0.1', (res) => res.writeHead(200, { 'Content-Type': 'image/png' }).end(blue));
+      try {
+        const fromOne = await marked(`${one.origin}/brand/logo.png`);
+        expect(fromOne.status).toBe(200);
+        const [r1, g1, b1] = await cornerPixel(fromOne.body);
+        expect(r1).toBeGreaterThan(200);
+        expect(Math.max(g1, b1)).toBeLessThan(60);
+        expect(one.seen).toEqual(['/brand/logo.png']);
+
+        // The same /<bucket>/<key> on another site is another mark: its own cache key, its own pixels.
+        const fromTwo = await marked(`${two.origin}/brand/logo.png`);
+        expect(fromTwo).toMatchObject({ status: 200, cache: 'MISS' });
+        const [r2, g2, b2] = await cornerPixel(fromTwo.body);
+        expect(b2).toBeGreaterThan(200);
+        expect(Math.max(r2, g2)).toBeLessThan(60);
+        expect(two.seen).toEqual(['/brand/logo.png']);
+      } finally {
+        await one.close();
+        await two.close();
+      }
+    });
+
+    it('refuses a mark at an internal address, or redirected to one, without contacting it', async () => {
+      // 127.0.0.2 is loopback too, but only 127.0.0.1 is on the allow-list; the trap listens there.
+      const trap = await startSite('127.0.0.2', (res) => res.writeHead(200, { 'Content-Type': 'image/png' }).end());
+      const redirect = await startSite('127.0.0.1', (res) => res.writeHead(302, { Location: `${trap.origin}/x.png` }).end());
+      try {
+        for (const url of [`${trap.origin}/x.png`, 'http://169.254.169.254/x.png']) {
+          const sync = await marked(url);
+          expect(sync.status).toBe(400);
+          expect(JSON.parse(sync.body.toString())).toMatchObject({ code: 400, error: expect.stringMatching(/^step 1 \(watermark\) fetches .*blocked/) });
+          const job = await submit({ source: { bucket: 'media', key: 'photo.jpg' }, fops: [`avthumb/mp4/wmImage/${b64(url)}`] });
+          expect(job.status).toBe(400);
+          expect(job.body.error).toMatch(/\(avthumb\) fetches .*blocked/);
+        }
+        // Decided by the worker's guard: the allowed site's redirect to 127.0.0.2 is never followed.
+        const redirected = await marked(`${redirect.origin}/logo.png`);
+        expect(redirected.status).toBe(400);
+        expect(JSON.parse(redirected.body.toString()).error).toMatch(/watermark mark .*blocked/);
+        expect(redirect.seen).toEqual(['/logo.png']);
+        expect(trap.seen).toEqual([]);
+      } finally {
+        await trap.close();
+        await redirect.close();
+      }
+    });
+  });
+
   it("works with Qiniu's official SDK: pfop, prefop and the callback signature", async () => {
     const { mac, operations } = operationManager(platform.url, AK, SK);
     const pfopHook = await startReceiver();

@@ -50,7 +50,7 @@ describe('the official command set through fop URLs', () => {
   });
 
   it('watermark draws one of our objects at the gravity corner', async () => {
-    const marked = await fop(`media/photo.jpg?watermark/1/image/${b64('http://any-host/media/logo.png')}/gravity/SouthEast/dx/0/dy/0/format/png`.replace('/format/png', ''));
+    const marked = await fop(`media/photo.jpg?watermark/1/image/${b64(`${platform.url}/media/logo.png`)}/gravity/SouthEast/dx/0/dy/0/format/png`.replace('/format/png', ''));
     expect(marked.status).toBe(200);
     const original = await sharp((await fop('media/photo.jpg?imageMogr2/format/png')).body).raw().toBuffer({ resolveWithObject: true });
     const after = await sharp(marked.body).raw().toBuffer({ resolveWithObject: true });
@@ -60,7 +60,7 @@ describe('the official command set through fop URLs', () => {
     expect(distance(pixel(after, 790, 590), pixel(original, 790, 590))).toBeGreaterThan(20);
     expect(distance(pixel(after, 10, 10), pixel(original, 10, 10))).toBeLessThan(12);
 
-    const missing = await fop(`media/photo.jpg?watermark/1/image/${b64('http://h/media/none.png')}`);
+    const missing = await fop(`media/photo.jpg?watermark/1/image/${b64(`${platform.url}/media/none.png`)}`);
     expect(missing.status).toBe(404);
   });
 

@@ -187,15 +187,20 @@ describe('tenant boundary: two keys, one attacker', () => {
   });
 
   describe('objects named inside a fop', () => {
-    const logoForms: Array<[string, string]> = [
-      ['bucket:key', b64('vpriv:logo.png')],
-      ['a URL on another host', b64('http://cdn.example/vpriv/logo.png')],
-      ['a URL with an escaped key', b64('https://127.0.0.1/vpriv/%6Cogo.png')],
+    const logoForms: Array<[string, (publicUrl: string) => string]> = [
+      ['bucket:key', () => b64('vpriv:logo.png')],
+      ['a URL on the platform\'s own host', (publicUrl) => b64(`${publicUrl}/vpriv/logo.png`)],
+      ['an own-host URL with an escaped key', (publicUrl) => b64(`${publicUrl}/vpriv/%6Cogo.png`)],
     ];
 
     it.each(logoForms)('refuses watermark/1 naming the victim\'s private logo as %s', async (_, token) => {
-      const answer = await get(`apub/photo.jpg?watermark/1/image/${token}`);
+      const answer = await get(`apub/photo.jpg?watermark/1/image/${token(platform.url)}`);
       expect(answer).toMatchObject({ status: 404, error: expect.stringMatching(/^step 1 \(watermark\) reads vpriv:logo\.png: no such bucket 'vpriv'/) });
+    });
+
+    it('takes /vpriv/logo.png on another host as an outside mark, no tenant\'s object, and its guard refuses an internal address', async () => {
+      const answer = await get(`apub/photo.jpg?watermark/1/image/${b64('http://10.0.0.1/vpriv/logo.png')}`);
+      expect(answer).toMatchObject({ status: 400, error: expect.stringMatching(/^step 1 \(watermark\) fetches http:\/\/10\.0\.0\.1\/vpriv\/logo\.png: outbound request to '10\.0\.0\.1' blocked/) });
     });
 
     it('refuses the reference in a later step of a pipeline, and among several marks', async () => {

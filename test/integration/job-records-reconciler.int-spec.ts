@@ -98,12 +98,15 @@ describe('JobRecordsReconciler repairs what a crash left, on real Redis and Bull
   });
 
   it('marks an item whose job is gone and whose result is not stored failed, naming the loss', async () => {
-    const job = meta(['imageView2/2/w/60'], { notifyUrl: undefined });
+    // The second item's mark is on another site, a URL of no /<bucket>/<key> shape: it reads as an outside mark.
+    const outsideMark = `watermark/1/image/${Buffer.from('https://cdn.other.net/logo.png').toString('base64url')}`;
+    const job = meta(['imageView2/2/w/60', outsideMark], { notifyUrl: undefined });
     await store.create(job, job.fops);
-    expect(await reconciler().pass()).toMatchObject({ itemsLost: 1, webhooksQueued: 0 });
+    expect(await reconciler().pass()).toMatchObject({ itemsLost: 2, webhooksQueued: 0 });
     const status = await store.status(job.id);
     expect(status).toMatchObject({ code: JobCode.Failed });
     expect(status?.items[0].error).toMatch(/^lost: no queued job holds this fop/);
+    expect(status?.items[1].error).toMatch(/^lost: no queued job holds this fop/);
   });
 
   it('does not re-run an item whose saveas target already holds a result: done, returnOld as Qiniu has it', async () => {

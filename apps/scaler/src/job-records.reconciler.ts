@@ -1,4 +1,4 @@
-import { parsePipeline, splitSaveas } from '@fopflow/fop';
+import { noHostIsOwn, parsePipeline, splitSaveas } from '@fopflow/fop';
 import {
   doneItem,
   failedItem,
@@ -165,7 +165,8 @@ export class JobRecordsReconciler {
   ): Promise<'live' | 'not yet' | 'itemsFromJob' | 'itemsFromStoredResult' | 'itemsLost'> {
     const text = meta.fops[index];
     const { pipeline, saveas } = splitSaveas(text);
-    const commands = [...new Set(parsePipeline(pipeline, { customCommands: 'any' }).steps.map((step) => step.command))];
+    // Only the commands matter: every mark URL the gateway took parses as an outside one, whatever its host.
+    const commands = [...new Set(parsePipeline(pipeline, { customCommands: 'any', isOwnHost: noHostIsOwn }).steps.map((step) => step.command))];
     const jobId = `${meta.id}-${index}`;
     // A pipeline crossing pools runs as jobs of one id in several queues: the item lives while any does.
     let ended: { job: Job; state: 'completed' | 'failed' } | undefined;

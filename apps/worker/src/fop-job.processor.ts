@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Account, ANONYMOUS_ACCOUNT, ObjectAccess } from '@fopflow/auth';
 import { ResultCache } from '@fopflow/cache';
 import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
-import { describeSaveasTarget, formatStep, parsePipeline, PipelineStep, writesObjectSet } from '@fopflow/fop';
+import { describeSaveasTarget, formatStep, noHostIsOwn, parsePipeline, PipelineStep, writesObjectSet } from '@fopflow/fop';
 import { declaredStatus, encodeFailure, FopError } from '@fopflow/errors';
 import { FopJobData, FopJobResult, JobDispatcher, QueueSet, removeFinishedJob, resultKey } from '@fopflow/queue';
 import { BucketInfo, OBJECT_STORAGE, ObjectStorage } from '@fopflow/storage';
@@ -79,7 +79,8 @@ export class FopJobProcessor {
       if (job.data.saveas) await this.access.authorize(account, 'write', job.data.saveas.bucket, `saveas ${describeSaveasTarget(job.data.saveas)}`);
       const kept = await this.keptResult(job.data);
       if (kept) return { ...kept, durationMs: Math.round(performance.now() - started) };
-      const { steps } = parsePipeline(job.data.pipeline, { maxSteps: this.config.limits.maxPipelineSteps, customCommands: 'any' });
+      // The gateway wrote every own-host mark as <bucket>:<key>; a URL left is an outside mark, fetched through the guard.
+      const { steps } = parsePipeline(job.data.pipeline, { maxSteps: this.config.limits.maxPipelineSteps, customCommands: 'any', isOwnHost: noHostIsOwn });
       const ownCount = countLeading(steps, (step) => routing.consumes(step.command));
       if (ownCount === 0) throw new FopError(503, 'CommandNotRunHere', `this worker does not run '${steps[0].command}'`);
 

@@ -2,10 +2,11 @@ import { isCustomStep, PipelineStep } from '@fopflow/fop';
 import { MediaPlanExecutor, ObjectSetMember, StepData } from '@fopflow/media';
 import { Account, ObjectAccess } from '@fopflow/auth';
 import { BucketInfo, ObjectStorage } from '@fopflow/storage';
+import { describeUrl, OutboundGuard } from '@fopflow/outbound';
 import { inSpan } from '@fopflow/tracing';
 import type { CustomStepRunner } from './custom-command.host';
 import type { SourceLease } from './source.cache';
-import type { SourceFetcher } from './source.fetcher';
+import { fetchUrl, type SourceFetcher } from './source.fetcher';
 import { WorkDir } from './work-dir';
 
 /** A file in the work directory and what it holds; for a set of objects, also its members. */
@@ -37,16 +38,20 @@ export interface PipelineRun {
  * Runs a job's steps through the media plan executor (image steps in memory, ffmpeg steps on
  * files), custom commands through their sandbox or service. Every stored object a step reads
  * is decided against the job's account first; those ffmpeg reads come through the Fetcher.
+ * An outside URL a step fetches (a mark on another site) is no tenant's object: it goes through
+ * the outbound guard instead, bounded by maxSourceBytes.
  */
 export class PipelineRunner {
   constructor(
     private readonly executor: MediaPlanExecutor,
     private readonly storage: ObjectStorage,
     private readonly fetcher: SourceFetcher,
-    /** Largest extra object (a watermark image) a step loads into memory. */
+    /** Largest extra object or outside URL body (a watermark image) a step loads into memory. */
     private readonly maxSourceBytes: number,
     private readonly custom: CustomStepRunner,
     private readonly access: ObjectAccess<BucketInfo>,
+    /** Checks every address and redirect of an outside URL a step fetches (a mark on another site). */
+    private readonly guard: OutboundGuard,
   ) {}
 
   async run({ steps, stepsOf, input, account, sourceUrl, workDir, signal, onProgress, objectSetTarget }: PipelineRun): Promise<StepData> {
@@ -75,6 +80,7 @@ export class PipelineRunner {
           leases.push(lease);
           return lease.path;
         },
+        loadUrl: async (url) => (await fetchUrl(url, this.guard, this.maxSourceBytes, `${command} mark ${describeUrl(new URL(url))}`)).data,
         runOther: (step, file) => {
           if (!isCustomStep(step)) throw new Error(`'${step.command}' has no run`);
           return this.custom.run(step, file, workDir, signal);

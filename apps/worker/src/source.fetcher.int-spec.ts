@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { LocalDiskStorage, ObjectInfo, ObjectStorage } from '@fopflow/storage';
 import { SourceCache } from './source.cache';
-import { SourceFetcher } from './source.fetcher';
+import { fetchUrl, SourceFetcher } from './source.fetcher';
+import { createServer } from 'node:http';
+import { OutboundGuard } from '@fopflow/outbound';
 
 const noLimit = { maxBytes: 1 << 30 };
 const KiB = 1024;
@@ -137,5 +139,32 @@ describe('SourceFetcher with its SourceCache', () => {
     const small = new SourceFetcher(storage.asStorage(), cache, 10 * KiB);
     await expect(small.fetch(info)).rejects.toMatchObject({ status: 413 });
     expect(await entries()).toEqual([]);
+  });
+});
+
+describe('fetchUrl, for URL sources and outside marks', () => {
+  const guard = new OutboundGuard({ allowedTargets: ['127.0.0.1'] });
+  const bodies: Record<string, [number, Buffer]> = { '/logo.png': [200, Buffer.alloc(2 * KiB, 7)], '/gone.png': [404, Buffer.from('no')] };
+  const server = createServer((req, res) => {
+    const [status, body] = bodies[req.url ?? ''] ?? [500, Buffer.alloc(0)];
+    res.writeHead(status, { 'Content-Type': 'image/png; charset=binary' }).end(body);
+  });
+  let origin: string;
+
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('answers the body and its type within the bound', async () => {
+    const { data, mime } = await fetchUrl(`${origin}/logo.png`, guard, 4 * KiB, 'watermark mark');
+    expect({ size: data.length, mime }).toEqual({ size: 2 * KiB, mime: 'image/png' });
+  });
+
+  it('names the URL as told: 413 over the bound, 424 for an answer other than 2xx, 400 for a blocked target', async () => {
+    await expect(fetchUrl(`${origin}/logo.png`, guard, KiB, 'watermark mark')).rejects.toMatchObject({ status: 413, message: `watermark mark body is over maxSourceBytes ${KiB}` });
+    await expect(fetchUrl(`${origin}/gone.png`, guard, KiB, 'watermark mark')).rejects.toMatchObject({ status: 424, message: 'watermark mark answered 404' });
+    await expect(fetchUrl('http://127.0.0.2:9/x.png', guard, KiB, 'watermark mark')).rejects.toMatchObject({ status: 400, message: expect.stringMatching(/^watermark mark could not be fetched: .*blocked/) });
   });
 });

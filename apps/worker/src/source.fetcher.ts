@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { ObjectInfo, ObjectStorage } from '@fopflow/storage';
 import type { SourceCache, SourceLease } from './source.cache';
 
-/** How long fetching a URL source may take, in ms. */
+/** How long fetching a URL source or an outside mark may take, in ms. */
 const URL_SOURCE_TIMEOUT_MS = 60_000;
 
 /** Thrown with the HTTP status a failed fetch maps to. */
@@ -66,17 +66,19 @@ export async function fetchObject(
 }
 
 /**
- * Fetches a URL source into memory behind the SSRF guard: every address it resolves to, and
- * every redirect, is checked, and the body is bounded by maxBytes.
+ * Fetches a URL into memory behind the SSRF guard (a URL source, a mark on another site): every
+ * address it resolves to, and every redirect, is checked, and the body is bounded by maxBytes.
+ * `what` names the URL in messages. A blocked target is the guard's 400, an answer other than
+ * 2xx a 424, a body over the bound a 413, any other failure (DNS, connect, timeout) a 502.
  */
-export async function fetchUrl(url: string, guard: OutboundGuard, maxBytes: number): Promise<{ data: Buffer; mime: string }> {
+export async function fetchUrl(url: string, guard: OutboundGuard, maxBytes: number, what = 'source URL'): Promise<{ data: Buffer; mime: string }> {
   let answer;
   try {
     answer = await guardedFetch(url, { method: 'GET' }, guard, { maxResponseBytes: maxBytes, timeoutMs: URL_SOURCE_TIMEOUT_MS });
   } catch (error) {
-    throw new FetchError(declaredStatus(error) ?? 502, `source URL could not be fetched: ${(error as Error).message}`);
+    throw new FetchError(declaredStatus(error) ?? 502, `${what} could not be fetched: ${(error as Error).message}`);
   }
-  if (answer.status < 200 || answer.status >= 300) throw new FetchError(424, `source URL answered ${answer.status}`);
-  if (answer.truncated) throw new FetchError(413, `source URL body is over maxSourceBytes ${maxBytes}`);
+  if (answer.status < 200 || answer.status >= 300) throw new FetchError(424, `${what} answered ${answer.status}`);
+  if (answer.truncated) throw new FetchError(413, `${what} body is over maxSourceBytes ${maxBytes}`);
   return { data: answer.body, mime: String(answer.headers['content-type'] ?? 'application/octet-stream').split(';')[0] };
 }

@@ -16,6 +16,7 @@ import { LeftoverSweeper } from './leftover.sweeper';
 import { Keeper } from '@fopflow/keeper';
 import { NotifyWorker } from './notify.worker';
 import { PersistentJobTracker } from './persistent-job.tracker';
+import { OutboundGuard } from '@fopflow/outbound';
 import { PipelineRunner } from './pipeline.runner';
 import { resolveImageThreads } from './concurrency';
 import { SourceCache } from './source.cache';
@@ -90,7 +91,7 @@ const consumerCheck = jobHandlerCheck(['fop', 'notify']);
         fetcher: SourceFetcher,
         custom: CustomCommandHost,
         access: ObjectAccess<BucketInfo>,
-      ) => new PipelineRunner(executor, storage, fetcher, config.limits.maxSourceBytes, custom, access),
+      ) => new PipelineRunner(executor, storage, fetcher, config.limits.maxSourceBytes, custom, access, new OutboundGuard({ allowedTargets: config.allowedTargets })),
     },
     { provide: JobStatsRecorder, inject: [REDIS], useFactory: (redis: RedisClient) => new JobStatsRecorder(redis) },
     {

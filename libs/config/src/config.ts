@@ -95,7 +95,10 @@ export interface FopflowConfig {
   port: number;
   /** When set, /metrics is served on this port only (not on the public one); 0 picks a free one. */
   metricsPort?: number;
-  /** Where readers reach the gateway, without a trailing slash (default http://127.0.0.1:<port>): the URL qrcode/0 encodes. */
+  /**
+   * Where readers reach the gateway, without a trailing slash (default http://127.0.0.1:<port>): the URL
+   * qrcode/0 encodes, and the host whose watermark image URLs name stored objects (others are fetched).
+   */
   publicUrl: string;
   /** Redis holding queues, cache index and job metrics. */
   redisUrl: string;
@@ -133,7 +136,7 @@ export interface FopflowConfig {
   tierSettings: Record<string, TierSettings>;
   /** Rate limits of unsigned requests, per client address. */
   anonymousLimits: AnonymousLimits;
-  /** Hosts and CIDRs webhooks and URL sources may reach although private (FOPFLOW_ALLOWED_TARGETS). */
+  /** Hosts and CIDRs webhooks, URL sources and outside marks may reach although private (FOPFLOW_ALLOWED_TARGETS). */
   allowedTargets: string[];
   /** Origins browsers may upload from (`POST /`, resumable v2), `*` for any (FOPFLOW_UPLOAD_CORS_ORIGINS; default `*`: the upload token is the credential). */
   uploadCorsOrigins: string[];

@@ -4,10 +4,10 @@ import { checkAvthumbCombination } from './avthumb.rules';
 import { type HlsArgs, formatHlsParams, hlsParamNames, parseHlsParams } from './hls.params';
 import { type AvthumbVideoArgs, avthumbVideoParamNames, formatAvthumbVideoParams, parseAvthumbVideoParams } from './avthumb.video.params';
 import { type Colour, formatEncodedColour, parseEncodedColour } from './colour.params';
-import type { CommandSpec } from './command-spec';
+import type { CommandSpec, ParseContext } from './command-spec';
 import { type Gravity, parseGravity } from './gravity.params';
 import { type ObjectRef, decodeBase64Text, encodeBase64Text } from './encoded.params';
-import { formatEncodedObjectRef, parseEncodedObjectRef } from './object-ref.params';
+import { type MarkSource, everyHostIsOwn, formatEncodedMarkSource, isOutsideUrl, parseEncodedMarkSource } from './mark-source.params';
 import { type StepAt, paramLabel, parseChoice, parseFlag, parseInteger, quoteToken, readNamedParams, stepError } from './params';
 
 /** Longest wmText, in characters: a caption, not a paragraph. */
@@ -64,8 +64,8 @@ export interface AvthumbArgs extends AvthumbVideoArgs {
   noAudio?: true;
   /** `vn/1`: no video in the output (always implied by audio-only formats, so folded away there). */
   noVideo?: true;
-  /** `wmImage`: one of our objects overlaid on the video. */
-  watermarkImage?: ObjectRef;
+  /** `wmImage`: a stored image, or one on another site, overlaid on the video. */
+  watermarkImage?: MarkSource;
   /** `wmGravity`: where wmImage sits; the default is folded away. */
   watermarkGravity?: Gravity;
   /** `wmText`: text drawn on the video (decoded). */
@@ -93,7 +93,7 @@ function parseSampleRate(at: StepAt, token: string): number {
   return value;
 }
 
-function parseAvthumb(tokens: string[], stepIndex: number): AvthumbArgs {
+function parseAvthumb(tokens: string[], stepIndex: number, context: ParseContext = { isOwnHost: everyHostIsOwn }): AvthumbArgs {
   const at: StepAt = { command: 'avthumb', stepIndex };
   if (tokens.length === 0) throw stepError(at, `format (one of ${avthumbFormats.join(', ')}) is required as the first value`);
   const format = parseFormat(at, tokens[0]);
@@ -149,7 +149,7 @@ function parseAvthumb(tokens: string[], stepIndex: number): AvthumbArgs {
   const vn = token('vn');
   if (vn !== undefined && parseFlag(at, label('vn'), vn)) args.noVideo = true;
   const wmImage = token('wmImage');
-  if (wmImage !== undefined) args.watermarkImage = parseEncodedObjectRef(at, label('wmImage'), wmImage);
+  if (wmImage !== undefined) args.watermarkImage = parseEncodedMarkSource(at, label('wmImage'), wmImage, context.isOwnHost);
   const wmGravity = token('wmGravity');
   if (wmGravity !== undefined) args.watermarkGravity = parseGravity(at, label('wmGravity'), wmGravity);
   const wmText = token('wmText');
@@ -196,7 +196,7 @@ function formatAvthumb(args: AvthumbArgs): string {
   add('rotate', args.rotate);
   add('an', args.noAudio ? 1 : undefined);
   add('vn', args.noVideo ? 1 : undefined);
-  add('wmImage', args.watermarkImage && formatEncodedObjectRef(args.watermarkImage));
+  add('wmImage', args.watermarkImage && formatEncodedMarkSource(args.watermarkImage));
   add('wmGravity', args.watermarkGravity);
   add('wmText', args.watermarkText === undefined ? undefined : encodeBase64Text(args.watermarkText));
   add('wmGravityText', args.textGravity);
@@ -215,6 +215,8 @@ export const avthumbCommand: CommandSpec<AvthumbArgs> = {
   summary: 'Transcode audio/video: container, codecs, bitrates, size, cut (ss/t), rotation and watermarks.',
   parse: parseAvthumb,
   format: formatAvthumb,
-  references: (args) => [args.watermarkImage, args.subtitle].filter((ref): ref is ObjectRef => ref !== undefined),
+  references: (args) =>
+    [args.watermarkImage && !isOutsideUrl(args.watermarkImage) ? args.watermarkImage : undefined, args.subtitle].filter((ref): ref is ObjectRef => ref !== undefined),
+  fetches: (args) => (args.watermarkImage && isOutsideUrl(args.watermarkImage) ? [args.watermarkImage.url] : []),
   writesObjectSet: (args) => args.format === 'm3u8',
 };

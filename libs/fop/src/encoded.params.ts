@@ -4,7 +4,7 @@ import { type StepAt, quoteToken, stepError } from './params';
 // '/' and '|'. These helpers decode them strictly and write them back canonically: URL-safe
 // alphabet, no padding, so two spellings of the same text share one cache key.
 
-/** One of our stored objects, named by a URL inside a fop (wmImage, avconcat sources). */
+/** One of our stored objects, named inside a fop (a stored wmImage or watermark image, avconcat sources). */
 export interface ObjectRef {
   bucket: string;
   key: string;
@@ -45,9 +45,9 @@ export function encodeBase64Text(text: string): string {
 }
 
 /**
- * Reads `http(s)://<host>/<bucket>/<key>` (percent-escapes allowed in the key) as one of OUR objects.
- * The host is ignored on purpose: Fopflow never fetches anything remote, so a URL is only a way to
- * name a bucket and key, the form Qiniu's SDKs already produce.
+ * Reads `http(s)://<host>/<bucket>/<key>` (percent-escapes allowed in the key) as one of OUR objects:
+ * a URL is only a way to name a bucket and key, the form Qiniu's SDKs already produce. Which URLs
+ * name our objects at all (marks on other hosts are fetched instead) is mark-source.params.ts's call.
  */
 export function parseObjectUrl(at: StepAt, label: string, token: string): ObjectRef {
   const url = decodeBase64Text(at, label, token, 'a URL of an object, http(s)://<host>/<bucket>/<key>,', 2048);

@@ -1,5 +1,5 @@
 export { FopSyntaxError } from './errors';
-export type { CommandFamily, CommandSpec, StepOutput } from './command-spec';
+export type { CommandFamily, CommandSpec, ParseContext, StepOutput } from './command-spec';
 export type { ImageFormat, ImageView2Args } from './image-view2.command';
 export { imageView2DefaultQuality } from './image-view2.command';
 export type { ImageInfoArgs } from './image-info.command';
@@ -16,6 +16,8 @@ export type { QrcodeArgs, QrcodeLevel } from './qrcode.command';
 export type { Colour } from './colour.params';
 export type { Gravity } from './gravity.params';
 export type { ObjectRef } from './encoded.params';
+export type { MarkSource, OutsideUrl, OwnHostRule } from './mark-source.params';
+export { isOutsideUrl, noHostIsOwn, ownHostOf } from './mark-source.params';
 export type { AudioCodec, AvContainer, AvContainerRules, AvthumbFormat, VideoCodec } from './av.formats';
 export {
   audioCodecs,
@@ -48,8 +50,8 @@ export type { CustomStep, PipelineStep } from './custom-step';
 export { CUSTOM_COMMAND_NAME, isCustomCommandName, isCustomStep } from './custom-step';
 export type { SaveasTarget, SplitFop } from './saveas';
 export { describeSaveasTarget, splitSaveas } from './saveas';
-export type { StepReference } from './object-references';
-export { objectReferences } from './object-references';
+export type { StepFetch, StepReference } from './object-references';
+export { objectReferences, outsideFetches } from './object-references';
 export type { HlsArgs } from './hls.params';
 export { hlsDefaultSegmentSeconds } from './hls.params';
 export { maxObjectSetMembers, objectSetCountVariable, objectSetMemberKey } from './object-set.keys';

@@ -10,9 +10,10 @@ const maxKeyBytes = 1024;
 const forms = 'http(s)://<host>/<bucket>/<key> or <bucket>:<key>';
 
 /**
- * Parses URL-safe base64 of `http(s)://<any host>/<bucket>/<key>` or of Qiniu's entry form
- * `<bucket>:<key>` (the text of an EncodedEntryURI) into the object it names. The host is ignored
- * on purpose: a fop only ever reads this platform's own objects, nothing is fetched from elsewhere.
+ * Parses URL-safe base64 of `http(s)://<host>/<bucket>/<key>` or of Qiniu's entry form
+ * `<bucket>:<key>` (the text of an EncodedEntryURI) into the object it names. The host is not
+ * looked at here: avconcat inputs and subtitles are always stored objects, and a mark's URL
+ * reaches this only once mark-source.params.ts has found its host to be the platform's own.
  */
 export function parseEncodedObjectRef(at: StepAt, label: string, token: string): ObjectRef {
   const text = decodeBase64Text(at, label, token, `a stored object, ${forms},`, 2048);

@@ -18,3 +18,18 @@ export function objectReferences(steps: readonly PipelineStep[]): StepReference[
     isCustomStep(step) ? [] : commands[step.command].references(step.args).map((ref) => ({ ...ref, stepIndex: index + 1, command: step.command })),
   );
 }
+
+/** An outside URL a pipeline fetches (a mark on another site), and which step names it. */
+export interface StepFetch {
+  url: string;
+  /** 1-based step number. */
+  stepIndex: number;
+  command: string;
+}
+
+/** Every outside URL the steps fetch, in step order; custom commands fetch none on the platform's behalf. */
+export function outsideFetches(steps: readonly PipelineStep[]): StepFetch[] {
+  return steps.flatMap((step, index) =>
+    isCustomStep(step) ? [] : (commands[step.command].fetches?.(step.args as never) ?? []).map((url) => ({ url, stepIndex: index + 1, command: step.command })),
+  );
+}

@@ -1,6 +1,7 @@
 import { type FopStep, commandNames, commands, isCommandName } from './catalogue';
 import { type CustomStep, type PipelineStep, isCustomCommandName, isCustomStep } from './custom-step';
 import { FopSyntaxError } from './errors';
+import { type OwnHostRule, everyHostIsOwn } from './mark-source.params';
 import { checkObjectSetLast } from './object-set.step';
 import { quoteToken } from './params';
 
@@ -27,6 +28,11 @@ export interface ParseOptions {
    * `'any'` takes every well-formed name (a worker, whose jobs the gateway already checked).
    */
   customCommands?: ((name: string) => boolean) | 'any';
+  /**
+   * Which hosts are the platform's own (`ownHostOf(publicUrl)`): a mark URL on one names a stored
+   * object, any other is an outside mark kept whole. Absent, every host is own.
+   */
+  isOwnHost?: OwnHostRule;
 }
 
 // C0 controls, DEL and C1 controls: never meaningful in a fop, and a newline in a cache key
@@ -53,7 +59,8 @@ function rejectControlCharacters(input: string): void {
   );
 }
 
-function parseStep(text: string, stepIndex: number, customCommands: ParseOptions['customCommands']): PipelineStep {
+function parseStep(text: string, stepIndex: number, options: ParseOptions): PipelineStep {
+  const customCommands = options.customCommands;
   if (text === '') {
     throw new FopSyntaxError(`empty step ${stepIndex}: '|' must separate two commands`, text, stepIndex);
   }
@@ -74,7 +81,7 @@ function parseStep(text: string, stepIndex: number, customCommands: ParseOptions
   }
   // One trailing '/' (`imageInfo/`, `imageView2/2/w/100/`) is a harmless habit of hand-written URLs.
   if (tokens.at(-1) === '') tokens.pop();
-  return { command: name, args: commands[name].parse(tokens, stepIndex) } as FopStep;
+  return { command: name, args: commands[name].parse(tokens, stepIndex, { isOwnHost: options.isOwnHost ?? everyHostIsOwn }) } as FopStep;
 }
 
 /**
@@ -97,7 +104,7 @@ export function parsePipeline(input: string, options: ParseOptions = {}): FopPip
   if (texts.length > maxSteps) {
     throw new FopSyntaxError(`fop has ${texts.length} steps; at most ${maxSteps} are allowed`);
   }
-  const steps = texts.map((text, i) => parseStep(text, i + 1, options.customCommands));
+  const steps = texts.map((text, i) => parseStep(text, i + 1, options));
   checkObjectSetLast(steps);
   const normalized = steps.map(formatStep).join('|');
   return { steps, normalized };

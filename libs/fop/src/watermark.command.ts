@@ -1,8 +1,8 @@
 import { type Colour, formatEncodedColour, parseEncodedColour, sameColour } from './colour.params';
-import type { CommandSpec } from './command-spec';
+import type { CommandSpec, ParseContext } from './command-spec';
 import { type Gravity, parseGravity } from './gravity.params';
-import { type ObjectRef, decodeBase64Text, encodeBase64Text } from './encoded.params';
-import { formatEncodedObjectRef, parseEncodedObjectRef } from './object-ref.params';
+import { decodeBase64Text, encodeBase64Text } from './encoded.params';
+import { type MarkSource, everyHostIsOwn, formatEncodedMarkSource, isOutsideUrl, parseEncodedMarkSource } from './mark-source.params';
 import { StepAt, paramLabel, parseInteger, quoteToken, readNamedParams, stepError } from './params';
 
 /** Defaults Qiniu documents for every mark. */
@@ -16,7 +16,7 @@ export const watermarkDefaults = Object.freeze({
   fontSizeTwips: 240,
   fill: Object.freeze({ r: 0, g: 0, b: 0, a: 255 }) as Readonly<Colour>,
 });
-/** Most marks one `watermark/3` step may draw; each image mark reads a stored object. */
+/** Most marks one `watermark/3` step may draw; each image mark reads a stored object or fetches a URL. */
 export const maxWatermarkMarks = 10;
 /** Largest margin dx/dy, in pixels. */
 export const maxWatermarkOffsetPx = 9999;
@@ -36,10 +36,10 @@ export interface MarkPlacement {
   dy: number;
 }
 
-/** `image/<b64 URL>`: one of our stored images drawn over the source. */
+/** `image/<b64 URL>`: a stored image, or one on another site, drawn over the source. */
 export interface ImageMark extends MarkPlacement {
   kind: 'image';
-  image: ObjectRef;
+  image: MarkSource;
   /** 0–1: scale the mark so its edge named by `wst` is ws × the source's same edge; 0 keeps its size. */
   ws: number;
   /** `wst`: the edge ws scales by (1 long, 2 width, 3 height); absent is Qiniu's default 0, the short edge. */
@@ -116,7 +116,7 @@ function applyParam(at: StepAt, mark: WatermarkMark, name: ParamName, token: str
   }
 }
 
-function newMark(at: StepAt, name: 'image' | 'text', token: string): WatermarkMark {
+function newMark(at: StepAt, name: 'image' | 'text', token: string, context: ParseContext): WatermarkMark {
   const placement = {
     dissolve: watermarkDefaults.dissolve,
     gravity: watermarkDefaults.gravity,
@@ -124,7 +124,7 @@ function newMark(at: StepAt, name: 'image' | 'text', token: string): WatermarkMa
     dy: watermarkDefaults.dy,
   };
   if (name === 'image') {
-    return { kind: 'image', image: parseEncodedObjectRef(at, paramLabel('image'), token), ...placement, ws: watermarkDefaults.ws };
+    return { kind: 'image', image: parseEncodedMarkSource(at, paramLabel('image'), token, context.isOwnHost), ...placement, ws: watermarkDefaults.ws };
   }
   const text = decodeBase64Text(at, paramLabel('text'), token, 'UTF-8 text', maxWatermarkTextChars);
   return { kind: 'text', text, fontSize: watermarkDefaults.fontSizeTwips, fill: { ...watermarkDefaults.fill }, ...placement };
@@ -139,18 +139,18 @@ function checkMark(at: StepAt, mark: WatermarkMark): WatermarkMark {
 }
 
 /** Modes 1 and 2: one mark, its parameters in any order. */
-function readOneMark(at: StepAt, tokens: readonly string[], kind: 'image' | 'text'): WatermarkMark {
+function readOneMark(at: StepAt, tokens: readonly string[], kind: 'image' | 'text', context: ParseContext): WatermarkMark {
   const names = kind === 'image' ? imageParamNames : textParamNames;
   const raw = readNamedParams(at, tokens, names);
   const start = raw.get(kind);
   if (start === undefined) throw stepError(at, `${paramLabel(kind)} is required`);
-  const mark = newMark(at, kind, start);
+  const mark = newMark(at, kind, start, context);
   for (const [name, token] of raw) if (name !== kind) applyParam(at, mark, name, token);
   return checkMark(at, mark);
 }
 
 /** Mode 3: `image` and `text` each start a new mark; every other parameter applies to the mark before it. */
-function readSeveralMarks(at: StepAt, tokens: readonly string[]): WatermarkMark[] {
+function readSeveralMarks(at: StepAt, tokens: readonly string[], context: ParseContext): WatermarkMark[] {
   const marks: WatermarkMark[] = [];
   let given = new Set<string>();
   for (let i = 0; i < tokens.length; i += 2) {
@@ -162,7 +162,7 @@ function readSeveralMarks(at: StepAt, tokens: readonly string[]): WatermarkMark[
     const token = tokens[i + 1];
     if (name === 'image' || name === 'text') {
       if (marks.length >= maxWatermarkMarks) throw stepError(at, `at most ${maxWatermarkMarks} marks are allowed in one step`, name);
-      marks.push(newMark(at, name, token));
+      marks.push(newMark(at, name, token, context));
       given = new Set([name]);
       continue;
     }
@@ -180,18 +180,18 @@ function readSeveralMarks(at: StepAt, tokens: readonly string[]): WatermarkMark[
   return marks.map((mark) => checkMark(at, mark));
 }
 
-function parseWatermark(tokens: string[], stepIndex: number): WatermarkArgs {
+function parseWatermark(tokens: string[], stepIndex: number, context: ParseContext = { isOwnHost: everyHostIsOwn }): WatermarkArgs {
   const at: StepAt = { command: 'watermark', stepIndex };
   if (tokens.length === 0) throw stepError(at, 'mode (1 image, 2 text, 3 several) is required as the first value');
   const mode = parseInteger(at, 'mode', tokens[0], 1, 3);
-  if (mode === 3) return { marks: readSeveralMarks(at, tokens.slice(1)) };
-  return { marks: [readOneMark(at, tokens.slice(1), mode === 1 ? 'image' : 'text')] };
+  if (mode === 3) return { marks: readSeveralMarks(at, tokens.slice(1), context) };
+  return { marks: [readOneMark(at, tokens.slice(1), mode === 1 ? 'image' : 'text', context)] };
 }
 
 function formatMark(mark: WatermarkMark): (string | number)[] {
   const parts: (string | number)[] = [];
   if (mark.kind === 'image') {
-    parts.push('image', formatEncodedObjectRef(mark.image));
+    parts.push('image', formatEncodedMarkSource(mark.image));
   } else {
     parts.push('text', encodeBase64Text(mark.text));
     if (mark.font !== undefined) parts.push('font', encodeBase64Text(mark.font));
@@ -213,13 +213,14 @@ function formatWatermark(args: WatermarkArgs): string {
   return ['watermark', mode, ...args.marks.flatMap(formatMark)].join('/');
 }
 
-/** `watermark`: draws stored images (1), text (2) or several of both (3) over the image. */
+/** `watermark`: draws images (1), text (2) or several of both (3) over the image. */
 export const watermarkCommand: CommandSpec<WatermarkArgs> = {
   name: 'watermark',
   family: 'image',
   output: 'media',
-  summary: 'Draws a stored image (1), text (2) or several marks (3) at a gravity anchor, with opacity.',
+  summary: 'Draws an image (1), text (2) or several marks (3) at a gravity anchor, with opacity.',
   parse: parseWatermark,
   format: formatWatermark,
-  references: (args) => args.marks.flatMap((mark) => (mark.kind === 'image' ? [mark.image] : [])),
+  references: (args) => args.marks.flatMap((mark) => (mark.kind === 'image' && !isOutsideUrl(mark.image) ? [mark.image] : [])),
+  fetches: (args) => args.marks.flatMap((mark) => (mark.kind === 'image' && isOutsideUrl(mark.image) ? [mark.image.url] : [])),
 };

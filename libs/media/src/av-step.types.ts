@@ -11,6 +11,8 @@ export interface AvStepContext {
   onProgress?(percent: number): void;
   /** Local path of one of our objects (avconcat sources, wmImage); throws the storage's error if missing. */
   objectPath(bucket: string, key: string): Promise<string>;
+  /** Local path of an outside URL's body (a wmImage on another site), fetched through the outbound guard; absent, such marks are refused. */
+  urlPath?(url: string): Promise<string>;
   /**
    * Where the step's primary object will be stored. Steps that write a set of objects (HLS,
    * vsample) need it: their members' keys, and the URIs a playlist holds, derive from it.

@@ -63,14 +63,16 @@ export class AvProcessor {
       requireEncoders: (names) => this.requireEncoders(names),
     };
     const callerObjectPath = context.objectPath;
+    const callerUrlPath = context.urlPath;
+    // ffmpeg reads what it is given; a relative path or `proto:...` must never reach it.
+    const absolute = (what: string, path: string) => {
+      if (!isAbsolute(path)) throw new Error(`AvStepContext.${what} must answer an absolute path, got ${path}`);
+      return path;
+    };
     const checked: AvStepContext = {
       ...context,
-      // ffmpeg reads what it is given; a relative path or `proto:...` must never reach it.
-      objectPath: async (bucket, key) => {
-        const path = await callerObjectPath(bucket, key);
-        if (!isAbsolute(path)) throw new Error(`AvStepContext.objectPath must answer an absolute path, got ${path}`);
-        return path;
-      },
+      objectPath: async (bucket, key) => absolute('objectPath', await callerObjectPath(bucket, key)),
+      ...(callerUrlPath && { urlPath: async (url: string) => absolute('urlPath', await callerUrlPath(url)) }),
     };
     const run = this.registry.of(step.command);
     if (run?.runs !== 'on-file') throw new MediaError(400, `'${(step as FopStep).command}' is not an audio/video command`);

@@ -8,6 +8,8 @@ import {
   avWatermarkDefaultFontSizePx,
   avWatermarkDefaultGravity,
   isAudioOnly,
+  isOutsideUrl,
+  type MarkSource,
 } from '@fopflow/fop';
 import { audioEncoderOptions, containerOutput, muxerOptions, videoEncoderOptions } from './av-output.formats';
 import type { AvOpEnvironment, AvOutput, AvStepContext } from './av-step.types';
@@ -144,6 +146,13 @@ function videoSettingOf(args: AvthumbArgs): string | undefined {
   return settings.find(([value]) => value !== undefined)?.[1];
 }
 
+/** A local file of the mark: a stored object's, or an outside URL's body fetched through the outbound guard. */
+function markPath(source: MarkSource, context: AvStepContext): Promise<string> {
+  if (!isOutsideUrl(source)) return context.objectPath(source.bucket, source.key);
+  if (!context.urlPath) throw new Error('wmImage at an outside URL needs AvStepContext.urlPath');
+  return context.urlPath(source.url);
+}
+
 /** The filter graph from input 0's video to `[vout]`, adding the watermark image as input 1. */
 async function videoGraph(
   args: AvthumbArgs,
@@ -171,10 +180,10 @@ async function videoGraph(
   let last = 'base';
 
   if (args.watermarkImage) {
-    const { bucket, key } = args.watermarkImage;
-    const path = await context.objectPath(bucket, key);
+    const source = args.watermarkImage;
+    const path = await markPath(source, context);
     const mark = await env.probe(path, 'wmImage');
-    if (!mark.video) throw new MediaError(415, `wmImage ${bucket}/${key} is not an image`);
+    if (!mark.video) throw new MediaError(415, `wmImage ${isOutsideUrl(source) ? source.url : `${source.bucket}/${source.key}`} is not an image`);
     inputs.push({ path, label: 'wmImage' });
     const gravity = args.watermarkGravity ?? avWatermarkDefaultGravity;
     chains.push(...imageMarkChains(args, gravity, `1:${mark.video.index}`, last, 'marked'));

@@ -1,8 +1,10 @@
-import { parsePipeline, type PipelineStep } from '@fopflow/fop';
+import { noHostIsOwn, parsePipeline, type PipelineStep } from '@fopflow/fop';
+import sharp from 'sharp';
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AvProcessor } from './av.processor';
+import { makeClip } from './av-test-clips.fixture';
 import { ImageProcessor } from './image.processor';
 import { BLUE, RED, decode, expectColour, noisyJpeg, pixelAt, quadrants, solid } from './image-test-images.fixture';
 import { estimateJpegQuality } from './jpeg-quality';
@@ -122,4 +124,35 @@ describe('MediaPlanExecutor', () => {
       message: expect.stringMatching(/^step 1\/2 \(imageInfo\): input of \d+ bytes is over maxSourceBytes 100$/),
     });
   });
+});
+
+describe('MediaPlanExecutor with marks at outside URLs', () => {
+  const markUrl = 'https://cdn.other.net/brand/logo.png';
+  const outside = (fop: string) => parsePipeline(fop, { isOwnHost: noHostIsOwn }).steps as PipelineStep[];
+  const fetched: string[] = [];
+  const loadUrl = async (url: string) => (fetched.push(url), solid(64, 32, RED));
+
+  beforeEach(() => fetched.splice(0));
+
+  it('draws a watermark image the caller fetched from its URL, reading no stored object', async () => {
+    const fop = `watermark/1/image/${Buffer.from(markUrl).toString('base64url')}/gravity/NorthWest/dx/0/dy/0`;
+    const output = await executor.run(outside(fop), StepData.inMemory(await solid(200, 100, BLUE), 'image/png'), { ...context, loadUrl });
+    expectColour(await pixelAt(output.data!, 5, 5), RED);
+    expectColour(await pixelAt(output.data!, 150, 80), BLUE);
+    expect(fetched).toEqual([markUrl]);
+    expect(context.loaded).toEqual([]);
+  });
+
+  it("hands ffmpeg avthumb's wmImage as a file of the fetched bytes in the work dir", async () => {
+    const clip = await makeClip(join(sourceDir, 'clip.mp4'), { width: 320, height: 180, durationS: 1 });
+    const fop = `avthumb/mp4/wmImage/${Buffer.from(markUrl).toString('base64url')}/wmGravity/NorthWest`;
+    const output = await executor.run(outside(fop), StepData.onFile(clip, 'video/mp4'), { ...context, loadUrl });
+    expect(fetched).toEqual([markUrl]);
+    expect((await fs.readdir(workDir)).filter((name) => name.startsWith('url-'))).toHaveLength(1);
+    // The 64x32 red mark sits 10 px from the top and left edges: sample its centre in the first frame.
+    const first = await executor.run(steps('vframe/png/offset/0'), StepData.onFile(output.file!, 'video/mp4'), context);
+    const { data } = await sharp(await first.read(Number.MAX_SAFE_INTEGER)).extract({ left: 10 + 32, top: 10 + 16, width: 1, height: 1 }).raw().toBuffer({ resolveWithObject: true });
+    expect(data[0]).toBeGreaterThan(200);
+    expect(Math.max(data[1], data[2])).toBeLessThan(60);
+  }, 60_000);
 });

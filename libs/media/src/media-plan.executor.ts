@@ -1,4 +1,7 @@
 import type { PipelineStep } from '@fopflow/fop';
+import { randomUUID } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
 import { throwIfCancelled } from './av.errors';
 import { AvProcessor, type AvStep } from './av.processor';
 import { ImageProcessor } from './image.processor';
@@ -16,6 +19,11 @@ export interface PlanContext {
   loadObject(bucket: string, key: string): Promise<Buffer>;
   /** Absolute local path of a stored object an ffmpeg step reads (avconcat's inputs). */
   objectPath(bucket: string, key: string): Promise<string>;
+  /**
+   * Bytes at an outside URL a step fetches (a mark on another site), through the caller's outbound
+   * guard and size bound; absent, such steps are refused.
+   */
+  loadUrl?(url: string): Promise<Buffer>;
   /** Runs a step outside the catalogue (a custom command) on a file; absent, such a step is a bug. */
   runOther?(step: PipelineStep, input: { path: string; mime: string }): Promise<{ path: string; mime: string }>;
   /** Where readers fetch the job's source, which qrcode/0 encodes. */
@@ -64,7 +72,7 @@ export class MediaPlanExecutor {
     if (this.runsInMemory(step)) {
       // A file (the cached source) is decoded by sharp from the file: a large source is not copied into the heap first.
       const image = input.data ?? this.images.fileInput(input.file!, await input.sizeWithin(this.maxInMemoryBytes));
-      const output = await this.images.runStep(step as never, image, { loadObject: context.loadObject, sourceUrl: context.sourceUrl });
+      const output = await this.images.runStep(step as never, image, { loadObject: context.loadObject, loadUrl: context.loadUrl, sourceUrl: context.sourceUrl });
       return StepData.inMemory(output.data, output.mime);
     }
     const path = await input.toFile(context.workDir, `${index}-input`);
@@ -74,6 +82,7 @@ export class MediaPlanExecutor {
         signal: context.signal,
         onProgress,
         objectPath: context.objectPath,
+        ...(context.loadUrl && { urlPath: (url: string) => urlFile(context.loadUrl!, url, context.workDir) }),
         ...(context.objectSetTarget && { objectSetTarget: context.objectSetTarget }),
       });
       return StepData.onFile(output.path, output.mime, output.members);
@@ -96,4 +105,11 @@ export class MediaPlanExecutor {
 function withStep(error: Error, index: number, total: number, command: string): Error {
   if (total > 1 && !/^step \d+\//.test(error.message)) error.message = `step ${index + 1}/${total} (${command}): ${error.message}`;
   return error;
+}
+
+/** Writes an outside URL's body into the work dir, for ffmpeg, which reads files only. */
+async function urlFile(loadUrl: (url: string) => Promise<Buffer>, url: string, workDir: string): Promise<string> {
+  const path = join(workDir, `url-${randomUUID()}`);
+  await fs.writeFile(path, await loadUrl(url));
+  return path;
 }

@@ -1,4 +1,4 @@
-import { type ImageMark, type WatermarkArgs, imageMogr2DefaultBackground } from '@fopflow/fop';
+import { type ImageMark, type MarkSource, type WatermarkArgs, imageMogr2DefaultBackground, isOutsideUrl } from '@fopflow/fop';
 import sharp, { type Sharp } from 'sharp';
 import { type FrameOverlay, overlaysOnEveryFrame } from './animation.frames';
 import { type Size, clipToFrame, placeWithMargin } from './gravity.placement';
@@ -16,6 +16,8 @@ import { inMemoryRun } from './step-run';
 export interface ImageStepContext {
   /** Bytes of one of our stored objects (a watermark image); rejects when it is missing or too large. */
   loadObject(bucket: string, key: string): Promise<Buffer>;
+  /** Bytes at an outside URL (a mark on another site), through the outbound guard; absent, such marks are refused. */
+  loadUrl?(url: string): Promise<Buffer>;
   /** The public URL of the job's source, which `qrcode/0` encodes; absent when the source has none. */
   sourceUrl?: string;
 }
@@ -33,8 +35,8 @@ async function finish(mark: Sharp, dissolve: number): Promise<Overlay> {
 
 async function imageOverlay(mark: ImageMark, frame: Size, limits: ImageLimits, context?: ImageStepContext): Promise<Overlay> {
   if (!context) throw new Error('watermark image marks need an ImageStepContext to load the mark');
-  const name = `${mark.image.bucket}/${mark.image.key}`;
-  const bytes = await context.loadObject(mark.image.bucket, mark.image.key);
+  const name = markName(mark.image);
+  const bytes = await loadMark(mark.image, context);
   let source;
   try {
     source = await probeImage(bytes, limits);
@@ -57,6 +59,17 @@ async function imageOverlay(mark: ImageMark, frame: Size, limits: ImageLimits, c
     image = image.resize(size.width, size.height, { fit: 'fill' });
   }
   return decoding(`watermark image ${name}`, () => finish(image, mark.dissolve));
+}
+
+/** How messages name a mark: `<bucket>/<key>`, or its outside URL. */
+function markName(source: MarkSource): string {
+  return isOutsideUrl(source) ? source.url : `${source.bucket}/${source.key}`;
+}
+
+function loadMark(source: MarkSource, context: ImageStepContext): Promise<Buffer> {
+  if (!isOutsideUrl(source)) return context.loadObject(source.bucket, source.key);
+  if (!context.loadUrl) throw new Error('watermark marks at outside URLs need ImageStepContext.loadUrl');
+  return context.loadUrl(source.url);
 }
 
 /** The edge of a box that Qiniu's `wst` names: the short one by default. */

@@ -191,3 +191,33 @@ describe('OutboundGuard.check', () => {
     expect((await blockedBy(odd, 'http://odd.example/')).message).toContain("'nonsense'");
   });
 });
+
+describe('OutboundGuard.checkWithoutLookup', () => {
+  const dns = fakeDns({});
+  const guard = new OutboundGuard({ allowedTargets: ['127.0.0.1'], resolve: dns });
+  const refusal = (url: string) => {
+    try {
+      guard.checkWithoutLookup(new URL(url));
+    } catch (error) {
+      return error;
+    }
+    return undefined;
+  };
+
+  it('refuses internal IP literals not on the allow-list, other schemes and credentials, without asking DNS', () => {
+    expect(refusal('http://169.254.169.254/x.png')).toMatchObject({ host: '169.254.169.254', reason: expect.stringContaining('link-local') });
+    expect(refusal('http://127.0.0.2:8080/x.png')).toMatchObject({ host: '127.0.0.2', reason: expect.stringContaining('loopback') });
+    expect(refusal('http://[::1]/x.png')).toBeInstanceOf(OutboundBlockedError);
+    expect(refusal('http://0x7f.2/x.png')).toBeInstanceOf(OutboundBlockedError);
+    expect(refusal('ftp://cdn.example/x.png')).toBeInstanceOf(OutboundBlockedError);
+    expect(refusal('http://user:pw@cdn.example/x.png')).toBeInstanceOf(OutboundBlockedError);
+    expect(dns.calls).toEqual([]);
+  });
+
+  it('passes an allowed or public IP literal and any hostname, which are checked when fetched', () => {
+    expect(refusal('http://127.0.0.1:9/x.png')).toBeUndefined();
+    expect(refusal('http://93.184.216.34/x.png')).toBeUndefined();
+    expect(refusal('http://localhost/x.png')).toBeUndefined();
+    expect(dns.calls).toEqual([]);
+  });
+});

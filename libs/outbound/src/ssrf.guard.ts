@@ -46,20 +46,25 @@ export class OutboundGuard {
    * resolve today may tomorrow, so callers may retry those).
    */
   async check(url: URL): Promise<CheckedTarget> {
-    const host = normalizeHost(url.hostname);
-    if (!ALLOWED_PROTOCOLS.has(url.protocol)) {
-      throw new OutboundBlockedError(host || url.href, `scheme '${url.protocol}' is not http or https`);
-    }
-    if (url.username !== '' || url.password !== '') {
-      // Credentials in a URL end up in logs and in every redirect hop's Authorization; refuse them.
-      throw new OutboundBlockedError(host, 'URLs with credentials (user:password@) are refused');
-    }
-    if (host === '') throw new OutboundBlockedError(url.href, 'the URL has no host');
-
+    const host = checkedForm(url);
     const literalFamily = addressFamily(host);
     const addresses = literalFamily ? [host] : await this.resolve(host);
     if (addresses.length === 0) throw new OutboundBlockedError(host, 'the name resolves to no address');
+    this.checkAddresses(host, addresses);
+    return { address: addresses[0], family: addressFamily(addresses[0])! };
+  }
 
+  /**
+   * What can be decided without a DNS lookup or any connection: the scheme, credentials, and a
+   * host written as an IP address. A hostname passes here; whoever fetches the URL runs `check`,
+   * which resolves it. For callers that must decide on every request (a sync fop URL's marks).
+   */
+  checkWithoutLookup(url: URL): void {
+    const host = checkedForm(url);
+    if (addressFamily(host)) this.checkAddresses(host, [host]);
+  }
+
+  private checkAddresses(host: string, addresses: readonly string[]): void {
     const hostAllowed = this.allowList.allowsHost(host);
     for (const address of addresses) {
       const family = addressFamily(address);
@@ -68,6 +73,19 @@ export class OutboundGuard {
       const reason = blockedAddressReason(address);
       if (reason) throw new OutboundBlockedError(host, `${reason}; list it in FOPFLOW_ALLOWED_TARGETS to allow it`, address);
     }
-    return { address: addresses[0], family: addressFamily(addresses[0])! };
   }
+}
+
+/** The URL's normalised host, once its scheme, credentials and host are acceptable. */
+function checkedForm(url: URL): string {
+  const host = normalizeHost(url.hostname);
+  if (!ALLOWED_PROTOCOLS.has(url.protocol)) {
+    throw new OutboundBlockedError(host || url.href, `scheme '${url.protocol}' is not http or https`);
+  }
+  if (url.username !== '' || url.password !== '') {
+    // Credentials in a URL end up in logs and in every redirect hop's Authorization; refuse them.
+    throw new OutboundBlockedError(host, 'URLs with credentials (user:password@) are refused');
+  }
+  if (host === '') throw new OutboundBlockedError(url.href, 'the URL has no host');
+  return host;
 }

@@ -8,7 +8,7 @@ import { LocalDiskStorage } from '@fopflow/storage';
 import { AccessPolicy } from './access.policy';
 import { RateLimits } from './rate-limits';
 
-const config = { accessKeys: [{ accessKey: 'victimAK01', secretKey: 'victim-secret', tier: 'paid' }], adminToken: 'operator', defaultTier: 'paid' } as unknown as FopflowConfig;
+const config = { accessKeys: [{ accessKey: 'victimAK01', secretKey: 'victim-secret', tier: 'paid' }], adminToken: 'operator', defaultTier: 'paid', allowedTargets: [] } as unknown as FopflowConfig;
 // Neither method below counts request rates: a limiter that fails on any call proves it.
 const noLimits = new Proxy({}, { get: () => () => Promise.reject(new Error('unexpected rate-limit call')) }) as unknown as RateLimits;
 
@@ -45,5 +45,18 @@ describe('AccessPolicy over a real data dir', () => {
     await expect(policy.authorizeFop('victimAK01', pipeline)).resolves.toBeUndefined();
     await expect(policy.authorizeFop('victimAK01', parsePipeline('imageInfo'), { bucket: 'secret', key: 'x' })).resolves.toBeUndefined();
     await expect(policy.authorizeFop('attackAK01', parsePipeline('imageInfo'), { bucket: 'secret', key: 'x' })).rejects.toMatchObject({ status: 404 });
+  });
+
+  it('decides an outside mark by the outbound guard alone: no bucket of that path, an internal IP refused with 400', async () => {
+    await storage.createBucket('secret', { owner: 'victimAK01', private: true });
+    const own = { isOwnHost: (url: URL) => url.host === 'media.example.com' };
+    const mark = (url: string) => parsePipeline(`watermark/1/image/${Buffer.from(url).toString('base64url')}`, own);
+    // Another site's /secret/logo.png is not the victim's object, so no bucket decision applies.
+    await expect(policy.authorizeFop('attackAK01', mark('https://cdn.other.net/secret/logo.png'))).resolves.toBeUndefined();
+    await expect(policy.authorizeFop('attackAK01', mark('https://media.example.com/secret/logo.png'))).rejects.toMatchObject({ status: 404 });
+    await expect(policy.authorizeFop('victimAK01', mark('http://169.254.169.254/secret/logo.png'))).rejects.toMatchObject({
+      status: 400,
+      message: expect.stringMatching(/^step 1 \(watermark\) fetches http:\/\/169\.254\.169\.254\/secret\/logo\.png: .*link-local/),
+    });
   });
 });

@@ -12,7 +12,8 @@ import {
   OPERATOR_ACCOUNT,
 } from '@fopflow/auth';
 import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
-import { describeSaveasTarget, FopPipeline, objectReferences } from '@fopflow/fop';
+import { describeSaveasTarget, FopPipeline, objectReferences, outsideFetches } from '@fopflow/fop';
+import { describeUrl, OutboundGuard } from '@fopflow/outbound';
 import { BucketInfo, bucketAccess, OBJECT_STORAGE, ObjectStorage } from '@fopflow/storage';
 import type { Request } from 'express';
 import { GatewayError } from '../http/error.filter';
@@ -41,6 +42,8 @@ export interface UrlReader {
 export class AccessPolicy implements OnApplicationBootstrap {
   readonly keys: AccessKeyStore;
   readonly objects: ObjectAccess<BucketInfo>;
+  /** Refuses outside URLs a fop fetches when their target is plainly blocked (an internal IP literal). */
+  private readonly guard: OutboundGuard;
   private readonly logger = new Logger('AccessPolicy');
 
   constructor(
@@ -50,6 +53,7 @@ export class AccessPolicy implements OnApplicationBootstrap {
   ) {
     this.keys = new AccessKeyStore(config.accessKeys);
     this.objects = bucketAccess(storage);
+    this.guard = new OutboundGuard({ allowedTargets: config.allowedTargets });
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -76,12 +80,22 @@ export class AccessPolicy implements OnApplicationBootstrap {
 
   /**
    * Checks everything a fop touches besides its source: every object a step reads (watermark
-   * images, wmImage, concat inputs) and its saveas target. Runs before a cache lookup or a queue
-   * entry, so a refused fop reads, runs and writes nothing.
+   * images, wmImage, concat inputs), every outside URL it fetches (a mark on another site, which
+   * is no tenant's object: only the outbound guard decides it) and its saveas target. Runs before
+   * a cache lookup or a queue entry, so a refused fop reads, runs and writes nothing.
    */
   async authorizeFop(account: Account, pipeline: FopPipeline, saveas?: { bucket: string; key?: string }): Promise<void> {
     for (const ref of objectReferences(pipeline.steps)) {
       await this.authorize(account, 'read', ref.bucket, `step ${ref.stepIndex} (${ref.command}) reads ${ref.bucket}:${ref.key}`);
+    }
+    for (const fetch of outsideFetches(pipeline.steps)) {
+      // Decided without DNS, as this runs on every request, repeats included; the worker resolves
+      // the name and checks every address and redirect when it fetches.
+      try {
+        this.guard.checkWithoutLookup(new URL(fetch.url));
+      } catch (error) {
+        throw new GatewayError(400, `step ${fetch.stepIndex} (${fetch.command}) fetches ${describeUrl(new URL(fetch.url))}: ${(error as Error).message}`);
+      }
     }
     // Write access is decided per bucket, so a bucket-only target (key named later) is decided alike.
     if (saveas) await this.authorize(account, 'write', saveas.bucket, `saveas ${describeSaveasTarget(saveas)}`);

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { FOPFLOW_CONFIG, FopflowConfig } from '@fopflow/config';
-import { commandNames, commands, CustomStep, FopPipeline, FopSyntaxError, isCustomStep, parsePipeline, SaveasTarget, splitSaveas, writesObjectSet } from '@fopflow/fop';
+import { commandNames, commands, CustomStep, FopPipeline, FopSyntaxError, isCustomStep, ownHostOf, OwnHostRule, parsePipeline, SaveasTarget, splitSaveas, writesObjectSet } from '@fopflow/fop';
 import { loadPools, PoolSettings, poolOf } from '@fopflow/keeper';
 import { CommandCatalog, mayRun } from '@fopflow/ufop';
 import { GatewayError } from '../http/error.filter';
@@ -12,12 +12,15 @@ import { GatewayError } from '../http/error.filter';
 @Injectable()
 export class PoolCatalog {
   readonly pools: Record<string, PoolSettings>;
+  /** The public URL's host: a mark URL on it names a stored object, any other is fetched from outside. */
+  private readonly isOwnHost: OwnHostRule;
 
   constructor(
     @Inject(FOPFLOW_CONFIG) private readonly config: FopflowConfig,
     @Inject(CommandCatalog) readonly custom: Pick<CommandCatalog, 'get'>,
   ) {
     this.pools = loadPools(config.poolsFile, commandNames());
+    this.isOwnHost = ownHostOf(config.publicUrl);
   }
 
   /**
@@ -31,6 +34,7 @@ export class PoolCatalog {
     const pipeline = parsePipeline(split.pipeline, {
       maxSteps: this.config.limits.maxPipelineSteps,
       customCommands: (name) => this.custom.get(name) !== undefined,
+      isOwnHost: this.isOwnHost,
     });
     pipeline.steps.forEach((step, index) => {
       if (isCustomStep(step)) return this.requireCustomRunnable(step, index + 1, account);
