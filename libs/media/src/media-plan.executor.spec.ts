@@ -151,7 +151,7 @@ describe('MediaPlanExecutor with marks at outside URLs', () => {
     expect((await fs.readdir(workDir)).filter((name) => name.startsWith('url-'))).toHaveLength(1);
     // The 64x32 red mark sits 10 px from the top and left edges: sample its centre in the first frame.
     const first = await executor.run(steps('vframe/png/offset/0'), StepData.onFile(output.file!, 'video/mp4'), context);
-    const { data } = await sharp(await first.read(Number.MAX_SAFE_INTEGER)).extract({ left: 10 + 32, top: 10 + 16, width: 1, height: 1 }).raw().toBuffer({ resolveWithObject: true });
+    const { data } = await sharp(first.data ?? first.file!).extract({ left: 10 + 32, top: 10 + 16, width: 1, height: 1 }).raw().toBuffer({ resolveWithObject: true });
     expect(data[0]).toBeGreaterThan(200);
     expect(Math.max(data[1], data[2])).toBeLessThan(60);
   }, 60_000);
