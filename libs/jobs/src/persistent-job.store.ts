@@ -57,6 +57,12 @@ return 1`;
 
 // Read-modify-write in one step, and only on a record that still exists: writing a field into
 // an expired key would recreate it without a TTL.
+// A new record: its fields (ARGV[2..], name and value pairs) and its expiry (ARGV[1], s) in one step.
+const CREATE_RECORD_SCRIPT = `
+redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+return 1`;
+
 // Attempts are kept as JSON text appended to in place (cjson would turn an empty list into {}).
 const RECORD_NOTIFY_SCRIPT = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
@@ -96,29 +102,35 @@ export class PersistentJobStore {
   ) {}
 
   /** Records a new job with every item waiting. */
-  async create(meta: PersistentJobMeta, commands: string[]): Promise<void> {
-    const items = commands.map((cmd): JobItem => ({ cmd, code: JobCode.Waiting, desc: JOB_CODE_DESC[JobCode.Waiting] }));
-    const fields: Record<string, string> = { meta: JSON.stringify(meta), remaining: String(items.length) };
-    items.forEach((item, index) => (fields[itemField(index)] = JSON.stringify(item)));
+  create(meta: PersistentJobMeta, commands: string[]): Promise<void> {
+    return this.createMany([{ meta, commands }]);
+  }
+
+  /**
+   * Records new jobs with every item waiting: each record (hash and expiry in one script: a
+   * record never lives without its expiry), each owner's index once with all of its jobs, and the
+   * open-jobs index once. Separate commands, as on a Redis Cluster these keys sit in different
+   * hash slots, sent together: one round trip on one Redis, however many jobs. A crash among them
+   * leaves a record readable by id but not listed (it expires like any other), or a listed id
+   * without a record (which lists and the reconciler skip).
+   */
+  async createMany(jobs: ReadonlyArray<{ meta: PersistentJobMeta; commands: string[] }>): Promise<void> {
     const cutoff = Date.now() - this.retentionS * 1000;
-    // The record, the owner's index and the open-jobs index: separate MULTIs, as on a Redis
-    // Cluster the job's and the owner's keys sit in different hash slots, sent together (one
-    // round trip on one Redis). A crash between them leaves a record readable by id but not
-    // listed (which expires like any other), or a listed id without a record (which lists skip).
+    const byOwner = new Map<string, PersistentJobMeta[]>();
+    for (const { meta } of jobs) byOwner.set(meta.owner, [...(byOwner.get(meta.owner) ?? []), meta]);
+    const scored = (metas: readonly PersistentJobMeta[]) => metas.flatMap((meta) => [meta.createdAt, meta.id]);
     await Promise.all([
-      this.redis
-        .multi()
-        .hset(jobKey(meta.id), fields)
-        // A job that never ends still goes, after twice the retention.
-        .expire(jobKey(meta.id), this.retentionS * 2)
-        .exec(),
-      this.redis
-        .multi()
-        .zadd(ownerKey(meta.owner), meta.createdAt, meta.id)
-        .zremrangebyscore(ownerKey(meta.owner), '-inf', cutoff)
-        .expire(ownerKey(meta.owner), this.retentionS * 2)
-        .exec(),
-      this.redis.zadd(OPEN_JOBS_KEY, meta.createdAt, meta.id),
+      // A job that never ends still goes, after twice the retention.
+      ...jobs.map(({ meta, commands }) => this.redis.eval(CREATE_RECORD_SCRIPT, 1, jobKey(meta.id), this.retentionS * 2, ...recordFields(meta, commands))),
+      ...[...byOwner].map(([owner, metas]) =>
+        this.redis
+          .multi()
+          .zadd(ownerKey(owner), ...scored(metas))
+          .zremrangebyscore(ownerKey(owner), '-inf', cutoff)
+          .expire(ownerKey(owner), this.retentionS * 2)
+          .exec(),
+      ),
+      jobs.length > 0 && this.redis.zadd(OPEN_JOBS_KEY, ...scored(jobs.map(({ meta }) => meta))),
     ]);
   }
 
@@ -268,4 +280,14 @@ function jobCode(items: JobItem[], notify: JobStatus['notify']): JobCode {
   if (items.some((item) => item.code === JobCode.Waiting)) return JobCode.Waiting;
   if (notify?.state === 'failed') return JobCode.CallbackFailed;
   return items.every((item) => item.code === JobCode.Done) ? JobCode.Done : JobCode.Failed;
+}
+
+/** A new record's hash fields, as name and value pairs: the meta, the count of items to end, and each item waiting. */
+function recordFields(meta: PersistentJobMeta, commands: readonly string[]): string[] {
+  const fields = ['meta', JSON.stringify(meta), 'remaining', String(commands.length)];
+  commands.forEach((cmd, index) => {
+    const item: JobItem = { cmd, code: JobCode.Waiting, desc: JOB_CODE_DESC[JobCode.Waiting] };
+    fields.push(itemField(index), JSON.stringify(item));
+  });
+  return fields;
 }

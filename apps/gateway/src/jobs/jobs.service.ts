@@ -202,7 +202,7 @@ export class JobsService {
 
   /** Records the jobs, then queues their fops; a failure removes what was written. */
   private async commit(caller: AccessKey, jobs: PreparedJob[]): Promise<void> {
-    await Promise.all(jobs.map((job) => this.store.create(job.meta, job.meta.fops)));
+    await this.store.createMany(jobs.map(({ meta }) => ({ meta, commands: meta.fops })));
     try {
       await this.dispatcher.dispatchAsyncJobs(
         jobs.map((job) => ({
