@@ -84,6 +84,14 @@ gets up to 150 s to end and its webhook to arrive.
 - *Failed (reported)*: ended failed with its reason in the status and the webhook: not lost, not done.
 - *Delivered twice*: job ids whose webhook the receiver answered 2xx more than once.
 
+Every async job of the load has a webhook, so each is one BullMQ flow whose parent is its webhook
+job (see ARCHITECTURE.md): BullMQ starts it once, when its last item has ended, so no listener has
+to notice the last item and a worker killed between an item's end and that notice cannot lose the
+webhook. Redis runs with \`appendfsync always\`, which answers a write only once it is on disk, so a
+202 means the job survives a \`kill -9\`; with \`everysec\` (the embedded Redis of \`npm start\`) a
+Redis killed that way can take its last second of writes with it. Deployments that need the
+guarantee set \`always\`.
+
 ${machineSection(machineFacts(), date, command)}
 
 ## Results
