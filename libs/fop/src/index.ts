@@ -3,7 +3,7 @@ export type { CommandFamily, CommandSpec, ParseContext, StepOutput } from './com
 export type { ImageFormat, ImageView2Args } from './image-view2.command';
 export { imageView2DefaultQuality } from './image-view2.command';
 export type { ImageInfoArgs } from './image-info.command';
-export type { ImageMogr2Args } from './image-mogr2.command';
+export type { ImageMogr2Args, SizeLimit } from './image-mogr2.command';
 export { imageMogr2DefaultBackground, imageMogr2DefaultQuality } from './image-mogr2.command';
 export type { CropGeometry, ThumbnailGeometry } from './image-mogr2.geometry';
 export type { ImageMark, MarkPlacement, TextMark, WatermarkArgs, WatermarkMark } from './watermark.command';
