@@ -40,7 +40,7 @@ export type { FrameFormat, VframeArgs } from './vframe.command';
 export type { AvinfoArgs } from './avinfo.command';
 export type { AvconcatArgs } from './avconcat.command';
 export type { SampleFormat, VsampleArgs } from './vsample.command';
-export type { AdaptArgs, AdaptRendition } from './adapt.command';
+export type { AdaptArgs, AdaptRendition, RenditionProgress } from './adapt.command';
 export { avconcatMaxExtraSources } from './avconcat.command';
 export type { CommandName, FopStep } from './catalogue';
 export { commandNames, commands, isCommandName } from './catalogue';
