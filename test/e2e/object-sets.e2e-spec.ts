@@ -11,6 +11,7 @@ import { privateDownloadUrl } from '@fopflow/auth';
 import { resultKey } from '@fopflow/queue';
 import { ApiClient } from '../support/api-client';
 import { makeClip, probe } from '../support/media';
+import { documentChecker, type OpenApiDocument } from '../support/openapi-check';
 import { Platform, startPlatform } from '../support/platform';
 import { waitFor } from '../support/ports';
 import { operationManager, sdkCall } from '../support/qiniu-sdk';
@@ -25,9 +26,16 @@ const OTHER = { ak: 'ak-sets-other', sk: 'sk-sets-other-secret' };
 const entry = (bucket: string, key: string) => Buffer.from(`${bucket}:${key}`).toString('base64url');
 const b64 = (text: string) => Buffer.from(text).toString('base64url');
 
+interface Rendition {
+  key: string;
+  bandwidth: number;
+  resolution: string;
+  progress: number;
+}
+
 interface Status {
   code: number;
-  items: Array<{ code: number; key?: string; hash?: string; error?: string }>;
+  items: Array<{ code: number; key?: string; hash?: string; error?: string; progress?: number; renditions?: Rendition[] }>;
 }
 
 describe('sets of objects: HLS, pm3u8 and vsample', () => {
@@ -36,18 +44,20 @@ describe('sets of objects: HLS, pm3u8 and vsample', () => {
   let other: ApiClient;
   let dir: string;
 
-  const ended = async (id: string, client = owner) => {
+  /** Polls the job's status until it ends; `polled` sees every status on the way. */
+  const ended = async (id: string, client = owner, polled?: (status: Status) => void) => {
     let last: Status | undefined;
     await waitFor(`job ${id} to end`, async () => {
       last = (await client.json<Status>('GET', `/v1/jobs/${id}`)).body;
+      polled?.(last);
       return last.code === 0 || last.code === 3;
     });
     return last!;
   };
-  const job = async (bucket: string, key: string, fop: string, client = owner) => {
+  const job = async (bucket: string, key: string, fop: string, client = owner, polled?: (status: Status) => void) => {
     const answer = await client.json<{ id: string; error?: string }>('POST', '/v1/jobs', { source: { bucket, key }, fops: [fop], force: true });
     expect(answer.status).toBe(202);
-    return ended(answer.body.id, client);
+    return ended(answer.body.id, client, polled);
   };
   const keysIn = async (bucket: string, prefix: string) => {
     const answer = await platform.asOperator(`/v1/objects/${bucket}?prefix=${encodeURIComponent(prefix)}`);
@@ -126,8 +136,20 @@ describe('sets of objects: HLS, pm3u8 and vsample', () => {
 
   it('makes adaptive HLS with adapt: the master playlist lists every rendition and ffprobe reads each', async () => {
     const fop = `adapt/m3u8/envBandWidth/120000,400000/multiVb/80k,300k/multiResolution/64:48,128:96/hlstime/2|saveas/${entry('media', 'abr/m.m3u8')}`;
-    const status = await job('media', 'clip.mp4', fop);
+    const running: Rendition[][] = [];
+    const status = await job('media', 'clip.mp4', fop, owner, ({ items: [item] }) => item.code === 2 && item.renditions && running.push(item.renditions));
+    const renditionAt = (index: number, resolution: string, bandwidth: number, progress: number) => ({ key: `abr/m-00000${index}.m3u8`, bandwidth, resolution, progress });
+    // Done, the item keeps each rendition at 100 (an extension beside Qiniu's prefop fields).
     expect(status.items[0]).toMatchObject({ code: 0, key: 'abr/m.m3u8' });
+    expect(status.items[0].renditions).toEqual([renditionAt(0, '64x48', 120000, 100), renditionAt(1, '128x96', 400000, 100)]);
+    const doc = (await (await fetch(`${platform.url}/openapi.json`)).json()) as OpenApiDocument;
+    documentChecker(doc).expectConforms('/v1/jobs/{id}', 'get', 200, status);
+    // A short clip may end between two polls; what a poll did see while it ran names the same
+    // renditions, encoded in turn (the op's spec proves the reports in flight).
+    for (const renditions of running) {
+      expect(renditions.map(({ key, resolution }) => [key, resolution])).toEqual([['abr/m-000000.m3u8', '64x48'], ['abr/m-000001.m3u8', '128x96']]);
+      if (renditions[1].progress > 0) expect(renditions[0].progress).toBe(100);
+    }
     const master = await (await fetch(`${platform.url}/media/abr/m.m3u8`)).text();
     expect(master).toContain('#EXT-X-STREAM-INF:BANDWIDTH=120000,RESOLUTION=64x48\nm-000000.m3u8');
     expect(master).toContain('#EXT-X-STREAM-INF:BANDWIDTH=400000,RESOLUTION=128x96\nm-000001.m3u8');

@@ -12,15 +12,13 @@ import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
 import { sep } from 'node:path';
 import { StepData } from '@fopflow/media';
 import { pipeline as pipe } from 'node:stream/promises';
+import { JobProgressReporter } from './job-progress.reporter';
 import { PersistentJobTracker } from './persistent-job.tracker';
 import { PipelineRunner } from './pipeline.runner';
 import { fetchUrl, SourceFetcher } from './source.fetcher';
 import { storeObjectSet } from './object-set.store';
 import { defaultSaveasKey, SavedBody } from './saveas-default-key';
 import { createWorkDir, WorkDir } from './work-dir';
-
-/** Least time between two progress reports of one job, in ms: each is a Redis write and an event. */
-const PROGRESS_INTERVAL_MS = 1000;
 
 /** Decides which commands this instance runs; the others' steps are handed on. */
 export interface PipelineRouting {
@@ -110,7 +108,7 @@ export class FopJobProcessor {
         workDir = await createWorkDir(this.config.workDir, job.id ?? 'job');
         const input = await this.input(job.data, workDir);
         try {
-          const produced = await this.runner.run({ steps: own, stepsOf: stepsOf(job.data), input: input.data, account, sourceUrl: publicSourceUrl(this.config.publicUrl, job.data.source), workDir, signal, onProgress: throttledProgress(job) });
+          const produced = await this.runner.run({ steps: own, stepsOf: stepsOf(job.data), input: input.data, account, sourceUrl: publicSourceUrl(this.config.publicUrl, job.data.source), workDir, signal, onProgress: new JobProgressReporter(job).report });
           // An async item's result is the object saved at its target; a copy in the result cache
           // would cost every cheap job a write no request reads.
           const cacheKey = job.data.persistent && saveas ? undefined : ownKey;
@@ -146,16 +144,18 @@ export class FopJobProcessor {
     }
     const keyed = { bucket: target.bucket, key: target.key };
     const input = await this.input(job.data, workDir);
+    const progress = new JobProgressReporter(job);
     let info;
     try {
-      const produced = await this.runner.run({ steps, input: input.data, account, workDir, signal, onProgress: throttledProgress(job), objectSetTarget: keyed });
+      const produced = await this.runner.run({ steps, input: input.data, account, workDir, signal, onProgress: progress.report, objectSetTarget: keyed });
       const path = await produced.toFile(workDir.path, 'object-set');
       info = await storeObjectSet(this.storage, this.access, account, keyed, { path, mime: produced.mime, members: produced.members }, this.config.limits.maxUploadBytes);
     } finally {
       input.release();
     }
     const saved = { bucket: info.bucket, key: info.key, etag: info.etag };
-    return { resultKey, mime: info.mime, size: info.size, durationMs: Math.round(performance.now() - started), saved };
+    const renditions = progress.renditions();
+    return { resultKey, mime: info.mime, size: info.size, durationMs: Math.round(performance.now() - started), saved, ...(renditions && { renditions }) };
   }
 
   /** An async item whose saveas target exists keeps it unless `force` (Qiniu's returnOld). */
@@ -305,18 +305,6 @@ function asJobFailure(error: unknown, signal: AbortSignal): Error {
 function countLeading<T>(items: readonly T[], test: (item: T) => boolean): number {
   const index = items.findIndex((item) => !test(item));
   return index < 0 ? items.length : index;
-}
-
-function throttledProgress(job: Job): (percent: number) => void {
-  let lastAt = 0;
-  let last = -1;
-  return (percent) => {
-    const now = Date.now();
-    if (percent === last || (percent < 100 && now - lastAt < PROGRESS_INTERVAL_MS)) return;
-    lastAt = now;
-    last = percent;
-    void job.updateProgress(percent).catch(() => undefined);
-  };
 }
 
 /** The URL readers fetch a job's source at: its own URL, else the gateway's path of the object. */

@@ -147,7 +147,7 @@ export class FopWorkerService implements OnApplicationShutdown {
       this.active++;
       quietly('status', this.tracker.active(job));
     });
-    worker.on('progress', (job, progress) => typeof progress === 'number' && quietly('status', this.tracker.progress(job, progress)));
+    worker.on('progress', (job, progress) => quietly('status', this.tracker.progress(job, progress)));
     worker.on('completed', (job, result) => {
       this.active--;
       quietly('stats', this.stats.record(command, tier, 'completed', result.durationMs / 1000));

@@ -27,6 +27,24 @@ describe('PersistentJobTracker', () => {
     expect(patches).toEqual([[ref, { progress: 40 }]]);
   });
 
+  it("records an adapt item's renditions with its progress, and keeps them, each at 100, in the done item", async () => {
+    const renditions = [
+      { key: 'abr/m-000000.m3u8', bandwidth: 100000, resolution: '64x48', progress: 100 },
+      { key: 'abr/m-000001.m3u8', bandwidth: 300000, resolution: '128x96', progress: 20 },
+    ];
+    await tracker.progress(jobOf(ref), { percent: 60, renditions });
+    expect(patches).toEqual([[ref, { progress: 60, renditions }]]);
+    const done = renditions.map((rendition) => ({ ...rendition, progress: 100 }));
+    await tracker.completed(jobOf(ref), { resultKey: 'r', mime: 'application/vnd.apple.mpegurl', size: 1, durationMs: 1, renditions: done });
+    expect(ends).toEqual([[ref, expect.objectContaining({ code: 0, renditions: done })]]);
+  });
+
+  it('ignores a progress it cannot read', async () => {
+    await tracker.progress(jobOf(ref), 'halfway');
+    await tracker.progress(jobOf(ref), null);
+    expect(patches).toEqual([]);
+  });
+
   it('writes nothing for 100, which the item end replaces at once, nor for a job that is no async item', async () => {
     await tracker.progress(jobOf(ref), 100);
     await tracker.progress(jobOf(), 40);

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { doneItem, failedItem, JOB_CODE_DESC, JobCode, PersistentJobStore } from '@fopflow/jobs';
-import { FopJobData, FopJobResult } from '@fopflow/queue';
+import { FopJobData, FopJobProgress, FopJobResult } from '@fopflow/queue';
 import { Job } from 'bullmq';
 
 /** What the notify queue carries: only the job's id; the body is read fresh at each attempt. */
@@ -20,11 +20,15 @@ export class PersistentJobTracker {
     if (ref) await this.store.patchItem(ref, { code: JobCode.Processing, desc: JOB_CODE_DESC[JobCode.Processing] });
   }
 
-  async progress(job: Job<FopJobData, FopJobResult>, percent: number): Promise<void> {
+  /** Records a running item's progress: BullMQ's job progress, a number or a FopJobProgress (adapt's renditions). */
+  async progress(job: Job<FopJobData, FopJobResult>, progress: unknown): Promise<void> {
     const ref = job.data.persistent;
+    const reported = typeof progress === 'number' ? { percent: progress } : (progress as FopJobProgress | null);
+    if (typeof reported?.percent !== 'number') return;
+    const { percent, renditions } = reported;
     // 100 comes with the work's end, and the item's end follows at once and replaces it: writing
     // it would cost every item (a cheap imageInfo's only report) a Redis round trip for nothing.
-    if (ref && percent < 100) await this.store.patchItem(ref, { progress: percent });
+    if (ref && percent < 100) await this.store.patchItem(ref, { progress: percent, ...(renditions && { renditions }) });
   }
 
   async completed(job: Job<FopJobData, FopJobResult>, result: FopJobResult): Promise<void> {

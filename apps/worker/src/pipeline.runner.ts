@@ -1,5 +1,5 @@
 import { isCustomStep, PipelineStep } from '@fopflow/fop';
-import { MediaPlanExecutor, ObjectSetMember, StepData } from '@fopflow/media';
+import { MediaPlanExecutor, ObjectSetMember, PlanContext, StepData } from '@fopflow/media';
 import { Account, ObjectAccess } from '@fopflow/auth';
 import { BucketInfo, ObjectStorage } from '@fopflow/storage';
 import { describeUrl, OutboundGuard } from '@fopflow/outbound';
@@ -28,8 +28,8 @@ export interface PipelineRun {
   sourceUrl?: string;
   workDir: WorkDir;
   signal: AbortSignal;
-  /** Overall progress of these steps, 0–100. */
-  onProgress(percent: number): void;
+  /** Overall progress of these steps, 0–100, with the running step's detail when it has one (adapt's renditions). */
+  onProgress: PlanContext['onProgress'];
   /** Where the result will be stored, for a last step that writes a set of objects (HLS, vsample). */
   objectSetTarget?: { bucket: string; key: string };
 }

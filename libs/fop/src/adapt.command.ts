@@ -23,6 +23,21 @@ export interface AdaptRendition {
   size?: PixelSize;
 }
 
+/**
+ * How far one rendition of an adapt step has got: the job status shows one per rendition while
+ * the step runs (an extension of Qiniu's prefop item).
+ */
+export interface RenditionProgress {
+  /** Key of the rendition's playlist (`<target>-00000i.m3u8`). */
+  key: string;
+  /** Its BANDWIDTH in the master playlist, bits per second. */
+  bandwidth: number;
+  /** Its frame size as `<width>x<height>`, as the master playlist's RESOLUTION says. */
+  resolution: string;
+  /** 0–100; 100 once its playlist and segments are written. */
+  progress: number;
+}
+
 /** Parsed `adapt/m3u8/...`. */
 export interface AdaptArgs {
   format: 'm3u8';

@@ -49,6 +49,16 @@ describe('imageMogr2 parse', () => {
     expect(imageMogr2Command.format({})).toBe('imageMogr2');
   });
 
+  // Qiniu (dora, imageMogr2 › size-limit): "$(fsize)" is a magic variable for the source's size.
+  it.each([
+    ['$(fsize)', false],
+    ['$(fsize)!', true],
+    ['%24(fsize)', false],
+    ['%24%28fsize%29%21', true],
+  ])('reads size-limit %p as the source size, keepSmaller %p', (token, keepSmaller) => {
+    expect(parse(`size-limit/${token}`).sizeLimit).toEqual({ bytes: 'source', keepSmaller });
+  });
+
   it.each(['jpg', 'png', 'webp', 'gif', 'bmp', 'tiff', 'avif'])('accepts format %p', (format) => {
     expect(parse(`format/${format}`).format).toBe(format);
   });
@@ -94,6 +104,11 @@ describe('imageMogr2 parse', () => {
 });
 
 describe('imageMogr2 errors', () => {
+  // Not supported (docs/qiniu-conformance.md): refused by name rather than silently ignored.
+  it.each(['colors/256', 'dither/1'])('refuses Qiniu\'s %p as an unknown option', (text) => {
+    expect(thrown(text).message).toContain(`unknown option '${text.split('/')[0]}'`);
+  });
+
   it('rejects an unknown option and lists them all in the fixed order', () => {
     const error = thrown('thumbnail/10x/w/5');
     expect(error.message).toBe(
@@ -157,10 +172,11 @@ describe('imageMogr2 errors', () => {
     );
   });
 
-  it.each(['0', '0k', '1025m', '1073741825', '15K', '15kb', '15k!!', 'k', '!', '1.5m', '-1', ''])('rejects size-limit %p', (token) => {
+  it.each(['0', '0k', '1025m', '1073741825', '15K', '15kb', '15k!!', 'k', '!', '1.5m', '-1', '', '$(fsize)!!', '$(FSIZE)',
+    '$fsize', '$(fsize)k', '%24(fsize', '%E0%A4%A'])('rejects size-limit %p', (token) => {
     expect(thrown(`size-limit/${token}`).message).toBe(
-      "imageMogr2: parameter 'size-limit' must be a byte count from 1 to 1073741824 (1024m), optionally followed by k or m " +
-        `and then '!', got '${token}' (step 1)`,
+      "imageMogr2: parameter 'size-limit' must be a byte count from 1 to 1073741824 (1024m), optionally followed by k or m, " +
+        `or $(fsize) (the source's size); then optionally '!', got '${token}' (step 1)`,
     );
   });
 
@@ -192,6 +208,8 @@ describe('imageMogr2 format', () => {
     expect(canonical('thumbnail/!50%25'.replace('%25', '%'))).toBe('imageMogr2/thumbnail/!50p');
     expect(canonical('crop/!10x10+0+0')).toBe('imageMogr2/crop/10x10');
     expect(canonical('size-limit/1048576!')).toBe('imageMogr2/size-limit/1m!');
+    expect(canonical('size-limit/%24(fsize)!/format/jpeg')).toBe('imageMogr2/format/jpg/size-limit/$(fsize)!');
+    expect(canonical('size-limit/%24%28fsize%29')).toBe('imageMogr2/size-limit/$(fsize)');
     expect(canonical(`background/${b64('#ff0000')}`)).toBe(`imageMogr2/background/${b64('red')}`);
     expect(canonical(`background/${b64('#00000000')}`)).toBe(`imageMogr2/background/${b64('none')}`);
     expect(canonical('format/jpeg/quality/075')).toBe('imageMogr2/format/jpg');
@@ -200,12 +218,13 @@ describe('imageMogr2 format', () => {
   it('keeps different meanings apart', () => {
     const texts = ['', 'auto-orient', 'strip', 'thumbnail/10x', 'thumbnail/x10', 'crop/10x', 'gravity/East/crop/10x', 'rotate/90',
       'rotate/270', 'format/png', 'blur/1x2', 'blur/2x1', 'interlace/1', 'quality/80', 'quality/80!', 'quality/75!',
-      'size-limit/1k', 'size-limit/1k!', 'sharpen/1', `background/${b64('black')}`];
+      'size-limit/1k', 'size-limit/1k!', 'size-limit/$(fsize)', 'size-limit/$(fsize)!', 'sharpen/1', `background/${b64('black')}`];
     expect(new Set(texts.map(canonical)).size).toBe(texts.length);
   });
 
   it('round-trips its own output', () => {
-    const text = canonical(`strip/crop/!5x5-1-2/gravity/South/quality/10!/background/${b64('#12345678')}`);
+    const text = canonical(`strip/crop/!5x5-1-2/gravity/South/quality/10!/size-limit/%24(fsize)!/background/${b64('#12345678')}`);
+    expect(text).toContain('/size-limit/$(fsize)!/');
     expect(canonical(text.slice('imageMogr2/'.length))).toBe(text);
   });
 });

@@ -65,7 +65,7 @@ export interface ImageMogr2Args {
   /** Quality 1–100; `forced` is Qiniu's `!`: use it even above the source's own quality. */
   quality?: { value: number; forced: boolean };
   /** Output byte limit; `keepSmaller` is Qiniu's `!`: answer the source when it is not larger. */
-  sizeLimit?: { bytes: number; keepSmaller: boolean };
+  sizeLimit?: SizeLimit;
   /** `sharpen/1`. */
   sharpen?: true;
   /** Fill for rotation corners and for flattening alpha; absent means white. */
@@ -73,6 +73,18 @@ export interface ImageMogr2Args {
   /** `ignore-error/1`: a source that cannot be processed is answered unchanged (Qiniu's rule). */
   ignoreError?: true;
 }
+
+/**
+ * `size-limit`'s value. `bytes: 'source'` is Qiniu's `$(fsize)`: the size of the image the step
+ * reads, known only at run time (so the canonical text keeps the variable, not a number).
+ */
+export interface SizeLimit {
+  bytes: number | 'source';
+  keepSmaller: boolean;
+}
+
+/** Qiniu's magic variable for the source's size, as written in `size-limit/$(fsize)`. */
+export const sourceSizeVariable = '$(fsize)';
 
 /** Reads options in any order: `auto-orient` and `strip` stand alone, every other one takes a value. */
 function readOptions(at: StepAt, tokens: readonly string[]): Map<OptionName, string> {
@@ -95,24 +107,42 @@ function readOptions(at: StepAt, tokens: readonly string[]): Map<OptionName, str
 }
 
 const sizeLimitToken = /^([0-9]+)([km]?)(!?)$/;
+const sourceSizeToken = /^\$\(fsize\)(!?)$/;
 const unitBytes = { '': 1, k: 1024, m: 1024 * 1024 } as const;
 
-function parseSizeLimit(at: StepAt, token: string): { bytes: number; keepSmaller: boolean } {
+/**
+ * The gateway percent-decodes a URL's fop once, so `%24(fsize)` arrives as `$(fsize)`; a fop
+ * encoded once more (a form field or JSON value that was itself already escaped) is read too.
+ */
+function sourceSizeMatch(token: string): RegExpExecArray | null {
+  const plain = sourceSizeToken.exec(token);
+  if (plain || !token.includes('%')) return plain;
+  try {
+    return sourceSizeToken.exec(decodeURIComponent(token));
+  } catch {
+    return null;
+  }
+}
+
+function parseSizeLimit(at: StepAt, token: string): SizeLimit {
+  const fromSource = sourceSizeMatch(token);
+  if (fromSource) return { bytes: 'source', keepSmaller: fromSource[1] === '!' };
   const match = sizeLimitToken.exec(token);
   const bytes = match ? Number(match[1]) * unitBytes[match[2] as keyof typeof unitBytes] : NaN;
   if (!match || !(bytes >= 1 && bytes <= maxSizeLimitBytes)) {
     throw stepError(
       at,
       `${paramLabel('size-limit')} must be a byte count from 1 to ${maxSizeLimitBytes} (1024m), ` +
-        `optionally followed by k or m and then '!', got ${quoteToken(token)}`,
+        `optionally followed by k or m, or ${sourceSizeVariable} (the source's size); then optionally '!', got ${quoteToken(token)}`,
       token,
     );
   }
   return { bytes, keepSmaller: match[3] === '!' };
 }
 
-function formatSizeLimit({ bytes, keepSmaller }: { bytes: number; keepSmaller: boolean }): string {
+function formatSizeLimit({ bytes, keepSmaller }: SizeLimit): string {
   const bang = keepSmaller ? '!' : '';
+  if (bytes === 'source') return `${sourceSizeVariable}${bang}`;
   if (bytes % unitBytes.m === 0) return `${bytes / unitBytes.m}m${bang}`;
   if (bytes % unitBytes.k === 0) return `${bytes / unitBytes.k}k${bang}`;
   return `${bytes}${bang}`;

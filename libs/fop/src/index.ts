@@ -3,7 +3,7 @@ export type { CommandFamily, CommandSpec, ParseContext, StepOutput } from './com
 export type { ImageFormat, ImageView2Args } from './image-view2.command';
 export { imageView2DefaultQuality } from './image-view2.command';
 export type { ImageInfoArgs } from './image-info.command';
-export type { ImageMogr2Args } from './image-mogr2.command';
+export type { ImageMogr2Args, SizeLimit } from './image-mogr2.command';
 export { imageMogr2DefaultBackground, imageMogr2DefaultQuality } from './image-mogr2.command';
 export type { CropGeometry, ThumbnailGeometry } from './image-mogr2.geometry';
 export type { ImageMark, MarkPlacement, TextMark, WatermarkArgs, WatermarkMark } from './watermark.command';
@@ -40,7 +40,7 @@ export type { FrameFormat, VframeArgs } from './vframe.command';
 export type { AvinfoArgs } from './avinfo.command';
 export type { AvconcatArgs } from './avconcat.command';
 export type { SampleFormat, VsampleArgs } from './vsample.command';
-export type { AdaptArgs, AdaptRendition } from './adapt.command';
+export type { AdaptArgs, AdaptRendition, RenditionProgress } from './adapt.command';
 export { avconcatMaxExtraSources } from './avconcat.command';
 export type { CommandName, FopStep } from './catalogue';
 export { commandNames, commands, isCommandName } from './catalogue';

@@ -115,7 +115,10 @@ function validImageMogr2(): string[][] {
   if (chance(0.2)) options.push(['blur', `${1 + int(50)}x${1 + int(50)}`]);
   if (chance(0.2)) options.push(['interlace', pick(['0', '1'])]);
   if (chance(0.3)) options.push(['quality', `${pick([1 + int(100), 75])}${chance(0.3) ? '!' : ''}`]);
-  if (chance(0.2)) options.push(['size-limit', `${1 + int(1000)}${pick(['', 'k', 'm'])}${chance(0.3) ? '!' : ''}`]);
+  if (chance(0.2)) {
+    const bytes = chance(0.2) ? pick(['$(fsize)', '%24(fsize)']) : `${1 + int(1000)}${pick(['', 'k', 'm'])}`;
+    options.push(['size-limit', `${bytes}${chance(0.3) ? '!' : ''}`]);
+  }
   if (chance(0.2)) options.push(['sharpen', pick(['0', '1'])]);
   if (chance(0.2)) options.push(['background', b64(pick(colourWords))]);
   return options;

@@ -3,13 +3,14 @@ import type { FopJobResult } from '@fopflow/queue';
 import { JOB_CODE_DESC, JobCode, JobItem } from './persistent-job.types';
 
 /** The item record of a fop that completed with `result`: wherever the end is noticed, it reads the same. */
-export function doneItem(cmd: string, result: Pick<FopJobResult, 'saved' | 'returnOld'>): JobItem {
+export function doneItem(cmd: string, result: Pick<FopJobResult, 'saved' | 'returnOld' | 'renditions'>): JobItem {
   return {
     cmd,
     code: JobCode.Done,
     desc: JOB_CODE_DESC[JobCode.Done],
     ...(result.saved && { key: result.saved.key, hash: result.saved.etag }),
     returnOld: result.returnOld ?? 0,
+    ...(result.renditions && { renditions: result.renditions }),
   };
 }
 

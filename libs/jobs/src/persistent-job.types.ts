@@ -1,3 +1,5 @@
+import type { RenditionProgress } from '@fopflow/fop';
+
 /** Qiniu's task codes, used for a job and for each of its items. */
 export const JobCode = {
   Done: 0,
@@ -46,7 +48,7 @@ export interface PersistentJobMeta {
   reqid: string;
 }
 
-/** One fop of a job, in Qiniu's prefop item shape (plus progress). */
+/** One fop of a job, in Qiniu's prefop item shape (plus progress, and an adapt's renditions). */
 export interface JobItem {
   cmd: string;
   code: JobCode;
@@ -62,6 +64,11 @@ export interface JobItem {
   returnOld?: 0 | 1;
   /** 0–100 while processing (audio/video). */
   progress?: number;
+  /**
+   * An adapt item's renditions, each with its own progress: written with `progress` while it
+   * runs, each at 100 once done (an extension: Qiniu's prefop has no such field).
+   */
+  renditions?: RenditionProgress[];
 }
 
 /** One webhook delivery attempt, as the status shows it. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { type AdaptArgs, type AdaptRendition, type AvthumbArgs, objectSetMemberKey } from '@fopflow/fop';
+import { type AdaptArgs, type AdaptRendition, type AvthumbArgs, type RenditionProgress, objectSetMemberKey } from '@fopflow/fop';
 import type { AvOpEnvironment, AvOutput, AvStepContext, ObjectSetMember } from './av-step.types';
 import type { AvVideoStream } from './ffprobe.reader';
 import { hlsPlaylistMime, runHls } from './hls.op';
@@ -22,14 +22,22 @@ export async function runAdapt(args: AdaptArgs, inputPath: string, context: AvSt
   if (!video) throw new MediaError(415, 'adapt needs a video stream; the source has none');
   const members: ObjectSetMember[] = [];
   const master = ['#EXTM3U', '#EXT-X-VERSION:3'];
+  const progress = new RenditionsProgress(
+    args.renditions.map((rendition, index) => ({
+      key: objectSetMemberKey(target.key, index, 'm3u8'),
+      bandwidth: rendition.bandwidthBps,
+      resolution: resolutionOf(rendition, video),
+      progress: 0,
+    })),
+    context.onProgress,
+  );
   try {
     for (const [index, rendition] of args.renditions.entries()) {
-      const key = objectSetMemberKey(target.key, index, 'm3u8');
-      // Each rendition is an equal share of the step's progress.
-      const onProgress = (percent: number) => context.onProgress?.(Math.min(99, Math.floor(((index + percent / 100) / args.renditions.length) * 100)));
+      const { key, bandwidth, resolution } = progress.renditions[index];
+      const onProgress = (percent: number) => progress.report(index, percent);
       const output = await runHls(renditionArgs(rendition, args.segmentSeconds), inputPath, { ...context, objectSetTarget: { bucket: target.bucket, key }, onProgress }, env);
       members.push({ key, path: output.path, mime: hlsPlaylistMime }, ...(output.members ?? []));
-      master.push(streamInf(rendition, video), memberUri(target, key, true));
+      master.push(`#EXT-X-STREAM-INF:BANDWIDTH=${bandwidth},RESOLUTION=${resolution}`, memberUri(target, key, true));
     }
   } catch (error) {
     // Each finished rendition's files sit in a directory of their own, beside its playlist.
@@ -39,8 +47,34 @@ export async function runAdapt(args: AdaptArgs, inputPath: string, context: AvSt
   }
   const path = join(context.workDir, `adapt-${randomUUID()}.m3u8`);
   await fs.writeFile(path, `${master.join('\n')}\n`);
-  context.onProgress?.(100);
+  progress.finished();
   return { path, mime: hlsPlaylistMime, members };
+}
+
+/**
+ * Each rendition's own progress, and the step's: renditions are encoded one after the other, each
+ * an equal share of the step. Every report carries all renditions, so the reader needs no history.
+ */
+class RenditionsProgress {
+  constructor(
+    readonly renditions: RenditionProgress[],
+    private readonly onProgress: AvStepContext['onProgress'],
+  ) {}
+
+  report(index: number, percent: number): void {
+    this.renditions[index].progress = percent;
+    const done = this.renditions.reduce((sum, rendition) => sum + rendition.progress, 0);
+    // 100 for the step only once the master playlist is written too.
+    this.onProgress?.(Math.min(99, Math.floor(done / this.renditions.length)), this.detail());
+  }
+
+  finished(): void {
+    this.onProgress?.(100, this.detail());
+  }
+
+  private detail() {
+    return { renditions: this.renditions.map((rendition) => ({ ...rendition })) };
+  }
 }
 
 /** avthumb/m3u8's arguments for one rendition, segments relative to its playlist. */
@@ -54,11 +88,11 @@ function renditionArgs(rendition: AdaptRendition, segmentSeconds: number): Avthu
   };
 }
 
-/** The master playlist's line for a rendition; without a size, the source's with even sides (as encoded). */
-function streamInf(rendition: AdaptRendition, video: AvVideoStream): string {
+/** A rendition's frame size; without one, the source's with even sides (as encoded). */
+function resolutionOf(rendition: AdaptRendition, video: AvVideoStream): string {
   const width = rendition.size?.width ?? video.width - (video.width % 2);
   const height = rendition.size?.height ?? video.height - (video.height % 2);
-  return `#EXT-X-STREAM-INF:BANDWIDTH=${rendition.bandwidthBps},RESOLUTION=${width}x${height}`;
+  return `${width}x${height}`;
 }
 
 export const adaptRun = onFileRun('adapt', runAdapt);

@@ -1,3 +1,4 @@
+import type { RenditionProgress } from '@fopflow/fop';
 import type { AvLimits } from './av-limits';
 import type { AvProbe } from './ffprobe.reader';
 
@@ -7,8 +8,8 @@ export interface AvStepContext {
   workDir: string;
   /** Aborting kills ffmpeg (SIGTERM, then SIGKILL), removes partial output and throws CancelledError. */
   signal?: AbortSignal;
-  /** Progress of this step, 0 to 100, rising; 100 once its output is complete. */
-  onProgress?(percent: number): void;
+  /** Progress of this step, 0 to 100, rising; 100 once its output is complete. `detail` only from steps that have one. */
+  onProgress?(percent: number, detail?: StepProgressDetail): void;
   /** Local path of one of our objects (avconcat sources, wmImage); throws the storage's error if missing. */
   objectPath(bucket: string, key: string): Promise<string>;
   /** Local path of an outside URL's body (a wmImage on another site), fetched through the outbound guard; absent, such marks are refused. */
@@ -18,6 +19,11 @@ export interface AvStepContext {
    * vsample) need it: their members' keys, and the URIs a playlist holds, derive from it.
    */
   objectSetTarget?: { bucket: string; key: string };
+}
+
+/** What a step reports beside its percentage: adapt, each rendition's own progress. */
+export interface StepProgressDetail {
+  renditions: RenditionProgress[];
 }
 
 /** The file a step wrote and its MIME type; for a set of objects, also its members. */

@@ -288,6 +288,37 @@ describe('imageMogr2 quality and size-limit', () => {
     expect(estimateJpegQuality(smaller.data)).toBe(5);
   });
 
+  // Qiniu (dora, imageMogr2 › size-limit): the magic variable $(fsize) is the source's size.
+  it('size-limit/$(fsize) keeps the result no larger than the source', async () => {
+    const source = await noisyJpeg(256, 256, 80);
+    expect((await mogr2('quality/95!', source)).data.length).toBeGreaterThan(source.length);
+    const output = await mogr2('quality/95!/size-limit/$(fsize)', source);
+    expect(output.data.length).toBeLessThanOrEqual(source.length);
+    expect(output.data.equals(source)).toBe(false);
+    expect(estimateJpegQuality(output.data)).toBeLessThan(95);
+  });
+
+  it('size-limit/$(fsize)! answers the source itself unless the result is smaller', async () => {
+    // Quality 1 is still larger than this PNG: the result is not smaller, so the source is answered.
+    const tiny = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#336699' } }).png().toBuffer();
+    const kept = await mogr2('format/jpg/size-limit/$(fsize)!', tiny);
+    expect(kept.data.equals(tiny)).toBe(true);
+    expect(kept.mime).toBe('image/png');
+    const fine = await noisyJpeg(64, 64, 95);
+    const smaller = await mogr2('quality/50!/size-limit/$(fsize)!', fine);
+    expect(smaller.data.length).toBeLessThan(fine.length);
+    expect(estimateJpegQuality(smaller.data)).toBe(50);
+  });
+
+  it('size-limit/$(fsize) in a pipeline is the size of the step\'s own input, the previous result', async () => {
+    const source = await noisyJpeg(256, 256, 95);
+    const steps = parsePipeline('imageView2/2/w/128/q/60|imageMogr2/quality/95!/size-limit/$(fsize)').steps;
+    const previous = await processor.run(steps.slice(0, 1), source);
+    const output = await processor.run(steps, source);
+    expect(previous.data.length).toBeLessThan(source.length / 2);
+    expect(output.data.length).toBeLessThanOrEqual(previous.data.length);
+  });
+
   it('size-limit encodes lossless formats once', async () => {
     const output = await mogr2('size-limit/1', picture);
     expect(await size(output.data)).toMatchObject({ width: 200, height: 100, format: 'png' });

@@ -1,4 +1,4 @@
-import { type Colour, type ImageFormat, type ImageMogr2Args, imageMogr2DefaultBackground } from '@fopflow/fop';
+import { type Colour, type ImageFormat, type ImageMogr2Args, type SizeLimit, imageMogr2DefaultBackground } from '@fopflow/fop';
 import sharp, { type BlurOptions, type Sharp } from 'sharp';
 import { rotateEachFrame } from './animation.frames';
 import type { Rect, Size } from './gravity.placement';
@@ -77,23 +77,26 @@ function blurOptions({ radius, sigma }: { radius: number; sigma: number }): Blur
  * `size-limit`: for lossy formats, the highest quality (at most the planned one) whose result
  * fits, by binary search; if even quality 1 does not fit, the smallest result. Lossless formats
  * are encoded once. With `!`, the source itself is answered unless the result is smaller.
+ * `$(fsize)` is the size of the image this step reads: in a pipeline, the previous step's result,
+ * the same bytes `!` compares with.
  */
 async function withinSizeLimit(
   encode: (quality: number) => Promise<MediaOutput>,
   format: ImageFormat,
   quality: number,
-  limit: { bytes: number; keepSmaller: boolean },
+  limit: SizeLimit,
   input: { size: number; bytes(): Promise<Buffer> },
 ): Promise<MediaOutput> {
+  const limitBytes = limit.bytes === 'source' ? input.size : limit.bytes;
   let best = await encode(quality);
-  if (isLossy(format) && best.data.length > limit.bytes) {
+  if (isLossy(format) && best.data.length > limitBytes) {
     let fitting: MediaOutput | undefined;
     let low = 1;
     let high = quality - 1;
     while (low <= high) {
       const middle = (low + high) >> 1;
       const attempt = await encode(middle);
-      if (attempt.data.length <= limit.bytes) {
+      if (attempt.data.length <= limitBytes) {
         fitting = attempt;
         low = middle + 1;
       } else {

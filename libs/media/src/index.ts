@@ -4,7 +4,7 @@ export * from './image-view2.geometry';
 export * from './image.processor';
 export * from './av-limits';
 export * from './av.errors';
-export type { AvOutput, AvStepContext, ObjectSetMember, ProbeChecks } from './av-step.types';
+export type { AvOutput, AvStepContext, ObjectSetMember, ProbeChecks, StepProgressDetail } from './av-step.types';
 export { hlsMuxerOptions, hlsPlaylistMime } from './hls.op';
 export type { VsampleIndex } from './vsample.op';
 export type { AvAudioStream, AvProbe, AvVideoStream } from './ffprobe.reader';

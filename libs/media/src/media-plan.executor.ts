@@ -4,6 +4,7 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { throwIfCancelled } from './av.errors';
 import { AvProcessor, type AvStep } from './av.processor';
+import type { AvStepContext, StepProgressDetail } from './av-step.types';
 import { ImageProcessor } from './image.processor';
 import { StepData } from './step-data';
 import { StepRunRegistry } from './step-run.registry';
@@ -13,8 +14,8 @@ export interface PlanContext {
   /** Private directory for ffmpeg's files; in-memory steps write nothing here. */
   workDir: string;
   signal: AbortSignal;
-  /** Overall progress of the plan, 0–100. */
-  onProgress(percent: number): void;
+  /** Overall progress of the plan, 0–100, with the running step's detail when it has one (adapt's renditions). */
+  onProgress(percent: number, detail?: StepProgressDetail): void;
   /** Bytes of a stored object a step reads (a watermark image), after the caller's access check. */
   loadObject(bucket: string, key: string): Promise<Buffer>;
   /** Absolute local path of a stored object an ffmpeg step reads (avconcat's inputs). */
@@ -55,7 +56,8 @@ export class MediaPlanExecutor {
     let current = input;
     for (const [index, step] of steps.entries()) {
       throwIfCancelled(context.signal);
-      const onProgress = (percent: number) => context.onProgress(Math.round(((index + percent / 100) / steps.length) * 100));
+      const onProgress = (percent: number, detail?: StepProgressDetail) =>
+        context.onProgress(Math.round(((index + percent / 100) / steps.length) * 100), detail);
       const work = () => this.runStep(step, index, current, context, onProgress);
       try {
         current = await (context.aroundStep ? context.aroundStep(step, index, work) : work());
@@ -68,7 +70,7 @@ export class MediaPlanExecutor {
     return current;
   }
 
-  private async runStep(step: PipelineStep, index: number, input: StepData, context: PlanContext, onProgress: (percent: number) => void): Promise<StepData> {
+  private async runStep(step: PipelineStep, index: number, input: StepData, context: PlanContext, onProgress: NonNullable<AvStepContext['onProgress']>): Promise<StepData> {
     if (this.runsInMemory(step)) {
       // A file (the cached source) is decoded by sharp from the file: a large source is not copied into the heap first.
       const image = input.data ?? this.images.fileInput(input.file!, await input.sizeWithin(this.maxInMemoryBytes));

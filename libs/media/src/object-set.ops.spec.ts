@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { parsePipeline } from '@fopflow/fop';
+import { type RenditionProgress, parsePipeline } from '@fopflow/fop';
 import { type AvStep, AvProcessor } from './av.processor';
 import type { AvStepContext } from './av-step.types';
 import { ffprobeJson, makeClip, makeTempDir, streamOf } from './av-test-clips.fixture';
@@ -27,8 +27,9 @@ beforeAll(async () => {
 
 afterAll(() => fs.rm(dir, { recursive: true, force: true }));
 
-async function runSet(fop: string, key: string, input = clip) {
+async function runSet(fop: string, key: string, input = clip, onProgress?: AvStepContext['onProgress']) {
   const context: AvStepContext = {
+    ...(onProgress && { onProgress }),
     workDir: await fs.mkdtemp(join(dir, 'work-')),
     objectPath: async () => {
       throw new Error('no objects here');
@@ -104,6 +105,34 @@ describe('adapt on real ffmpeg', () => {
     const rendition = await fs.readFile(out.members![0].path, 'utf8');
     expect(rendition.split('\n').filter((line) => line && !line.startsWith('#'))).toEqual(['m-000000-000000.ts', 'm-000000-000001.ts']);
     expect(streamOf(await ffprobeJson(out.members![4].path), 'video')).toMatchObject({ codec_name: 'h264', width: 128, height: 96 });
+  });
+});
+
+describe('adapt progress per rendition', () => {
+  it('reports every rendition with its own progress while it runs, in turn, and each at 100 at the end', async () => {
+    const reports: Array<{ percent: number; renditions: RenditionProgress[] }> = [];
+    await runSet('adapt/m3u8/envBandWidth/100000,300000/multiVb/80k,250k/multiResolution/64:48,128:96/hlstime/2', 'abr/p.m3u8', clip, (percent, detail) => {
+      reports.push({ percent, renditions: detail!.renditions });
+    });
+    const described = (progress: [number, number]) => [
+      { key: 'abr/p-000000.m3u8', bandwidth: 100000, resolution: '64x48', progress: progress[0] },
+      { key: 'abr/p-000001.m3u8', bandwidth: 300000, resolution: '128x96', progress: progress[1] },
+    ];
+    // ffmpeg's own reports in between depend on its speed; these three do not.
+    expect(reports).toContainEqual({ percent: 50, renditions: described([100, 0]) });
+    expect(reports.at(-1)).toEqual({ percent: 100, renditions: described([100, 100]) });
+    // In turn: the second starts only once the first is done; nothing goes back; the step's
+    // percentage is the renditions' mean, 100 only once the master playlist is written.
+    for (const [index, { percent, renditions }] of reports.entries()) {
+      if (renditions[1].progress > 0) expect(renditions[0].progress).toBe(100);
+      const before = reports[index - 1];
+      if (before) {
+        expect(percent).toBeGreaterThanOrEqual(before.percent);
+        renditions.forEach((rendition, i) => expect(rendition.progress).toBeGreaterThanOrEqual(before.renditions[i].progress));
+      }
+      if (index < reports.length - 1) expect(percent).toBe(Math.min(99, Math.floor((renditions[0].progress + renditions[1].progress) / 2)));
+    }
+    expect(reports.filter(({ percent }) => percent === 100)).toHaveLength(1);
   });
 });
 

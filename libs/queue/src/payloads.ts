@@ -1,3 +1,5 @@
+import type { RenditionProgress } from '@fopflow/fop';
+
 /** What a fop job asks for. References only: Redis carries control, never media bytes. */
 export interface FopJobData {
   /** The object to process; with `url`, a remote source the worker fetches behind the SSRF guard. */
@@ -58,6 +60,17 @@ export interface FopJobResult {
    * carries on, and its outcome is the pipeline's.
    */
   continuedIn?: string;
+  /** An adapt step's renditions, each at 100: the item's status keeps showing them once done. */
+  renditions?: RenditionProgress[];
+}
+
+/**
+ * A fop job's BullMQ progress: a bare percentage, or this object while a step with a detail
+ * runs (adapt: each rendition's own progress).
+ */
+export interface FopJobProgress {
+  percent: number;
+  renditions?: RenditionProgress[];
 }
 
 /** How a job ended, as the sync waiter sees it. */

@@ -48,6 +48,17 @@ export const jobStatusSchema = z
         key: z.string().optional(),
         returnOld: z.union([z.literal(0), z.literal(1)]).optional(),
         progress: z.number().min(0).max(100).optional(),
+        renditions: z
+          .array(
+            z.object({
+              key: z.string().describe("the rendition's playlist"),
+              bandwidth: z.number().int().describe('BANDWIDTH in the master playlist, bits per second'),
+              resolution: z.string().describe('<width>x<height>'),
+              progress: z.number().min(0).max(100),
+            }),
+          )
+          .optional()
+          .describe('extension, adapt only: each rendition with its own progress while the item runs, each at 100 once done'),
       }),
     ),
     notify: z
