@@ -7,7 +7,7 @@ import { privateDownloadUrl } from '@fopflow/auth';
 import { ResultCache } from '@fopflow/cache';
 import { ApiClient } from '../support/api-client';
 import { makeJpeg, makePng } from '../support/media';
-import { AppProcess, Platform, startApp, startPlatform } from '../support/platform';
+import { AppProcess, Platform, startApp, startPlatform, stopForTeardown } from '../support/platform';
 import { freePort, waitFor } from '../support/ports';
 
 /**
@@ -45,9 +45,9 @@ describe('hot path for cached fop results', () => {
   });
 
   afterAll(async () => {
-    await other?.stop();
+    if (other) await stopForTeardown(other, 'second gateway');
     await platform?.stop();
-  });
+  }, 60_000);
 
   it('serves a repeat from memory as a HIT with the same bytes, and HEAD and If-None-Match alike', async () => {
     const first = await get('pub/photo.jpg?imageInfo');

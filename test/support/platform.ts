@@ -54,6 +54,24 @@ export function startApp(app: 'gateway' | 'worker' | 'scaler', env: Record<strin
   };
 }
 
+/** How long a suite's teardown waits for an app to shut down gracefully before it kills it, in ms. */
+const TEARDOWN_KILL_AFTER_MS = 20_000;
+
+/**
+ * Stops `app` for a suite's teardown: SIGTERM, and SIGKILL if it has not exited within
+ * TEARDOWN_KILL_AFTER_MS (its shutdown grace is 30 s by default, the hook's whole budget), said on
+ * stderr so a slow shutdown stays visible. Suites that test shutdown call `app.stop()` themselves.
+ */
+export async function stopForTeardown(app: AppProcess, name: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), TEARDOWN_KILL_AFTER_MS)));
+  const outcome = await Promise.race([app.stop(), late]);
+  clearTimeout(timer);
+  if (outcome !== 'late') return;
+  process.stderr.write(`[test teardown] ${name} did not exit within ${TEARDOWN_KILL_AFTER_MS} ms of SIGTERM; killing it. Its last output:\n${app.output().slice(-2000)}\n`);
+  await app.stop('SIGKILL');
+}
+
 /** Keeps what the apps printed under test-logs/, for reading after a failed run. */
 function keepLogs(apps: AppProcess[]): void {
   const dir = join(ROOT, 'test-logs');
@@ -121,7 +139,7 @@ export async function startPlatform(
     workers,
     startWorker,
     async stop() {
-      await Promise.all([gateway.stop(), ...workers.map((worker) => worker.stop())]);
+      await Promise.all([stopForTeardown(gateway, 'gateway'), ...workers.map((worker, index) => stopForTeardown(worker, `worker ${index + 1}`))]);
       keepLogs([gateway, ...workers]);
       await redis.stop();
       rmSync(dataDir, { recursive: true, force: true });
