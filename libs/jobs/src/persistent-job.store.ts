@@ -117,7 +117,11 @@ export class PersistentJobStore {
   async createMany(jobs: ReadonlyArray<{ meta: PersistentJobMeta; commands: string[] }>): Promise<void> {
     const cutoff = Date.now() - this.retentionS * 1000;
     const byOwner = new Map<string, PersistentJobMeta[]>();
-    for (const { meta } of jobs) byOwner.set(meta.owner, [...(byOwner.get(meta.owner) ?? []), meta]);
+    for (const { meta } of jobs) {
+      const metas = byOwner.get(meta.owner) ?? [];
+      byOwner.set(meta.owner, metas);
+      metas.push(meta);
+    }
     const scored = (metas: readonly PersistentJobMeta[]) => metas.flatMap((meta) => [meta.createdAt, meta.id]);
     await Promise.all([
       // A job that never ends still goes, after twice the retention.
